@@ -1,0 +1,55 @@
+//! Trusted Trader use cases: what the system does, for whom, under which rules.
+//!
+//! Every use case takes the acting [`Actor`], checks the [`policy`] and returns [`AppError`].
+//! Pages, the JSON API and the command line all call these functions, so a rule enforced here is
+//! enforced everywhere. This crate knows no SQL, HTTP or HTML.
+
+pub mod accounts;
+pub mod actor;
+pub mod audit;
+pub mod auth;
+pub mod clock;
+pub mod demo;
+pub mod error;
+pub mod jobs;
+pub mod mailer;
+pub mod password;
+pub mod policy;
+pub mod secrets;
+pub mod settings;
+pub mod totp;
+pub mod users;
+
+use std::sync::Arc;
+
+use tt_store::Store;
+
+pub use actor::{Actor, Via};
+pub use clock::{Clock, SystemClock};
+pub use error::{AppError, AppResult};
+pub use mailer::{LogMailer, Mailer, OutgoingEmail};
+pub use policy::Permission;
+pub use settings::AppSettings;
+
+/// The application: storage, time, mail and settings, shared by every request and job.
+#[derive(Clone)]
+pub struct App {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub mailer: Arc<dyn Mailer>,
+    pub settings: AppSettings,
+}
+
+impl App {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, mailer: Arc<dyn Mailer>, settings: AppSettings) -> Self {
+        Self { store, clock, mailer, settings }
+    }
+
+    /// Whether the database answers (for `/readyz`).
+    ///
+    /// # Errors
+    /// When it does not.
+    pub async fn check_ready(&self) -> AppResult<()> {
+        self.store.ping().await.map_err(AppError::from)
+    }
+}

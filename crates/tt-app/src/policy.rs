@@ -1,0 +1,103 @@
+//! The authorization policy: one table of what each role may do. Anything not listed is denied.
+//!
+//! The admin page "Roles and permissions" renders this same table, so what staff read is what
+//! the code enforces.
+
+use serde::Serialize;
+use tt_domain::Role;
+use tt_domain::Role::{
+    CompanyOfficer, Consultant, Employee, Nam, NamSupervisor, PgaLiaison, ProgramDirector, ReadOnly, RegulatoryAudit,
+    Scss, ScssSupervisor, TcHqAnalyst,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Permission {
+    /// See accounts in one's scope (one's own for members, consenting ones for PGA liaisons).
+    ViewAccounts,
+    CreateAccount,
+    EditAccount,
+    /// Sign the partner agreement and submit to the agency (company officer only).
+    SignAndSubmit,
+    ViewUsers,
+    /// Add, invite and deactivate users of one's own member account.
+    ManageAccountUsers,
+    /// Give a consultant time-limited access.
+    DelegateConsultant,
+    /// Add, invite and deactivate agency staff and users of any account.
+    ManageAllUsers,
+    ViewAuditTrail,
+    ViewPolicy,
+    /// Change one's own password, second factor and API tokens.
+    ManageOwnProfile,
+}
+
+/// Each permission, whether it changes data, a description, and the roles that hold it.
+pub const POLICY: &[(Permission, bool, &str, &[Role])] = &[
+    (
+        Permission::ViewAccounts,
+        false,
+        "See member accounts: members their own, PGA liaisons those that consented, other staff all",
+        &[
+            CompanyOfficer, Employee, Consultant, ReadOnly, Scss, ScssSupervisor, Nam, NamSupervisor, TcHqAnalyst,
+            RegulatoryAudit, ProgramDirector, PgaLiaison,
+        ],
+    ),
+    (Permission::CreateAccount, true, "Register a new member account", &[ScssSupervisor, NamSupervisor, ProgramDirector]),
+    (
+        Permission::EditAccount,
+        true,
+        "Change an account's names, address and identifiers (members: their own)",
+        &[CompanyOfficer, Employee, Consultant, ProgramDirector],
+    ),
+    (
+        Permission::SignAndSubmit,
+        true,
+        "Sign the partner agreement and submit to the agency",
+        &[CompanyOfficer],
+    ),
+    (
+        Permission::ViewUsers,
+        false,
+        "List users (members: of their own account)",
+        &[CompanyOfficer, Employee, Consultant, ReadOnly, Scss, ScssSupervisor, Nam, NamSupervisor, TcHqAnalyst, RegulatoryAudit, ProgramDirector],
+    ),
+    (Permission::ManageAccountUsers, true, "Add, invite and deactivate users of one's own account", &[CompanyOfficer, ProgramDirector]),
+    (Permission::DelegateConsultant, true, "Give a consultant time-limited access", &[CompanyOfficer]),
+    (Permission::ManageAllUsers, true, "Add, invite and deactivate agency staff and any user", &[ProgramDirector]),
+    (
+        Permission::ViewAuditTrail,
+        false,
+        "Browse and export the audit trail",
+        &[ScssSupervisor, NamSupervisor, RegulatoryAudit, ProgramDirector],
+    ),
+    (
+        Permission::ViewPolicy,
+        false,
+        "See this table",
+        &[Scss, ScssSupervisor, Nam, NamSupervisor, TcHqAnalyst, RegulatoryAudit, ProgramDirector, PgaLiaison],
+    ),
+    (
+        Permission::ManageOwnProfile,
+        true,
+        "Change one's own password, second factor and API tokens",
+        &[
+            CompanyOfficer, Employee, Consultant, ReadOnly, Scss, ScssSupervisor, Nam, NamSupervisor, TcHqAnalyst,
+            RegulatoryAudit, ProgramDirector, PgaLiaison,
+        ],
+    ),
+];
+
+impl Permission {
+    /// Whether exercising the permission changes data (a read-only token cannot).
+    #[must_use]
+    pub fn changes_data(self) -> bool {
+        POLICY.iter().find(|(permission, ..)| *permission == self).is_some_and(|(_, changes, ..)| *changes)
+    }
+}
+
+/// Whether a role holds a permission. A permission missing from the table is denied to all.
+#[must_use]
+pub fn allows(role: Role, permission: Permission) -> bool {
+    POLICY.iter().any(|(listed, _, _, roles)| *listed == permission && roles.contains(&role))
+}

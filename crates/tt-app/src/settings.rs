@@ -1,0 +1,37 @@
+//! Settings of the application layer: sessions, throttling, two-factor and invitations.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AppSettings {
+    /// The address users reach the portal at; used in links sent by e-mail.
+    pub public_base_url: String,
+    /// A session ends after this many minutes without a request.
+    pub session_idle_minutes: i64,
+    /// A session ends this many hours after sign-in whatever the activity.
+    pub session_absolute_hours: i64,
+    /// Agency staff must use a second factor (TOTP) to sign in.
+    pub require_agency_two_factor: bool,
+    /// Failed sign-ins for one e-mail address within the window before it is throttled.
+    pub login_failures_per_account: i64,
+    /// Failed sign-ins from one network address within the window before it is throttled.
+    pub login_failures_per_address: i64,
+    pub login_throttle_window_minutes: i64,
+    pub invitation_valid_days: i64,
+}
+
+impl Default for AppSettings {
+    fn default() -> Self {
+        Self {
+            public_base_url: "http://127.0.0.1:8080".to_owned(),
+            session_idle_minutes: 30,
+            session_absolute_hours: 12,
+            require_agency_two_factor: true,
+            login_failures_per_account: 5,
+            login_failures_per_address: 20,
+            login_throttle_window_minutes: 15,
+            invitation_valid_days: 7,
+        }
+    }
+}

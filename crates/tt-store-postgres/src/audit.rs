@@ -1,0 +1,108 @@
+//! The audit chain on PostgreSQL: every write transaction first takes one transaction-scoped
+//! advisory lock, so only one writer at a time reads the last hash and adds the next record.
+
+use async_trait::async_trait;
+use sqlx::{Postgres, PgConnection, Transaction};
+use tt_domain::{AuditRecord, ChainHash, NewAuditRecord};
+use tt_store::{AuditFilter, AuditStore, StoreResult};
+
+use crate::rows::audit_from_row;
+use crate::{PostgresStore, translate};
+
+/// The advisory-lock key that serializes appends to the audit chain (any fixed number works).
+const AUDIT_CHAIN_LOCK: i64 = 0x7472_7573_7465_64;
+
+impl PostgresStore {
+    /// Starts a write transaction holding the audit-chain lock until it ends.
+    pub(crate) async fn begin_write(&self) -> StoreResult<Transaction<'static, Postgres>> {
+        let mut transaction = self.pool.begin().await.map_err(translate)?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(AUDIT_CHAIN_LOCK)
+            .execute(&mut *transaction)
+            .await
+            .map_err(translate)?;
+        Ok(transaction)
+    }
+}
+
+/// Appends one record after the current last one, inside the caller's write transaction.
+pub(crate) async fn append_in(connection: &mut PgConnection, record: &NewAuditRecord) -> StoreResult<AuditRecord> {
+    let last: Option<(i64, String)> = sqlx::query_as("SELECT sequence, hash FROM audit_log ORDER BY sequence DESC LIMIT 1")
+        .fetch_optional(&mut *connection)
+        .await
+        .map_err(translate)?;
+    let (sequence, previous_hash) = match last {
+        Some((sequence, hash)) => (sequence + 1, ChainHash(hash)),
+        None => (1, ChainHash::genesis()),
+    };
+    let record = NewAuditRecord { occurred_at: NewAuditRecord::truncate_time(record.occurred_at), ..record.clone() };
+    let hash = AuditRecord::compute_hash(sequence, &record, &previous_hash);
+    sqlx::query(
+        "INSERT INTO audit_log (sequence, occurred_at, actor_id, actor_label, acting_for, source_address,
+             request_id, action, object_type, object_id, before_json, after_json, previous_hash, hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+    )
+    .bind(sequence)
+    .bind(record.occurred_at)
+    .bind(record.actor_id.map(|id| id.0))
+    .bind(&record.actor_label)
+    .bind(record.acting_for.map(|id| id.0))
+    .bind(&record.source_address)
+    .bind(&record.request_id)
+    .bind(&record.action)
+    .bind(&record.object_type)
+    .bind(&record.object_id)
+    .bind(&record.before)
+    .bind(&record.after)
+    .bind(&previous_hash.0)
+    .bind(&hash.0)
+    .execute(&mut *connection)
+    .await
+    .map_err(translate)?;
+    Ok(AuditRecord { sequence, record, previous_hash, hash })
+}
+
+#[async_trait]
+impl AuditStore for PostgresStore {
+    async fn append_audit(&self, record: &NewAuditRecord) -> StoreResult<AuditRecord> {
+        let mut transaction = self.begin_write().await?;
+        let stored = append_in(&mut transaction, record).await?;
+        transaction.commit().await.map_err(translate)?;
+        Ok(stored)
+    }
+
+    async fn list_audit(&self, filter: &AuditFilter) -> StoreResult<Vec<AuditRecord>> {
+        let rows = sqlx::query(
+            "SELECT * FROM audit_log
+             WHERE ($1 IS NULL OR actor_label LIKE '%' || $1 || '%')
+               AND ($2 IS NULL OR action LIKE $2 || '%')
+               AND ($3 IS NULL OR object_type = $3)
+               AND ($4 IS NULL OR object_id = $4)
+               AND ($5 IS NULL OR occurred_at >= $5)
+               AND ($6 IS NULL OR occurred_at < $6)
+             ORDER BY sequence DESC LIMIT $7 OFFSET $8",
+        )
+        .bind(&filter.actor_label)
+        .bind(&filter.action_prefix)
+        .bind(&filter.object_type)
+        .bind(&filter.object_id)
+        .bind(filter.from)
+        .bind(filter.until)
+        .bind(filter.limit)
+        .bind(filter.offset)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(translate)?;
+        rows.iter().map(audit_from_row).collect()
+    }
+
+    async fn audit_chain(&self, after: i64, limit: i64) -> StoreResult<Vec<AuditRecord>> {
+        let rows = sqlx::query("SELECT * FROM audit_log WHERE sequence > $1 ORDER BY sequence LIMIT $2")
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(translate)?;
+        rows.iter().map(audit_from_row).collect()
+    }
+}
