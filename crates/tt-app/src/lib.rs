@@ -25,6 +25,8 @@ use std::sync::Arc;
 use tt_store::Store;
 
 pub use actor::{Actor, Via};
+/// A browser session, as the web layer sees it.
+pub use tt_store::Session;
 pub use clock::{Clock, SystemClock};
 pub use error::{AppError, AppResult};
 pub use mailer::{LogMailer, Mailer, OutgoingEmail};

@@ -96,6 +96,10 @@ impl App {
     /// own account).
     pub async fn create_user(&self, actor: &Actor, input: &UserInput) -> AppResult<CreatedUser> {
         let now = self.clock.now();
+        // Deny before looking at the input, so a caller without authority learns nothing from it.
+        if actor.user.is_some() && actor.require(Permission::ManageAllUsers, now).is_err() {
+            actor.require(Permission::ManageAccountUsers, now)?;
+        }
         let mut errors = FieldErrors::default();
         let email = errors.take(EmailAddress::parse(&input.email));
         let name = errors.take(PersonName::parse(&input.name));

@@ -1,0 +1,42 @@
+//! The OpenAPI 3.1 document of `/api/v1`, assembled from the handlers' annotations by
+//! [`crate::routes::router`]; this module holds the document's frame.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Trusted Trader API",
+        description = "The JSON API of the Trusted Trader portal (CTPAT and Trade Compliance). \
+                       Authenticate with a personal API token: `Authorization: Bearer tt_…`.",
+        license(name = "Apache-2.0")
+    ),
+    modifiers(&BearerSecurity),
+    tags(
+        (name = "accounts", description = "Member accounts"),
+        (name = "users", description = "Users and the caller"),
+        (name = "tokens", description = "Personal API tokens"),
+        (name = "audit", description = "The audit trail"),
+        (name = "admin", description = "Program administration"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerSecurity;
+
+impl Modify for BearerSecurity {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    }
+}
+
+/// The document as pretty JSON with a trailing newline, exactly as committed in `openapi.json`.
+#[must_use]
+pub fn openapi_json() -> String {
+    let (_, document) = crate::routes::api_router().split_for_parts();
+    let mut text = document.to_pretty_json().unwrap_or_default();
+    text.push('\n');
+    text
+}

@@ -1,0 +1,182 @@
+//! Every route of the portal, in one place: pages, the JSON API, and operations.
+//!
+//! Each page route declares who may use it ([`Access`]); the route-walk test signs in as every
+//! role and checks that the handlers enforce exactly what is declared here.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use tt_app::Permission;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::error::{ApiError, error_page};
+use crate::pages::{accounts, admin, home, profile, session, users};
+use crate::{WebState, api, middleware, openapi};
+
+/// Who may use a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not.
+    Public,
+    /// Any signed-in user (some of these pages also serve users still giving a second factor).
+    SignedIn,
+    /// Users whose role holds any of these permissions.
+    AnyOf(&'static [Permission]),
+}
+
+/// One route and its declared access. `rule_may_refuse` marks routes where a business rule may
+/// still refuse some holders of the permission (for example agency staff turning two-factor off).
+#[derive(Debug, Clone, Copy)]
+pub struct RouteSpec {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: Access,
+    pub rule_may_refuse: bool,
+}
+
+const fn may(permission: &'static [Permission]) -> Access {
+    Access::AnyOf(permission)
+}
+
+macro_rules! page_routes {
+    ($( $method:ident $path:literal => $handler:path, $access:expr, $refuse:literal; )*) => {
+        /// The page routes with their declared access, in the order they are registered.
+        pub const PAGE_ROUTES: &[RouteSpec] = &[
+            $( RouteSpec { method: stringify!($method), path: $path, access: $access, rule_may_refuse: $refuse } ),*
+        ];
+
+        fn page_router() -> Router<WebState> {
+            Router::new() $( .route($path, axum::routing::$method($handler)) )*
+        }
+    };
+}
+
+page_routes! {
+    get "/" => home::home_page, Access::SignedIn, false;
+    get "/login" => session::login_page, Access::Public, false;
+    post "/login" => session::login, Access::Public, false;
+    get "/login/two-factor" => session::two_factor_page, Access::SignedIn, false;
+    post "/login/two-factor" => session::verify_two_factor, Access::SignedIn, false;
+    get "/invitations/{secret}" => session::invitation_page, Access::Public, false;
+    post "/invitations/{secret}" => session::accept_invitation, Access::Public, false;
+    get "/profile" => profile::profile_page, may(&[Permission::ManageOwnProfile]), false;
+    post "/profile/password" => profile::change_password, may(&[Permission::ManageOwnProfile]), false;
+    get "/profile/two-factor" => profile::two_factor_setup_page, may(&[Permission::ManageOwnProfile]), false;
+    post "/profile/two-factor" => profile::confirm_two_factor, may(&[Permission::ManageOwnProfile]), false;
+    post "/profile/two-factor/disable" => profile::disable_two_factor, may(&[Permission::ManageOwnProfile]), true;
+    post "/profile/tokens" => profile::create_token, may(&[Permission::ManageOwnProfile]), false;
+    post "/profile/tokens/{id}/revoke" => profile::revoke_token, may(&[Permission::ManageOwnProfile]), false;
+    get "/accounts" => accounts::accounts_page, may(&[Permission::ViewAccounts]), false;
+    get "/accounts/new" => accounts::new_account_page, may(&[Permission::CreateAccount]), false;
+    post "/accounts" => accounts::create_account, may(&[Permission::CreateAccount]), false;
+    get "/accounts/{id}" => accounts::account_page, may(&[Permission::ViewAccounts]), false;
+    get "/accounts/{id}/edit" => accounts::edit_account_page, may(&[Permission::EditAccount]), false;
+    post "/accounts/{id}" => accounts::update_account, may(&[Permission::EditAccount]), false;
+    get "/users" => users::users_page, may(&[Permission::ViewUsers]), false;
+    get "/users/new" => users::new_user_page, may(&[Permission::ManageAccountUsers, Permission::ManageAllUsers]), false;
+    post "/users" => users::create_user, may(&[Permission::ManageAccountUsers, Permission::ManageAllUsers]), false;
+    get "/users/{id}" => users::user_page, may(&[Permission::ViewUsers]), false;
+    post "/users/{id}/active" => users::set_user_active, may(&[Permission::ManageAccountUsers, Permission::ManageAllUsers]), false;
+    post "/users/{id}/delegate" => users::delegate_consultant, may(&[Permission::DelegateConsultant]), false;
+    get "/admin/roles" => admin::roles_page, may(&[Permission::ViewPolicy]), false;
+    get "/admin/audit" => admin::audit_page, may(&[Permission::ViewAuditTrail]), false;
+    get "/admin/audit.csv" => admin::export_audit, may(&[Permission::ViewAuditTrail]), false;
+    post "/logout" => session::logout, Access::SignedIn, false;
+}
+
+/// The API routes with their declared access; the route-walk test checks this list against
+/// the OpenAPI document, so an undeclared API route fails the build's tests.
+pub const API_ROUTES: &[RouteSpec] = &[
+    RouteSpec { method: "get", path: "/api/v1/me", access: Access::SignedIn, rule_may_refuse: false },
+    RouteSpec { method: "get", path: "/api/v1/accounts", access: may(&[Permission::ViewAccounts]), rule_may_refuse: false },
+    RouteSpec { method: "post", path: "/api/v1/accounts", access: may(&[Permission::CreateAccount]), rule_may_refuse: false },
+    RouteSpec { method: "get", path: "/api/v1/accounts/{id}", access: may(&[Permission::ViewAccounts]), rule_may_refuse: false },
+    RouteSpec { method: "put", path: "/api/v1/accounts/{id}", access: may(&[Permission::EditAccount]), rule_may_refuse: false },
+    RouteSpec { method: "get", path: "/api/v1/users", access: may(&[Permission::ViewUsers]), rule_may_refuse: false },
+    RouteSpec {
+        method: "post",
+        path: "/api/v1/users",
+        access: may(&[Permission::ManageAccountUsers, Permission::ManageAllUsers]),
+        rule_may_refuse: false,
+    },
+    RouteSpec { method: "get", path: "/api/v1/users/{id}", access: may(&[Permission::ViewUsers]), rule_may_refuse: false },
+    RouteSpec { method: "get", path: "/api/v1/tokens", access: may(&[Permission::ManageOwnProfile]), rule_may_refuse: false },
+    RouteSpec { method: "delete", path: "/api/v1/tokens/{id}", access: may(&[Permission::ManageOwnProfile]), rule_may_refuse: false },
+    RouteSpec { method: "get", path: "/api/v1/audit", access: may(&[Permission::ViewAuditTrail]), rule_may_refuse: false },
+    RouteSpec { method: "get", path: "/api/v1/policy", access: may(&[Permission::ViewPolicy]), rule_may_refuse: false },
+];
+
+/// The JSON API, with the OpenAPI document built from the same handler list.
+#[must_use]
+pub fn api_router() -> OpenApiRouter<WebState> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(api::get_me))
+        .routes(routes!(api::list_accounts, api::create_account))
+        .routes(routes!(api::get_account, api::update_account))
+        .routes(routes!(api::list_users, api::create_user))
+        .routes(routes!(api::get_user))
+        .routes(routes!(api::list_tokens))
+        .routes(routes!(api::revoke_token))
+        .routes(routes!(api::list_audit))
+        .routes(routes!(api::get_policy))
+}
+
+/// Operational routes: liveness, readiness, metrics, the stylesheet.
+fn operations_router() -> Router<WebState> {
+    Router::new()
+        .route("/healthz", axum::routing::get(healthz))
+        .route("/readyz", axum::routing::get(readyz))
+        .route("/metrics", axum::routing::get(metrics))
+        .route("/assets/site.css", axum::routing::get(stylesheet))
+}
+
+/// The whole application as one router.
+pub fn router(state: WebState) -> Router {
+    let (api, document) = api_router().split_for_parts();
+    let swagger = utoipa_swagger_ui::SwaggerUi::new("/api/v1/docs").url("/api/v1/openapi.json", document);
+    Router::new()
+        .merge(page_router())
+        .merge(operations_router())
+        .merge(api)
+        .merge(swagger)
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::request_context))
+        .with_state(state)
+}
+
+async fn not_found(uri: Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        ApiError(tt_app::AppError::NotFound).into_response()
+    } else {
+        error_page(StatusCode::NOT_FOUND, "There is no page at this address.".to_owned())
+    }
+}
+
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+async fn readyz(State(state): State<WebState>) -> Response {
+    match state.app.check_ready().await {
+        Ok(()) => "ready\n".into_response(),
+        Err(error) => {
+            tracing::warn!(error = %error, "not ready");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n").into_response()
+        }
+    }
+}
+
+async fn metrics(State(state): State<WebState>) -> Response {
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render()).into_response()
+}
+
+async fn stylesheet() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../assets/site.css"),
+    )
+        .into_response()
+}
