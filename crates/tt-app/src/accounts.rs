@@ -37,7 +37,7 @@ pub struct AccountInput {
     pub country: Option<String>,
     /// Importer-of-record numbers; each belongs to at most one account.
     #[serde(default)]
-    pub importer_numbers: Vec<String>,
+    pub ior_numbers: Vec<String>,
     #[serde(default)]
     pub employer_identification_numbers: Vec<String>,
     #[serde(default)]
@@ -60,7 +60,7 @@ pub struct AccountView {
     pub business_type: String,
     pub business_type_label: String,
     pub address: Option<AddressView>,
-    pub importer_numbers: Vec<String>,
+    pub ior_numbers: Vec<String>,
     pub employer_identification_numbers: Vec<String>,
     pub manufacturer_ids: Vec<String>,
     pub scacs: Vec<String>,
@@ -96,7 +96,7 @@ impl From<&Account> for AccountView {
                 postal_code: address.postal_code.clone(),
                 country: address.country.as_str().to_owned(),
             }),
-            importer_numbers: account.importer_numbers.iter().map(ToString::to_string).collect(),
+            ior_numbers: account.importer_numbers.iter().map(ToString::to_string).collect(),
             employer_identification_numbers: account
                 .employer_identification_numbers
                 .iter()
@@ -110,15 +110,17 @@ impl From<&Account> for AccountView {
     }
 }
 
-/// Parses every element, keeping each valid one once in input order.
+/// Parses every element, keeping each valid one once in input order; errors name the list's
+/// own input field.
 fn parse_list<T: PartialEq>(
     errors: &mut FieldErrors,
+    field: &'static str,
     texts: &[String],
     parse: impl Fn(&str) -> Result<T, tt_domain::ValidationError>,
 ) -> Vec<T> {
     let mut values = Vec::new();
     for text in texts.iter().filter(|text| !text.trim().is_empty()) {
-        if let Some(value) = errors.take(parse(text))
+        if let Some(value) = errors.take(parse(text).map_err(|error| tt_domain::ValidationError { field, ..error }))
             && !values.contains(&value)
         {
             values.push(value);
@@ -158,11 +160,11 @@ impl AccountInput {
                 self.country.as_deref().unwrap_or_default(),
             ))
         };
-        let importer_numbers = parse_list(&mut errors, &self.importer_numbers, ImporterNumber::parse);
+        let importer_numbers = parse_list(&mut errors, "ior_numbers", &self.ior_numbers, ImporterNumber::parse);
         let employer_identification_numbers =
-            parse_list(&mut errors, &self.employer_identification_numbers, EmployerIdentificationNumber::parse);
-        let manufacturer_ids = parse_list(&mut errors, &self.manufacturer_ids, ManufacturerId::parse);
-        let scacs = parse_list(&mut errors, &self.scacs, Scac::parse);
+            parse_list(&mut errors, "employer_identification_numbers", &self.employer_identification_numbers, EmployerIdentificationNumber::parse);
+        let manufacturer_ids = parse_list(&mut errors, "manufacturer_ids", &self.manufacturer_ids, ManufacturerId::parse);
+        let scacs = parse_list(&mut errors, "scacs", &self.scacs, Scac::parse);
         errors.finish()?;
         match (number, legal_name, business_type) {
             (Some(number), Some(legal_name), Some(business_type)) => Ok(Account {
@@ -199,7 +201,7 @@ impl AccountInput {
             region: address.as_ref().and_then(|a| a.region.clone()),
             postal_code: address.as_ref().and_then(|a| a.postal_code.clone()),
             country: address.map(|a| a.country),
-            importer_numbers: view.importer_numbers,
+            ior_numbers: view.ior_numbers,
             employer_identification_numbers: view.employer_identification_numbers,
             manufacturer_ids: view.manufacturer_ids,
             scacs: view.scacs,

@@ -123,7 +123,7 @@ impl App {
                         address_line1: Some("1 Commerce Way".to_owned()),
                         city: Some(account.city.to_owned()),
                         country: Some(account.country.to_owned()),
-                        importer_numbers: account.importer_numbers.iter().map(|n| (*n).to_owned()).collect(),
+                        ior_numbers: account.importer_numbers.iter().map(|n| (*n).to_owned()).collect(),
                         partner_agency_consent: account.consent,
                         ..AccountInput::default()
                     },

@@ -165,9 +165,11 @@ impl LoginAttemptStore for SqliteStore {
 
     async fn count_failed_logins_for_email(&self, email: &str, since: OffsetDateTime) -> StoreResult<i64> {
         sqlx::query_scalar(
-            "SELECT COUNT(*) FROM login_attempts WHERE email = $1 AND NOT succeeded AND attempted_at >= $2
-               AND attempted_at > COALESCE((SELECT MAX(attempted_at) FROM login_attempts
-                                            WHERE email = $1 AND succeeded), $2)",
+            "SELECT COUNT(*) FROM login_attempts failure
+             WHERE failure.email = $1 AND NOT failure.succeeded AND failure.attempted_at >= $2
+               AND NOT EXISTS (SELECT 1 FROM login_attempts success
+                               WHERE success.email = $1 AND success.succeeded
+                                 AND success.attempted_at >= failure.attempted_at)",
         )
         .bind(email)
         .bind(since)

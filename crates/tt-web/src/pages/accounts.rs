@@ -97,7 +97,7 @@ pub async fn account_page(State(state): State<WebState>, signed_in: SignedIn, Pa
             let view = tt_app::accounts::AccountView::from(&account);
             let joined = |items: &[String]| if items.is_empty() { "—".to_owned() } else { items.join(", ") };
             [
-                joined(&view.importer_numbers),
+                joined(&view.ior_numbers),
                 joined(&view.employer_identification_numbers),
                 joined(&view.manufacturer_ids),
                 joined(&view.scacs),
@@ -188,10 +188,10 @@ impl FormField {
         let field = |name, label, hint, values: &[String]| Self { name, label, hint, value: values.join("\n") };
         vec![
             field(
-                "importer_numbers",
+                "ior_numbers",
                 "Importer-of-record numbers",
                 "One a line. 9 to 12 letters or digits; hyphens are ignored.",
-                &input.importer_numbers,
+                &input.ior_numbers,
             ),
             field(
                 "employer_identification_numbers",
@@ -238,7 +238,7 @@ fn input_from_form(form: &FormData) -> AccountInput {
         region: form.optional("region"),
         postal_code: form.optional("postal_code"),
         country: form.optional("country"),
-        importer_numbers: form.list("importer_numbers"),
+        ior_numbers: form.list("ior_numbers"),
         employer_identification_numbers: form.list("employer_identification_numbers"),
         manufacturer_ids: form.list("manufacturer_ids"),
         scacs: form.list("scacs"),

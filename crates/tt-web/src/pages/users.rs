@@ -102,12 +102,11 @@ pub async fn delegate_consultant(
 ) -> Result<Response, PageError> {
     form.verify_csrf(&signed_in.session)?;
     let user_id = parse_user_id(&id)?;
-    let result = match form.value("days").trim().parse::<i64>() {
-        Ok(days) => state.app.delegate_consultant(&signed_in.actor, user_id, days).await.map(|_| ()),
-        Err(_) => Err(AppError::invalid("days", "must be a whole number of days")),
-    };
-    match result {
-        Ok(()) => Ok(see_other(&format!("/users/{id}"))),
+    // A non-number becomes 0, which the use case refuses with the field named, after it has
+    // checked that the actor may delegate at all.
+    let days = form.value("days").trim().parse::<i64>().unwrap_or(0);
+    match state.app.delegate_consultant(&signed_in.actor, user_id, days).await {
+        Ok(_) => Ok(see_other(&format!("/users/{id}"))),
         Err(error) => {
             let errors = FormErrors::from_app(error)?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, user_page_with(&state, &signed_in, user_id, errors).await?).into_response())

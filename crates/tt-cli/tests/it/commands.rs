@@ -1,0 +1,98 @@
+//! The binary's commands as an operator runs them, and the two databases' schemas.
+
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+
+use tt_testkit::TestDatabase;
+
+fn binary() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_trusted-trader"));
+    command.env_remove("TT_DATABASE_URL").env("RUST_LOG", "warn");
+    command
+}
+
+fn run_with_stdin(mut command: Command, input: &str) -> std::process::Output {
+    let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
+    child.wait_with_output().expect("wait")
+}
+
+/// The database URL for command-line tests: a new SQLite file, or a new PostgreSQL database.
+async fn fresh_database_url() -> String {
+    match std::env::var("TT_TEST_DATABASE_URL") {
+        Ok(server) if server.starts_with("postgres") => TestDatabase::create_postgres_database(&server).await,
+        _ => format!("sqlite:{}", std::env::temp_dir().join(format!("tt-cli-{}.sqlite3", uuid::Uuid::new_v4().simple())).display()),
+    }
+}
+
+#[tokio::test]
+async fn an_operator_creates_a_user_and_a_token_that_the_api_accepts() {
+    let url = fresh_database_url().await;
+    let mut create = binary();
+    create.args(["--database-url", &url, "admin", "create-user", "--email", "ops@cbp.example", "--name", "Ops Person", "--role", "program_director", "--password-stdin"]);
+    let output = run_with_stdin(create, "Operator-Passphrase-1\n");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+
+    let mut token = binary();
+    token.args(["--database-url", &url, "admin", "create-token", "--email", "ops@cbp.example", "--expires-in-days", "7"]);
+    let output = token.output().expect("run");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8(output.stdout).expect("utf-8");
+    assert_eq!(stdout.lines().count(), 1, "only the token is printed: {stdout}");
+    let secret = stdout.trim();
+    assert!(secret.starts_with("tt_"));
+
+    let settings = tt_cli::Settings { database_url: tt_cli::Secret::new(url.clone()), ..tt_cli::Settings::default() };
+    let app = tt_cli::build_app(&settings).await.expect("app");
+    let actor = app.authenticate_token(secret, &tt_app::auth::RequestOrigin::default()).await.expect("token accepted");
+    assert_eq!(actor.label, "ops@cbp.example");
+
+    let mut bad_role = binary();
+    bad_role.args(["--database-url", &url, "admin", "create-user", "--email", "x@cbp.example", "--name", "X", "--role", "emperor"]);
+    let output = bad_role.output().expect("run");
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("role"), "the error names the field");
+}
+
+#[tokio::test]
+async fn audit_verify_passes_on_an_intact_trail_and_names_the_first_edited_record() {
+    let url = fresh_database_url().await;
+    let output = binary().args(["--database-url", &url, "demo", "seed"]).output().expect("seed");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let verify = binary().args(["--database-url", &url, "audit", "verify"]).output().expect("verify");
+    assert!(verify.status.success());
+    assert!(String::from_utf8_lossy(&verify.stdout).contains("intact"));
+
+    let database = if url.starts_with("postgres") {
+        TestDatabase::Postgres(tt_store_postgres::PostgresStore::connect(&url).await.expect("connect"))
+    } else {
+        TestDatabase::Sqlite(tt_store_sqlite::SqliteStore::connect(&url).await.expect("connect"))
+    };
+    database.tamper_with_audit_record(5, "{\"edited\":true}").await;
+    let verify = binary().args(["--database-url", &url, "audit", "verify"]).output().expect("verify");
+    assert_eq!(verify.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&verify.stdout).contains("BROKEN at record 5"), "{}", String::from_utf8_lossy(&verify.stdout));
+}
+
+#[tokio::test]
+async fn an_unknown_database_scheme_is_refused_clearly() {
+    let output = binary().args(["--database-url", "mysql://localhost/x", "migrate"]).output().expect("run");
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("must start with sqlite: or postgres://"));
+}
+
+#[tokio::test]
+async fn both_backends_have_the_same_migrations_tables_and_columns() {
+    let names = |backend: &str| -> Vec<String> {
+        let directory = format!("{}/../tt-store-{backend}/migrations", env!("CARGO_MANIFEST_DIR"));
+        let mut names: Vec<String> =
+            std::fs::read_dir(directory).expect("migrations").map(|entry| entry.expect("entry").file_name().to_string_lossy().into_owned()).collect();
+        names.sort();
+        names
+    };
+    assert_eq!(names("sqlite"), names("postgres"));
+    let Some(server) = TestDatabase::postgres_server_url().await else { return };
+    let sqlite = TestDatabase::fresh_sqlite().await.store().schema_columns().await.expect("sqlite schema");
+    let postgres = TestDatabase::fresh_postgres(&server).await.store().schema_columns().await.expect("postgres schema");
+    assert_eq!(sqlite, postgres);
+}

@@ -1,0 +1,308 @@
+//! The storage contract: behaviour every backend must show, written once against the traits.
+//! Each backend crate runs all cases through [`store_contract_suite!`](crate::store_contract_suite).
+
+use time::{Duration, OffsetDateTime};
+use tt_domain::{
+    Account, AccountId, AccountNumber, ApiToken, ApiTokenId, BusinessType, EmailAddress, ImporterNumber, LegalName,
+    NewAuditRecord, PersonName, Role, Scac, Side, TokenScope, User, UserId,
+};
+use tt_store::{AuditFilter, NewUser, Session, Store, StoreError, UserFilter};
+
+/// Whole microseconds, so values survive both backends unchanged.
+#[must_use]
+pub fn now() -> OffsetDateTime {
+    NewAuditRecord::truncate_time(OffsetDateTime::now_utc())
+}
+
+#[must_use]
+pub fn sample_account(number: &str, importer_numbers: &[&str]) -> Account {
+    Account {
+        id: AccountId::generate(),
+        number: AccountNumber::parse(number).expect("account number"),
+        legal_name: LegalName::parse(&format!("{number} Trading Company")).expect("legal name"),
+        doing_business_as: None,
+        business_type: BusinessType::Importer,
+        address: None,
+        importer_numbers: importer_numbers.iter().map(|n| ImporterNumber::parse(n).expect("importer number")).collect(),
+        employer_identification_numbers: Vec::new(),
+        manufacturer_ids: Vec::new(),
+        scacs: Vec::new(),
+        partner_agency_consent: false,
+        created_at: now(),
+    }
+}
+
+#[must_use]
+pub fn sample_user(email: &str, role: Role, account_id: Option<AccountId>) -> User {
+    User {
+        id: UserId::generate(),
+        email: EmailAddress::parse(email).expect("email"),
+        name: PersonName::parse("Test Person").expect("name"),
+        role,
+        account_id,
+        active: true,
+        two_factor_enabled: false,
+        delegated_by: None,
+        delegation_expires_at: None,
+        created_at: now(),
+    }
+}
+
+#[must_use]
+pub fn audit(action: &str) -> NewAuditRecord {
+    NewAuditRecord {
+        occurred_at: now(),
+        actor_id: None,
+        actor_label: "contract-test".to_owned(),
+        acting_for: None,
+        source_address: Some("127.0.0.1".to_owned()),
+        request_id: None,
+        action: action.to_owned(),
+        object_type: "test".to_owned(),
+        object_id: None,
+        before: None,
+        after: Some("{\"n\":1}".to_owned()),
+    }
+}
+
+async fn audit_count(store: &dyn Store) -> usize {
+    store.audit_chain(0, 10_000).await.expect("audit chain").len()
+}
+
+pub async fn an_account_round_trips_with_its_identifiers(store: &dyn Store) {
+    let mut account = sample_account("RT-1", &["123456789AB", "98-765432100"]);
+    account.doing_business_as = Some(LegalName::parse("Round Trip").expect("dba"));
+    account.scacs = vec![Scac::parse("ABCD").expect("scac")];
+    account.address = Some(tt_domain::Address::parse("1 Main St", None, "Laredo", Some("TX"), Some("78040"), "us").expect("address"));
+    store.create_account(&account, &audit("account.create")).await.expect("create");
+    let mut expected = account.clone();
+    expected.importer_numbers.sort();
+    assert_eq!(store.get_account(account.id).await.expect("get"), expected);
+    assert_eq!(store.find_account_by_number(&account.number).await.expect("find").map(|a| a.id), Some(account.id));
+    let by_importer = store.find_account_by_importer_number(&ImporterNumber::parse("98765432100").expect("n")).await.expect("find");
+    assert_eq!(by_importer.map(|a| a.id), Some(account.id));
+}
+
+pub async fn an_importer_number_cannot_belong_to_two_accounts(store: &dyn Store) {
+    store.create_account(&sample_account("FIRST", &["111111111"]), &audit("account.create")).await.expect("first");
+    let records_before = audit_count(store).await;
+    let second = sample_account("SECOND", &["222222222", "111-111-111"]);
+    let error = store.create_account(&second, &audit("account.create")).await.expect_err("conflict");
+    assert!(matches!(error, StoreError::Conflict { field: "ior_numbers" }), "got {error:?}");
+    // The failed write left nothing behind: no account, no importer number, no audit record.
+    assert!(store.find_account_by_number(&second.number).await.expect("find").is_none());
+    assert!(store.find_account_by_importer_number(&ImporterNumber::parse("222222222").expect("n")).await.expect("find").is_none());
+    assert_eq!(audit_count(store).await, records_before);
+}
+
+pub async fn a_second_account_with_the_same_number_is_a_conflict(store: &dyn Store) {
+    store.create_account(&sample_account("SAME", &[]), &audit("account.create")).await.expect("first");
+    let error = store.create_account(&sample_account("same", &[]), &audit("account.create")).await.expect_err("conflict");
+    assert!(matches!(error, StoreError::Conflict { field: "account_number" }), "got {error:?}");
+}
+
+pub async fn updating_an_account_replaces_its_identifiers(store: &dyn Store) {
+    let account = sample_account("UPD", &["333333333"]);
+    store.create_account(&account, &audit("account.create")).await.expect("create");
+    let mut changed = account.clone();
+    changed.legal_name = LegalName::parse("Renamed Ltd").expect("name");
+    changed.importer_numbers = vec![ImporterNumber::parse("444444444").expect("n")];
+    changed.partner_agency_consent = true;
+    store.update_account(&changed, &audit("account.update")).await.expect("update");
+    assert_eq!(store.get_account(account.id).await.expect("get"), changed);
+    assert!(store.find_account_by_importer_number(&ImporterNumber::parse("333333333").expect("n")).await.expect("find").is_none());
+    assert_eq!(store.list_accounts().await.expect("list").len(), 1);
+}
+
+pub async fn unknown_rows_are_not_found(store: &dyn Store) {
+    assert!(matches!(store.get_account(AccountId::generate()).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.get_user(UserId::generate()).await, Err(StoreError::NotFound)));
+    let account = sample_account("GHOST", &[]);
+    assert!(matches!(store.update_account(&account, &audit("x")).await, Err(StoreError::NotFound)));
+}
+
+pub async fn a_duplicate_email_is_a_conflict_on_email(store: &dyn Store) {
+    let user = sample_user("person@example.com", Role::Scss, None);
+    store.create_user(&NewUser { user, password_hash: Some("hash".to_owned()) }, &audit("user.create")).await.expect("first");
+    let again = sample_user("person@example.com", Role::Nam, None);
+    let error = store.create_user(&NewUser { user: again, password_hash: None }, &audit("user.create")).await.expect_err("conflict");
+    assert!(matches!(error, StoreError::Conflict { field: "email" }), "got {error:?}");
+}
+
+pub async fn users_are_listed_by_account_and_side(store: &dyn Store) {
+    let account = sample_account("USERS", &[]);
+    store.create_account(&account, &audit("account.create")).await.expect("account");
+    let member = sample_user("member@example.com", Role::Employee, Some(account.id));
+    let staff = sample_user("staff@example.com", Role::Scss, None);
+    for user in [&member, &staff] {
+        store.create_user(&NewUser { user: user.clone(), password_hash: None }, &audit("user.create")).await.expect("user");
+    }
+    let of_account = store.list_users(&UserFilter { account_id: Some(account.id), side: None }).await.expect("list");
+    assert_eq!(of_account, vec![member.clone()]);
+    let agency = store.list_users(&UserFilter { account_id: None, side: Some(Side::Agency) }).await.expect("list");
+    assert_eq!(agency, vec![staff.clone()]);
+    assert_eq!(store.list_users(&UserFilter::default()).await.expect("list").len(), 2);
+    let mut changed = member.clone();
+    changed.active = false;
+    changed.delegation_expires_at = Some(now() + Duration::days(3));
+    store.update_user(&changed, &audit("user.update")).await.expect("update");
+    assert_eq!(store.get_user(member.id).await.expect("get"), changed);
+    assert_eq!(store.find_user_by_email(&member.email).await.expect("find"), Some(changed));
+}
+
+pub async fn passwords_and_second_factors_are_stored_per_user(store: &dyn Store) {
+    let user = sample_user("secure@example.com", Role::Scss, None);
+    store.create_user(&NewUser { user: user.clone(), password_hash: None }, &audit("user.create")).await.expect("user");
+    assert_eq!(store.password_hash(user.id).await.expect("hash"), None);
+    store.set_password_hash(user.id, "argon-hash", &audit("user.password")).await.expect("set");
+    assert_eq!(store.password_hash(user.id).await.expect("hash").as_deref(), Some("argon-hash"));
+    store.set_two_factor(user.id, Some("SECRET"), &["code-a".to_owned(), "code-b".to_owned()], &audit("2fa")).await.expect("2fa");
+    assert!(store.get_user(user.id).await.expect("get").two_factor_enabled);
+    assert_eq!(store.two_factor_secret(user.id).await.expect("secret").as_deref(), Some("SECRET"));
+    assert!(store.consume_recovery_code(user.id, "code-a", &audit("recovery")).await.expect("consume"));
+    assert!(!store.consume_recovery_code(user.id, "code-a", &audit("recovery")).await.expect("consume again"));
+    store.set_two_factor(user.id, None, &[], &audit("2fa off")).await.expect("off");
+    assert!(!store.get_user(user.id).await.expect("get").two_factor_enabled);
+    assert!(!store.consume_recovery_code(user.id, "code-b", &audit("recovery")).await.expect("cleared"));
+}
+
+pub async fn invitations_are_used_once(store: &dyn Store) {
+    let user = sample_user("invited@example.com", Role::Employee, None);
+    let user = User { role: Role::Scss, ..user };
+    store.create_user(&NewUser { user: user.clone(), password_hash: None }, &audit("user.create")).await.expect("user");
+    let at = now();
+    store.create_invitation("invite-hash", user.id, at + Duration::days(7), &audit("user.invite")).await.expect("invite");
+    assert_eq!(store.find_invitation("invite-hash", at).await.expect("find"), Some(user.id));
+    assert_eq!(store.find_invitation("invite-hash", at + Duration::days(8)).await.expect("expired"), None);
+    store.accept_invitation("invite-hash", "new-hash", &audit("accept")).await.expect("accept");
+    assert_eq!(store.password_hash(user.id).await.expect("hash").as_deref(), Some("new-hash"));
+    assert_eq!(store.find_invitation("invite-hash", at).await.expect("used"), None);
+    assert!(matches!(store.accept_invitation("invite-hash", "again", &audit("accept")).await, Err(StoreError::NotFound)));
+}
+
+pub async fn sessions_are_found_touched_and_ended(store: &dyn Store) {
+    let user = sample_user("session@example.com", Role::Scss, None);
+    store.create_user(&NewUser { user: user.clone(), password_hash: None }, &audit("user.create")).await.expect("user");
+    let at = now();
+    let session = Session {
+        secret_hash: "s1".to_owned(),
+        user_id: user.id,
+        csrf_token: "csrf".to_owned(),
+        created_at: at,
+        last_seen_at: at,
+        second_factor_passed: false,
+        source_address: Some("127.0.0.1".to_owned()),
+    };
+    store.create_session(&session).await.expect("create");
+    store.create_session(&Session { secret_hash: "s2".to_owned(), ..session.clone() }).await.expect("second");
+    assert_eq!(store.find_session("s1").await.expect("find"), Some(session.clone()));
+    store.mark_second_factor_passed("s1").await.expect("2fa");
+    store.touch_session("s1", at + Duration::minutes(20)).await.expect("touch");
+    let found = store.find_session("s1").await.expect("find").expect("present");
+    assert!(found.second_factor_passed);
+    assert_eq!(found.last_seen_at, at + Duration::minutes(20));
+    assert_eq!(store.delete_sessions_idle_since(at + Duration::minutes(10)).await.expect("purge"), 1);
+    assert!(store.find_session("s2").await.expect("find").is_none());
+    store.delete_sessions_of_user(user.id).await.expect("delete all");
+    assert!(store.find_session("s1").await.expect("find").is_none());
+}
+
+pub async fn api_tokens_are_found_by_hash_and_revoked_once(store: &dyn Store) {
+    let user = sample_user("token@example.com", Role::Scss, None);
+    store.create_user(&NewUser { user: user.clone(), password_hash: None }, &audit("user.create")).await.expect("user");
+    let at = now();
+    let token = ApiToken {
+        id: ApiTokenId::generate(),
+        user_id: user.id,
+        name: "ci".to_owned(),
+        scope: TokenScope::Read,
+        secret_hash: "token-hash".to_owned(),
+        created_at: at,
+        expires_at: at + Duration::days(30),
+        revoked_at: None,
+    };
+    store.create_api_token(&token, &audit("api_token.create")).await.expect("create");
+    assert_eq!(store.find_api_token_by_hash("token-hash").await.expect("find"), Some(token.clone()));
+    assert_eq!(store.list_api_tokens(user.id).await.expect("list"), vec![token.clone()]);
+    store.revoke_api_token(token.id, at, &audit("api_token.revoke")).await.expect("revoke");
+    assert_eq!(store.find_api_token_by_hash("token-hash").await.expect("find").and_then(|t| t.revoked_at), Some(at));
+    assert!(matches!(store.revoke_api_token(token.id, at, &audit("again")).await, Err(StoreError::NotFound)));
+}
+
+pub async fn failed_logins_are_counted_since_the_last_success(store: &dyn Store) {
+    let at = now();
+    for minute in 0..3 {
+        store.record_login_attempt("a@example.com", Some("10.0.0.1"), false, at + Duration::minutes(minute)).await.expect("record");
+    }
+    assert_eq!(store.count_failed_logins_for_email("a@example.com", at).await.expect("count"), 3);
+    assert_eq!(store.count_failed_logins_from_address("10.0.0.1", at).await.expect("count"), 3);
+    assert_eq!(store.count_failed_logins_for_email("a@example.com", at + Duration::minutes(2)).await.expect("count"), 1);
+    store.record_login_attempt("a@example.com", Some("10.0.0.1"), true, at + Duration::minutes(4)).await.expect("success");
+    assert_eq!(store.count_failed_logins_for_email("a@example.com", at).await.expect("count"), 0);
+    assert_eq!(store.count_failed_logins_for_email("b@example.com", at).await.expect("count"), 0);
+}
+
+pub async fn audit_records_form_a_chain_and_can_be_filtered(store: &dyn Store) {
+    let first = store.append_audit(&audit("session.sign_in")).await.expect("first");
+    let mut second_record = audit("account.create");
+    second_record.object_type = "account".to_owned();
+    second_record.object_id = Some("acct-1".to_owned());
+    let second = store.append_audit(&second_record).await.expect("second");
+    assert_eq!(first.sequence, 1);
+    assert_eq!(second.sequence, 2);
+    assert_eq!(first.previous_hash, tt_domain::ChainHash::genesis());
+    assert_eq!(second.previous_hash, first.hash);
+    let chain = store.audit_chain(0, 10).await.expect("chain");
+    assert_eq!(chain, vec![first.clone(), second.clone()]);
+    assert!(chain[1].is_intact_after(&chain[0].hash));
+    let filter = AuditFilter { action_prefix: Some("account.".to_owned()), limit: 10, ..AuditFilter::default() };
+    assert_eq!(store.list_audit(&filter).await.expect("list"), vec![second.clone()]);
+    let by_object = AuditFilter { object_type: Some("account".to_owned()), object_id: Some("acct-1".to_owned()), limit: 10, ..AuditFilter::default() };
+    assert_eq!(store.list_audit(&by_object).await.expect("list").len(), 1);
+    let newest_first = store.list_audit(&AuditFilter { limit: 10, ..AuditFilter::default() }).await.expect("list");
+    assert_eq!(newest_first.iter().map(|r| r.sequence).collect::<Vec<_>>(), vec![2, 1]);
+    let later = AuditFilter { from: Some(now() + Duration::hours(1)), limit: 10, ..AuditFilter::default() };
+    assert!(store.list_audit(&later).await.expect("list").is_empty());
+}
+
+pub async fn the_schema_lists_the_application_tables(store: &dyn Store) {
+    let columns = store.schema_columns().await.expect("schema");
+    for table in ["accounts", "importer_numbers", "users", "sessions", "api_tokens", "audit_log"] {
+        assert!(columns.iter().any(|(t, _)| t == table), "missing table {table}");
+    }
+    assert!(!columns.iter().any(|(t, _)| t.starts_with("_sqlx")), "migration bookkeeping is not part of the schema");
+}
+
+/// Generates one `#[tokio::test]` per contract case. `$make` is an async fn returning
+/// `Option<Arc<dyn Store>>` (`None` skips, for a backend that is not available here).
+#[macro_export]
+macro_rules! store_contract_suite {
+    ($make:path) => {
+        $crate::store_contract_suite!(@cases $make;
+            an_account_round_trips_with_its_identifiers,
+            an_importer_number_cannot_belong_to_two_accounts,
+            a_second_account_with_the_same_number_is_a_conflict,
+            updating_an_account_replaces_its_identifiers,
+            unknown_rows_are_not_found,
+            a_duplicate_email_is_a_conflict_on_email,
+            users_are_listed_by_account_and_side,
+            passwords_and_second_factors_are_stored_per_user,
+            invitations_are_used_once,
+            sessions_are_found_touched_and_ended,
+            api_tokens_are_found_by_hash_and_revoked_once,
+            failed_logins_are_counted_since_the_last_success,
+            audit_records_form_a_chain_and_can_be_filtered,
+            the_schema_lists_the_application_tables
+        );
+    };
+    (@cases $make:path; $($case:ident),*) => {
+        $(
+            #[tokio::test]
+            async fn $case() {
+                if let Some(store) = $make().await {
+                    $crate::contract::$case(store.as_ref()).await;
+                }
+            }
+        )*
+    };
+}
