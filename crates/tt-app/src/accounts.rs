@@ -145,25 +145,31 @@ impl AccountInput {
             .and_then(|text| errors.take(LegalName::parse_field("doing_business_as", text)));
         let business_type = errors.take(BusinessType::parse(&self.business_type));
         let blank = |value: &Option<String>| value.as_deref().is_none_or(|text| text.trim().is_empty());
-        let address = if [&self.address_line1, &self.address_line2, &self.city, &self.region, &self.postal_code, &self.country]
-            .into_iter()
-            .all(blank)
-        {
-            None
-        } else {
-            errors.take(Address::parse(
-                self.address_line1.as_deref().unwrap_or_default(),
-                self.address_line2.as_deref(),
-                self.city.as_deref().unwrap_or_default(),
-                self.region.as_deref(),
-                self.postal_code.as_deref(),
-                self.country.as_deref().unwrap_or_default(),
-            ))
-        };
+        let address =
+            if [&self.address_line1, &self.address_line2, &self.city, &self.region, &self.postal_code, &self.country]
+                .into_iter()
+                .all(blank)
+            {
+                None
+            } else {
+                errors.take(Address::parse(
+                    self.address_line1.as_deref().unwrap_or_default(),
+                    self.address_line2.as_deref(),
+                    self.city.as_deref().unwrap_or_default(),
+                    self.region.as_deref(),
+                    self.postal_code.as_deref(),
+                    self.country.as_deref().unwrap_or_default(),
+                ))
+            };
         let importer_numbers = parse_list(&mut errors, "ior_numbers", &self.ior_numbers, ImporterNumber::parse);
-        let employer_identification_numbers =
-            parse_list(&mut errors, "employer_identification_numbers", &self.employer_identification_numbers, EmployerIdentificationNumber::parse);
-        let manufacturer_ids = parse_list(&mut errors, "manufacturer_ids", &self.manufacturer_ids, ManufacturerId::parse);
+        let employer_identification_numbers = parse_list(
+            &mut errors,
+            "employer_identification_numbers",
+            &self.employer_identification_numbers,
+            EmployerIdentificationNumber::parse,
+        );
+        let manufacturer_ids =
+            parse_list(&mut errors, "manufacturer_ids", &self.manufacturer_ids, ManufacturerId::parse);
         let scacs = parse_list(&mut errors, "scacs", &self.scacs, Scac::parse);
         errors.finish()?;
         match (number, legal_name, business_type) {
@@ -253,7 +259,8 @@ impl App {
         let now = self.clock.now();
         actor.require(Permission::CreateAccount, now)?;
         let account = input.parse(AccountId::generate(), now)?;
-        let audit = actor.audit(now, "account.create", "account", Some(account.id.to_string()), NOTHING, Some(&account));
+        let audit =
+            actor.audit(now, "account.create", "account", Some(account.id.to_string()), NOTHING, Some(&account));
         self.store.create_account(&account, &audit).await?;
         Ok(account)
     }

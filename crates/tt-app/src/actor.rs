@@ -95,7 +95,11 @@ impl Actor {
     /// # Errors
     /// `Forbidden` when [`Actor::can_see_account`] is false.
     pub fn require_account_visible(&self, account: &Account) -> AppResult<()> {
-        if self.can_see_account(account) { Ok(()) } else { Err(AppError::Forbidden("this account is not yours to see")) }
+        if self.can_see_account(account) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden("this account is not yours to see"))
+        }
     }
 
     /// The audit record of something this actor did. A consultant's actions name the officer
@@ -115,7 +119,11 @@ impl Actor {
             occurred_at: NewAuditRecord::truncate_time(now),
             actor_id: self.user.as_ref().map(|user| user.id),
             actor_label: self.label.clone(),
-            acting_for: self.user.as_ref().filter(|user| user.role == Role::Consultant).and_then(|user| user.delegated_by),
+            acting_for: self
+                .user
+                .as_ref()
+                .filter(|user| user.role == Role::Consultant)
+                .and_then(|user| user.delegated_by),
             source_address: self.source_address.clone(),
             request_id: self.request_id.clone(),
             action: action.to_owned(),

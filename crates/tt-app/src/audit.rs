@@ -89,7 +89,8 @@ impl AuditQuery {
                     .map_err(|_| AppError::invalid(field, "must be a date as YYYY-MM-DD")),
             }
         };
-        let text = |value: &Option<String>| value.as_deref().map(str::trim).filter(|text| !text.is_empty()).map(str::to_owned);
+        let text =
+            |value: &Option<String>| value.as_deref().map(str::trim).filter(|text| !text.is_empty()).map(str::to_owned);
         let page = self.page.unwrap_or(1);
         if page < 1 {
             return Err(AppError::invalid("page", "must be 1 or more"));
@@ -129,8 +130,20 @@ impl App {
         let internal = |error: csv::Error| AppError::Internal(error.into());
         writer
             .write_record([
-                "sequence", "occurred_at", "actor", "actor_id", "acting_for", "source_address", "request_id", "action",
-                "object_type", "object_id", "before", "after", "previous_hash", "hash",
+                "sequence",
+                "occurred_at",
+                "actor",
+                "actor_id",
+                "acting_for",
+                "source_address",
+                "request_id",
+                "action",
+                "object_type",
+                "object_id",
+                "before",
+                "after",
+                "previous_hash",
+                "hash",
             ])
             .map_err(internal)?;
         for record in &records {
@@ -155,7 +168,9 @@ impl App {
                 .map_err(internal)?;
         }
         let bytes = writer.into_inner().map_err(|error| AppError::Internal(anyhow::anyhow!("{error}")))?;
-        self.store.append_audit(&actor.audit(now, "audit.export", "audit_log", None, NOTHING, Some(&records.len()))).await?;
+        self.store
+            .append_audit(&actor.audit(now, "audit.export", "audit_log", None, NOTHING, Some(&records.len())))
+            .await?;
         String::from_utf8(bytes).map_err(|error| AppError::Internal(error.into()))
     }
 

@@ -52,6 +52,30 @@ pub struct RequestOrigin {
 }
 
 impl App {
+    /// Stores a new session and returns its secret for the cookie (a new secret at every
+    /// sign-in, so a session id planted before sign-in is worthless).
+    async fn open_session(
+        &self,
+        user_id: UserId,
+        second_factor_passed: bool,
+        source_address: Option<String>,
+    ) -> AppResult<String> {
+        let now = self.clock.now();
+        let session_secret = new_secret("")?;
+        self.store
+            .create_session(&Session {
+                secret_hash: hash_secret(&session_secret),
+                user_id,
+                csrf_token: new_secret("")?,
+                created_at: now,
+                last_seen_at: now,
+                second_factor_passed,
+                source_address,
+            })
+            .await?;
+        Ok(session_secret)
+    }
+
     fn second_factor_step(&self, user: &User, passed: bool) -> SecondFactorStep {
         if passed {
             SecondFactorStep::NotRequired
@@ -98,9 +122,7 @@ impl App {
         let user = match user {
             Some(user) if password_matches && user.active && user.delegation_is_current(now) => user,
             _ => {
-                self.store
-                    .record_login_attempt(&attempted_email, origin.source_address.as_deref(), false, now)
-                    .await?;
+                self.store.record_login_attempt(&attempted_email, origin.source_address.as_deref(), false, now).await?;
                 let mut actor = Actor::system(&attempted_email);
                 actor.source_address.clone_from(&origin.source_address);
                 actor.request_id.clone_from(&origin.request_id);
@@ -112,19 +134,11 @@ impl App {
         };
         self.store.record_login_attempt(&attempted_email, origin.source_address.as_deref(), true, now).await?;
         let next_step = self.second_factor_step(&user, false);
-        let session_secret = new_secret("")?;
-        self.store
-            .create_session(&Session {
-                secret_hash: hash_secret(&session_secret),
-                user_id: user.id,
-                csrf_token: new_secret("")?,
-                created_at: now,
-                last_seen_at: now,
-                second_factor_passed: next_step == SecondFactorStep::NotRequired,
-                source_address: origin.source_address.clone(),
-            })
+        let session_secret = self
+            .open_session(user.id, next_step == SecondFactorStep::NotRequired, origin.source_address.clone())
             .await?;
-        let actor = Actor::for_user(user.clone(), Via::Session, origin.source_address.clone(), origin.request_id.clone());
+        let actor =
+            Actor::for_user(user.clone(), Via::Session, origin.source_address.clone(), origin.request_id.clone());
         self.store
             .append_audit(&actor.audit(now, "session.sign_in", "user", Some(user.id.to_string()), NOTHING, NOTHING))
             .await?;
@@ -169,7 +183,9 @@ impl App {
     pub async fn sign_out(&self, secret: &str, actor: &Actor) -> AppResult<()> {
         self.store.delete_session(&hash_secret(secret)).await?;
         let object_id = actor.user.as_ref().map(|user| user.id.to_string());
-        self.store.append_audit(&actor.audit(self.clock.now(), "session.sign_out", "user", object_id, NOTHING, NOTHING)).await?;
+        self.store
+            .append_audit(&actor.audit(self.clock.now(), "session.sign_out", "user", object_id, NOTHING, NOTHING))
+            .await?;
         Ok(())
     }
 
@@ -180,17 +196,30 @@ impl App {
     pub async fn verify_second_factor(&self, session_secret: &str, actor: &Actor, code: &str) -> AppResult<()> {
         let user = actor.user.as_ref().ok_or(AppError::Unauthenticated)?;
         let now = self.clock.now();
-        let secret = self.store.two_factor_secret(user.id).await?.ok_or(AppError::invalid("code", "no authenticator is set up"))?;
-        let secret_bytes = totp::base32_decode(&secret).map_err(|()| AppError::Internal(anyhow::anyhow!("stored TOTP secret is not base32")))?;
+        let secret = self
+            .store
+            .two_factor_secret(user.id)
+            .await?
+            .ok_or(AppError::invalid("code", "no authenticator is set up"))?;
+        let secret_bytes = totp::base32_decode(&secret)
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("stored TOTP secret is not base32")))?;
         let accepted = if totp::verify(&secret_bytes, code, now.unix_timestamp()) {
             true
         } else {
-            let audit = actor.audit(now, "user.recovery_code_used", "user", Some(user.id.to_string()), NOTHING, NOTHING);
+            let audit =
+                actor.audit(now, "user.recovery_code_used", "user", Some(user.id.to_string()), NOTHING, NOTHING);
             self.store.consume_recovery_code(user.id, &hash_secret(&normalize_recovery_code(code)), &audit).await?
         };
         if !accepted {
             self.store
-                .append_audit(&actor.audit(now, "session.second_factor_failed", "user", Some(user.id.to_string()), NOTHING, NOTHING))
+                .append_audit(&actor.audit(
+                    now,
+                    "session.second_factor_failed",
+                    "user",
+                    Some(user.id.to_string()),
+                    NOTHING,
+                    NOTHING,
+                ))
                 .await?;
             return Err(AppError::invalid("code", "the code is not correct"));
         }
@@ -224,16 +253,16 @@ impl App {
         let now = self.clock.now();
         actor.require(Permission::ManageOwnProfile, now)?;
         let user = actor.user.as_ref().ok_or(AppError::Unauthenticated)?;
-        let secret_bytes = totp::base32_decode(secret).map_err(|()| AppError::invalid("secret", "is not a valid secret"))?;
+        let secret_bytes =
+            totp::base32_decode(secret).ok_or_else(|| AppError::invalid("secret", "is not a valid secret"))?;
         if secret_bytes.len() < 16 {
             return Err(AppError::invalid("secret", "is too short"));
         }
         if !totp::verify(&secret_bytes, code, now.unix_timestamp()) {
             return Err(AppError::invalid("code", "the code is not correct; check the time on your device"));
         }
-        let codes: Vec<String> = (0..10)
-            .map(|_| random_bytes(5).map(|bytes| totp::base32_encode(&bytes)))
-            .collect::<AppResult<_>>()?;
+        let codes: Vec<String> =
+            (0..10).map(|_| random_bytes(5).map(|bytes| totp::base32_encode(&bytes))).collect::<AppResult<_>>()?;
         let hashes: Vec<String> = codes.iter().map(|code| hash_secret(code)).collect();
         let audit = actor.audit(now, "user.two_factor_enabled", "user", Some(user.id.to_string()), NOTHING, NOTHING);
         self.store.set_two_factor(user.id, Some(&secret.to_ascii_uppercase()), &hashes, &audit).await?;
@@ -283,19 +312,7 @@ impl App {
         let audit = actor.audit(now, "user.password_changed", "user", Some(user.id.to_string()), NOTHING, NOTHING);
         self.store.set_password_hash(user.id, &hash, &audit).await?;
         self.store.delete_sessions_of_user(user.id).await?;
-        let session_secret = new_secret("")?;
-        self.store
-            .create_session(&Session {
-                secret_hash: hash_secret(&session_secret),
-                user_id: user.id,
-                csrf_token: new_secret("")?,
-                created_at: now,
-                last_seen_at: now,
-                second_factor_passed: true,
-                source_address: actor.source_address.clone(),
-            })
-            .await?;
-        Ok(session_secret)
+        self.open_session(user.id, true, actor.source_address.clone()).await
     }
 
     /// Sets a user's password from the command line (no current password needed) and ends
@@ -310,7 +327,8 @@ impl App {
         let user = self.store.find_user_by_email(email).await?.ok_or(AppError::NotFound)?;
         check_new_password(&user.email, new_password, new_password)?;
         let hash = password::hash_password(new_password.to_owned()).await?;
-        let audit = actor.audit(self.clock.now(), "user.password_reset", "user", Some(user.id.to_string()), NOTHING, NOTHING);
+        let audit =
+            actor.audit(self.clock.now(), "user.password_reset", "user", Some(user.id.to_string()), NOTHING, NOTHING);
         self.store.set_password_hash(user.id, &hash, &audit).await?;
         self.store.delete_sessions_of_user(user.id).await?;
         Ok(())
@@ -355,7 +373,8 @@ impl App {
             expires_at: now + Duration::days(expires_in_days),
             revoked_at: None,
         };
-        let audit = actor.audit(now, "api_token.create", "api_token", Some(token.id.to_string()), NOTHING, Some(&token));
+        let audit =
+            actor.audit(now, "api_token.create", "api_token", Some(token.id.to_string()), NOTHING, Some(&token));
         self.store.create_api_token(&token, &audit).await?;
         Ok((token, secret))
     }
@@ -378,7 +397,8 @@ impl App {
         actor.require(Permission::ManageOwnProfile, now)?;
         let user = actor.user.as_ref().ok_or(AppError::Unauthenticated)?;
         let tokens = self.store.list_api_tokens(user.id).await?;
-        let token = tokens.iter().find(|token| token.id == id && token.revoked_at.is_none()).ok_or(AppError::NotFound)?;
+        let token =
+            tokens.iter().find(|token| token.id == id && token.revoked_at.is_none()).ok_or(AppError::NotFound)?;
         let audit = actor.audit(now, "api_token.revoke", "api_token", Some(id.to_string()), Some(token), NOTHING);
         self.store.revoke_api_token(id, now, &audit).await?;
         Ok(())
@@ -390,7 +410,8 @@ impl App {
     /// `Unauthenticated` for any unusable token.
     pub async fn authenticate_token(&self, secret: &str, origin: &RequestOrigin) -> AppResult<Actor> {
         let now = self.clock.now();
-        let token = self.store.find_api_token_by_hash(&hash_secret(secret.trim())).await?.ok_or(AppError::Unauthenticated)?;
+        let token =
+            self.store.find_api_token_by_hash(&hash_secret(secret.trim())).await?.ok_or(AppError::Unauthenticated)?;
         if !token.is_usable(now) {
             return Err(AppError::Unauthenticated);
         }

@@ -134,7 +134,11 @@ impl App {
                 if !already_seeded {
                     self.seed_user(&actor, email, name, *role, Some(account.number)).await?;
                 }
-                logins.push(DemoLogin { email: (*email).to_owned(), role: *role, account_number: Some(account.number.to_owned()) });
+                logins.push(DemoLogin {
+                    email: (*email).to_owned(),
+                    role: *role,
+                    account_number: Some(account.number.to_owned()),
+                });
             }
         }
         for (email, name, role) in STAFF {
@@ -146,7 +150,14 @@ impl App {
         Ok(logins)
     }
 
-    async fn seed_user(&self, actor: &Actor, email: &str, name: &str, role: Role, account: Option<&str>) -> AppResult<()> {
+    async fn seed_user(
+        &self,
+        actor: &Actor,
+        email: &str,
+        name: &str,
+        role: Role,
+        account: Option<&str>,
+    ) -> AppResult<()> {
         let created = self
             .create_user(
                 actor,
@@ -161,12 +172,20 @@ impl App {
             .await?;
         let user = created.user;
         if role.side() == tt_domain::Side::Agency {
-            let audit = actor.audit(self.clock.now(), "user.two_factor_enabled", "user", Some(user.id.to_string()), crate::actor::NOTHING, crate::actor::NOTHING);
+            let audit = actor.audit(
+                self.clock.now(),
+                "user.two_factor_enabled",
+                "user",
+                Some(user.id.to_string()),
+                crate::actor::NOTHING,
+                crate::actor::NOTHING,
+            );
             self.store.set_two_factor(user.id, Some(DEMO_TOTP_SECRET), &[], &audit).await?;
         }
         if role == Role::Consultant {
             // The demo officer delegates to the demo consultant for 90 days.
-            let officer_email = EmailAddress::parse(&format!("officer@{}", email.split('@').nth(1).unwrap_or_default()))?;
+            let officer_email =
+                EmailAddress::parse(&format!("officer@{}", email.split('@').nth(1).unwrap_or_default()))?;
             if let Some(officer) = self.store.find_user_by_email(&officer_email).await? {
                 let officer_actor = Actor::system(officer.email.as_str());
                 let officer_actor = Actor { user: Some(officer), ..officer_actor };

@@ -25,13 +25,13 @@ use std::sync::Arc;
 use tt_store::Store;
 
 pub use actor::{Actor, Via};
-/// A browser session, as the web layer sees it.
-pub use tt_store::Session;
 pub use clock::{Clock, SystemClock};
 pub use error::{AppError, AppResult};
 pub use mailer::{LogMailer, Mailer, OutgoingEmail};
 pub use policy::Permission;
 pub use settings::AppSettings;
+/// A browser session, as the web layer sees it.
+pub use tt_store::Session;
 
 /// The application: storage, time, mail and settings, shared by every request and job.
 #[derive(Clone)]

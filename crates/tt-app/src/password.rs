@@ -40,7 +40,7 @@ pub async fn verify_password(password: String, stored_hash: Option<String>) -> b
         let hash = stored_hash.unwrap_or_else(dummy_hash);
         Argon2::default().verify_password(password.as_bytes(), hash.as_str()).is_ok()
     })
-        .await
-        .unwrap_or(false);
+    .await
+    .unwrap_or(false);
     known && matched
 }

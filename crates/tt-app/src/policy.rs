@@ -38,31 +38,45 @@ pub const POLICY: &[(Permission, bool, &str, &[Role])] = &[
         Permission::ViewAccounts,
         false,
         "See member accounts: members their own, PGA liaisons those that consented, other staff all",
-        &[
-            CompanyOfficer, Employee, Consultant, ReadOnly, Scss, ScssSupervisor, Nam, NamSupervisor, TcHqAnalyst,
-            RegulatoryAudit, ProgramDirector, PgaLiaison,
-        ],
+        &Role::ALL,
     ),
-    (Permission::CreateAccount, true, "Register a new member account", &[ScssSupervisor, NamSupervisor, ProgramDirector]),
+    (
+        Permission::CreateAccount,
+        true,
+        "Register a new member account",
+        &[ScssSupervisor, NamSupervisor, ProgramDirector],
+    ),
     (
         Permission::EditAccount,
         true,
         "Change an account's names, address and identifiers (members: their own)",
         &[CompanyOfficer, Employee, Consultant, ProgramDirector],
     ),
-    (
-        Permission::SignAndSubmit,
-        true,
-        "Sign the partner agreement and submit to the agency",
-        &[CompanyOfficer],
-    ),
+    (Permission::SignAndSubmit, true, "Sign the partner agreement and submit to the agency", &[CompanyOfficer]),
     (
         Permission::ViewUsers,
         false,
         "List users (members: of their own account)",
-        &[CompanyOfficer, Employee, Consultant, ReadOnly, Scss, ScssSupervisor, Nam, NamSupervisor, TcHqAnalyst, RegulatoryAudit, ProgramDirector],
+        &[
+            CompanyOfficer,
+            Employee,
+            Consultant,
+            ReadOnly,
+            Scss,
+            ScssSupervisor,
+            Nam,
+            NamSupervisor,
+            TcHqAnalyst,
+            RegulatoryAudit,
+            ProgramDirector,
+        ],
     ),
-    (Permission::ManageAccountUsers, true, "Add, invite and deactivate users of one's own account", &[CompanyOfficer, ProgramDirector]),
+    (
+        Permission::ManageAccountUsers,
+        true,
+        "Add, invite and deactivate users of one's own account",
+        &[CompanyOfficer, ProgramDirector],
+    ),
     (Permission::DelegateConsultant, true, "Give a consultant time-limited access", &[CompanyOfficer]),
     (Permission::ManageAllUsers, true, "Add, invite and deactivate agency staff and any user", &[ProgramDirector]),
     (
@@ -77,15 +91,7 @@ pub const POLICY: &[(Permission, bool, &str, &[Role])] = &[
         "See this table",
         &[Scss, ScssSupervisor, Nam, NamSupervisor, TcHqAnalyst, RegulatoryAudit, ProgramDirector, PgaLiaison],
     ),
-    (
-        Permission::ManageOwnProfile,
-        true,
-        "Change one's own password, second factor and API tokens",
-        &[
-            CompanyOfficer, Employee, Consultant, ReadOnly, Scss, ScssSupervisor, Nam, NamSupervisor, TcHqAnalyst,
-            RegulatoryAudit, ProgramDirector, PgaLiaison,
-        ],
-    ),
+    (Permission::ManageOwnProfile, true, "Change one's own password, second factor and API tokens", &Role::ALL),
 ];
 
 impl Permission {

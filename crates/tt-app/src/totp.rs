@@ -24,23 +24,23 @@ pub fn base32_encode(bytes: &[u8]) -> String {
     output
 }
 
-/// # Errors
-/// When the text has characters outside the base32 alphabet.
-pub fn base32_decode(text: &str) -> Result<Vec<u8>, ()> {
+/// The bytes of a base32 text; `None` when it has characters outside the alphabet.
+#[must_use]
+pub fn base32_decode(text: &str) -> Option<Vec<u8>> {
     let mut bits: u64 = 0;
     let mut count = 0;
     let mut output = Vec::new();
     for character in text.chars().filter(|c| !c.is_whitespace() && *c != '=') {
         let upper = character.to_ascii_uppercase();
-        let value = ALPHABET.iter().position(|a| char::from(*a) == upper).ok_or(())?;
+        let value = ALPHABET.iter().position(|a| char::from(*a) == upper)?;
         bits = (bits << 5) | value as u64;
         count += 5;
         if count >= 8 {
             count -= 8;
-            output.push(u8::try_from((bits >> count) & 0xff).map_err(|_| ())?);
+            output.push(u8::try_from((bits >> count) & 0xff).ok()?);
         }
     }
-    Ok(output)
+    Some(output)
 }
 
 /// The six-digit code for a secret at a Unix time.
@@ -66,16 +66,26 @@ pub fn verify(secret: &[u8], code: &str, unix_seconds: i64) -> bool {
     let code = code.trim().replace(' ', "");
     code.len() == 6
         && [-1, 0, 1].iter().any(|step| {
-            crate::secrets::constant_time_equal(code_at(secret, unix_seconds + step * STEP_SECONDS).as_bytes(), code.as_bytes())
+            crate::secrets::constant_time_equal(
+                code_at(secret, unix_seconds + step * STEP_SECONDS).as_bytes(),
+                code.as_bytes(),
+            )
         })
 }
 
 /// The `otpauth://` URI authenticator apps read (from a QR code or pasted).
 #[must_use]
 pub fn provisioning_uri(base32_secret: &str, account_label: &str) -> String {
-    let label: String = account_label
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || ".-_@".contains(c) { c.to_string() } else { format!("%{:02X}", c as u32) })
-        .collect();
+    let label: String =
+        account_label
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || ".-_@".contains(c) {
+                    c.to_string()
+                } else {
+                    format!("%{:02X}", c as u32)
+                }
+            })
+            .collect();
     format!("otpauth://totp/Trusted%20Trader:{label}?secret={base32_secret}&issuer=Trusted%20Trader")
 }

@@ -76,7 +76,13 @@ pub struct CreatedUser {
 }
 
 impl App {
-    fn require_user_admin(&self, actor: &Actor, role: Role, account_id: Option<AccountId>, now: OffsetDateTime) -> AppResult<()> {
+    fn require_user_admin(
+        &self,
+        actor: &Actor,
+        role: Role,
+        account_id: Option<AccountId>,
+        now: OffsetDateTime,
+    ) -> AppResult<()> {
         if actor.user.is_none() {
             return Ok(());
         }
@@ -145,7 +151,8 @@ impl App {
             created_at: now,
         };
         let invite = password_hash.is_none();
-        let audit = actor.audit(now, "user.create", "user", Some(user.id.to_string()), NOTHING, Some(&UserView::from(&user)));
+        let audit =
+            actor.audit(now, "user.create", "user", Some(user.id.to_string()), NOTHING, Some(&UserView::from(&user)));
         self.store.create_user(&NewUser { user: user.clone(), password_hash }, &audit).await?;
         let invitation_link = if invite { Some(self.invite(actor, &user, now).await?) } else { None };
         Ok(CreatedUser { user, invitation_link })
@@ -166,7 +173,11 @@ impl App {
             self.settings.invitation_valid_days
         );
         self.mailer
-            .send(OutgoingEmail { to: user.email.to_string(), subject: "Your Trusted Trader invitation".to_owned(), body })
+            .send(OutgoingEmail {
+                to: user.email.to_string(),
+                subject: "Your Trusted Trader invitation".to_owned(),
+                body,
+            })
             .await
             .map_err(AppError::Internal)?;
         Ok(link)
@@ -177,7 +188,8 @@ impl App {
     /// # Errors
     /// `NotFound` for an unknown, used or expired invitation.
     pub async fn find_invitation(&self, secret: &str) -> AppResult<User> {
-        let user_id = self.store.find_invitation(&hash_secret(secret), self.clock.now()).await?.ok_or(AppError::NotFound)?;
+        let user_id =
+            self.store.find_invitation(&hash_secret(secret), self.clock.now()).await?.ok_or(AppError::NotFound)?;
         Ok(self.store.get_user(user_id).await?)
     }
 
@@ -190,7 +202,14 @@ impl App {
         check_new_password(&user.email, password, confirmation)?;
         let hash = crate::password::hash_password(password.to_owned()).await?;
         let actor = Actor::for_user(user.clone(), crate::Via::Session, None, None);
-        let audit = actor.audit(self.clock.now(), "user.invitation_accepted", "user", Some(user.id.to_string()), NOTHING, NOTHING);
+        let audit = actor.audit(
+            self.clock.now(),
+            "user.invitation_accepted",
+            "user",
+            Some(user.id.to_string()),
+            NOTHING,
+            NOTHING,
+        );
         self.store.accept_invitation(&hash_secret(secret), &hash, &audit).await?;
         Ok(user)
     }
@@ -234,8 +253,14 @@ impl App {
         }
         let after = User { active, ..before.clone() };
         let action = if active { "user.activate" } else { "user.deactivate" };
-        let audit =
-            actor.audit(now, action, "user", Some(id.to_string()), Some(&UserView::from(&before)), Some(&UserView::from(&after)));
+        let audit = actor.audit(
+            now,
+            action,
+            "user",
+            Some(id.to_string()),
+            Some(&UserView::from(&before)),
+            Some(&UserView::from(&after)),
+        );
         self.store.update_user(&after, &audit).await?;
         if !active {
             self.store.delete_sessions_of_user(id).await?;
@@ -263,7 +288,11 @@ impl App {
         if !(1..=365).contains(&days) {
             return Err(AppError::invalid("days", "must be from 1 to 365"));
         }
-        let after = User { delegated_by: Some(officer.id), delegation_expires_at: Some(now + Duration::days(days)), ..before.clone() };
+        let after = User {
+            delegated_by: Some(officer.id),
+            delegation_expires_at: Some(now + Duration::days(days)),
+            ..before.clone()
+        };
         let audit = actor.audit(
             now,
             "user.delegate",

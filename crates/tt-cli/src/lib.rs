@@ -19,7 +19,11 @@ use tt_store::Store;
 pub use settings::{LogFormat, Secret, Settings};
 
 #[derive(Debug, Parser)]
-#[command(name = "trusted-trader", version, about = "The Trusted Trader partnership program portal (CTPAT and Trade Compliance)")]
+#[command(
+    name = "trusted-trader",
+    version,
+    about = "The Trusted Trader partnership program portal (CTPAT and Trade Compliance)"
+)]
 pub struct Cli {
     /// Database URL: `sqlite:FILE` (default `sqlite:trusted-trader.sqlite3`) or `postgres://…`.
     #[arg(long, global = true, env = "TT_DATABASE_URL", hide_env_values = true)]
@@ -285,7 +289,8 @@ pub async fn run(command: Command, mut settings: Settings) -> anyhow::Result<Exi
         Command::Admin(AdminCommand::CreateUser { email, name, role, account, password_stdin }) => {
             let app = build_app(&settings).await?;
             let password = if password_stdin { Some(read_password_from_stdin()?) } else { None };
-            let created = app.create_user(&system, &UserInput { email, name, role, account_number: account, password }).await?;
+            let created =
+                app.create_user(&system, &UserInput { email, name, role, account_number: account, password }).await?;
             println!("Created user {} ({}).", created.user.email, created.user.role.id());
             if let Some(link) = created.invitation_link {
                 println!("Invitation link: {link}");
@@ -303,8 +308,13 @@ pub async fn run(command: Command, mut settings: Settings) -> anyhow::Result<Exi
         Command::Admin(AdminCommand::CreateToken { email, expires_in_days, name, scope }) => {
             let app = build_app(&settings).await?;
             let email = EmailAddress::parse(&email)?;
-            let user = app.store.find_user_by_email(&email).await?.with_context(|| format!("no user has the e-mail address {email}"))?;
-            let (_, secret) = app.create_api_token(&system, user.id, &name, TokenScope::parse(&scope)?, expires_in_days).await?;
+            let user = app
+                .store
+                .find_user_by_email(&email)
+                .await?
+                .with_context(|| format!("no user has the e-mail address {email}"))?;
+            let (_, secret) =
+                app.create_api_token(&system, user.id, &name, TokenScope::parse(&scope)?, expires_in_days).await?;
             println!("{secret}");
         }
         Command::Audit(AuditCommand::Verify) => {
@@ -313,7 +323,10 @@ pub async fn run(command: Command, mut settings: Settings) -> anyhow::Result<Exi
             match report.first_broken {
                 None => println!("The audit trail is intact: {} records checked.", report.records_checked),
                 Some(sequence) => {
-                    println!("The audit trail is BROKEN at record {sequence} (checked {} records).", report.records_checked);
+                    println!(
+                        "The audit trail is BROKEN at record {sequence} (checked {} records).",
+                        report.records_checked
+                    );
                     return Ok(ExitCode::FAILURE);
                 }
             }

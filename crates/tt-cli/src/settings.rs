@@ -74,8 +74,10 @@ impl Settings {
     pub fn load(file: Option<&Path>, environment: impl Iterator<Item = (String, String)>) -> anyhow::Result<Self> {
         let mut tree = toml::Table::try_from(Self::default()).context("default settings")?;
         if let Some(path) = file {
-            let text = std::fs::read_to_string(path).with_context(|| format!("reading settings file {}", path.display()))?;
-            let overrides: toml::Table = toml::from_str(&text).with_context(|| format!("parsing settings file {}", path.display()))?;
+            let text =
+                std::fs::read_to_string(path).with_context(|| format!("reading settings file {}", path.display()))?;
+            let overrides: toml::Table =
+                toml::from_str(&text).with_context(|| format!("parsing settings file {}", path.display()))?;
             merge(&mut tree, overrides);
         }
         for (key, value) in environment {

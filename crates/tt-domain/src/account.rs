@@ -20,10 +20,7 @@ impl AccountNumber {
             return Err(ValidationError::new("account_number", "must be 1 to 20 characters"));
         }
         if !value.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-') {
-            return Err(ValidationError::new(
-                "account_number",
-                "may contain only letters, digits and '-'",
-            ));
+            return Err(ValidationError::new("account_number", "may contain only letters, digits and '-'"));
         }
         Ok(Self(value))
     }
@@ -183,10 +180,7 @@ impl BusinessType {
 
 /// Keeps only `A-Z 0-9` after upper-casing, dropping `-` and spaces, as the import contract does.
 fn normalize_identifier(text: &str) -> String {
-    text.chars()
-        .filter(|c| *c != '-' && !c.is_whitespace())
-        .map(|c| c.to_ascii_uppercase())
-        .collect()
+    text.chars().filter(|c| *c != '-' && !c.is_whitespace()).map(|c| c.to_ascii_uppercase()).collect()
 }
 
 /// An importer-of-record number (IRS number with suffix, SSN or CBP-assigned number), normalized

@@ -14,8 +14,8 @@ pub mod token;
 pub mod user;
 
 pub use account::{
-    Account, AccountNumber, Address, BusinessType, CountryCode, EmployerIdentificationNumber,
-    ImporterNumber, LegalName, ManufacturerId, Scac,
+    Account, AccountNumber, Address, BusinessType, CountryCode, EmployerIdentificationNumber, ImporterNumber,
+    LegalName, ManufacturerId, Scac,
 };
 pub use audit::{AuditRecord, ChainHash, NewAuditRecord};
 pub use error::ValidationError;

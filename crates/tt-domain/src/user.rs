@@ -126,10 +126,9 @@ impl User {
     /// When they do not.
     pub fn check_role_and_account(role: Role, account_id: Option<AccountId>) -> Result<(), ValidationError> {
         match (role.side(), account_id) {
-            (crate::Side::Trade, None) => Err(ValidationError::new(
-                "account",
-                "a trade-side role needs the member account the user belongs to",
-            )),
+            (crate::Side::Trade, None) => {
+                Err(ValidationError::new("account", "a trade-side role needs the member account the user belongs to"))
+            }
             (crate::Side::Agency, Some(_)) => {
                 Err(ValidationError::new("account", "agency staff do not belong to a member account"))
             }

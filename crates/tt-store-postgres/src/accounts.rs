@@ -2,10 +2,10 @@
 
 use async_trait::async_trait;
 use sqlx::postgres::PgRow;
-use sqlx::{Row, PgConnection};
+use sqlx::{PgConnection, Row};
 use tt_domain::{
-    Account, AccountId, AccountNumber, Address, BusinessType, EmployerIdentificationNumber,
-    ImporterNumber, LegalName, ManufacturerId, NewAuditRecord, Scac,
+    Account, AccountId, AccountNumber, Address, BusinessType, EmployerIdentificationNumber, ImporterNumber, LegalName,
+    ManufacturerId, NewAuditRecord, Scac,
 };
 use tt_store::{AccountStore, StoreError, StoreResult};
 
@@ -95,13 +95,15 @@ async fn write_identifiers(connection: &mut PgConnection, account: &Account) -> 
         .chain(account.manufacturer_ids.iter().map(|value| ("mid", value.as_str())))
         .chain(account.scacs.iter().map(|value| ("scac", value.as_str())));
     for (kind, value) in identifiers {
-        sqlx::query("INSERT INTO account_identifiers (account_id, kind, value) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-            .bind(account.id.0)
-            .bind(kind)
-            .bind(value)
-            .execute(&mut *connection)
-            .await
-            .map_err(translate)?;
+        sqlx::query(
+            "INSERT INTO account_identifiers (account_id, kind, value) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(account.id.0)
+        .bind(kind)
+        .bind(value)
+        .execute(&mut *connection)
+        .await
+        .map_err(translate)?;
     }
     Ok(())
 }

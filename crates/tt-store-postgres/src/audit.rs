@@ -2,7 +2,7 @@
 //! advisory lock, so only one writer at a time reads the last hash and adds the next record.
 
 use async_trait::async_trait;
-use sqlx::{Postgres, PgConnection, Transaction};
+use sqlx::{PgConnection, Postgres, Transaction};
 use tt_domain::{AuditRecord, ChainHash, NewAuditRecord};
 use tt_store::{AuditFilter, AuditStore, StoreResult};
 
@@ -10,7 +10,7 @@ use crate::rows::audit_from_row;
 use crate::{PostgresStore, translate};
 
 /// The advisory-lock key that serializes appends to the audit chain (any fixed number works).
-const AUDIT_CHAIN_LOCK: i64 = 0x7472_7573_7465_64;
+const AUDIT_CHAIN_LOCK: i64 = 7_472_757_374;
 
 impl PostgresStore {
     /// Starts a write transaction holding the audit-chain lock until it ends.
@@ -27,10 +27,11 @@ impl PostgresStore {
 
 /// Appends one record after the current last one, inside the caller's write transaction.
 pub(crate) async fn append_in(connection: &mut PgConnection, record: &NewAuditRecord) -> StoreResult<AuditRecord> {
-    let last: Option<(i64, String)> = sqlx::query_as("SELECT sequence, hash FROM audit_log ORDER BY sequence DESC LIMIT 1")
-        .fetch_optional(&mut *connection)
-        .await
-        .map_err(translate)?;
+    let last: Option<(i64, String)> =
+        sqlx::query_as("SELECT sequence, hash FROM audit_log ORDER BY sequence DESC LIMIT 1")
+            .fetch_optional(&mut *connection)
+            .await
+            .map_err(translate)?;
     let (sequence, previous_hash) = match last {
         Some((sequence, hash)) => (sequence + 1, ChainHash(hash)),
         None => (1, ChainHash::genesis()),

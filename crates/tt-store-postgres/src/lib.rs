@@ -53,9 +53,9 @@ impl PostgresStore {
 pub(crate) fn translate(error: sqlx::Error) -> StoreError {
     match &error {
         sqlx::Error::RowNotFound => StoreError::NotFound,
-        sqlx::Error::Database(database_error) if database_error.is_unique_violation() => StoreError::Conflict {
-            field: conflict_field(database_error.constraint().unwrap_or_default()),
-        },
+        sqlx::Error::Database(database_error) if database_error.is_unique_violation() => {
+            StoreError::Conflict { field: conflict_field(database_error.constraint().unwrap_or_default()) }
+        }
         _ => StoreError::Other(Box::new(error)),
     }
 }
@@ -94,8 +94,6 @@ impl DatabaseAdmin for PostgresStore {
         .fetch_all(&self.pool)
         .await
         .map_err(translate)?;
-        rows.iter()
-            .map(|row| Ok((row.try_get(0).map_err(translate)?, row.try_get(1).map_err(translate)?)))
-            .collect()
+        rows.iter().map(|row| Ok((row.try_get(0).map_err(translate)?, row.try_get(1).map_err(translate)?))).collect()
     }
 }

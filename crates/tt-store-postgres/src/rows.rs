@@ -4,8 +4,8 @@
 use sqlx::Row;
 use sqlx::postgres::PgRow;
 use tt_domain::{
-    AccountId, ApiToken, ApiTokenId, AuditRecord, ChainHash, EmailAddress, NewAuditRecord,
-    PersonName, Role, TokenScope, User, UserId, ValidationError,
+    AccountId, ApiToken, ApiTokenId, AuditRecord, ChainHash, EmailAddress, NewAuditRecord, PersonName, Role,
+    TokenScope, User, UserId, ValidationError,
 };
 use tt_store::{Session, StoreError, StoreResult};
 

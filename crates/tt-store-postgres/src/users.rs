@@ -205,13 +205,19 @@ impl UserStore for PostgresStore {
         Ok(user_id.map(UserId))
     }
 
-    async fn accept_invitation(&self, secret_hash: &str, password_hash: &str, audit: &NewAuditRecord) -> StoreResult<()> {
+    async fn accept_invitation(
+        &self,
+        secret_hash: &str,
+        password_hash: &str,
+        audit: &NewAuditRecord,
+    ) -> StoreResult<()> {
         let mut transaction = self.begin_write().await?;
-        let user_id: uuid::Uuid = sqlx::query_scalar("DELETE FROM invitations WHERE secret_hash = $1 RETURNING user_id")
-            .bind(secret_hash)
-            .fetch_one(&mut *transaction)
-            .await
-            .map_err(translate)?;
+        let user_id: uuid::Uuid =
+            sqlx::query_scalar("DELETE FROM invitations WHERE secret_hash = $1 RETURNING user_id")
+                .bind(secret_hash)
+                .fetch_one(&mut *transaction)
+                .await
+                .map_err(translate)?;
         sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
             .bind(user_id)
             .bind(password_hash)

@@ -4,8 +4,8 @@ use async_trait::async_trait;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection};
 use tt_domain::{
-    Account, AccountId, AccountNumber, Address, BusinessType, EmployerIdentificationNumber,
-    ImporterNumber, LegalName, ManufacturerId, NewAuditRecord, Scac,
+    Account, AccountId, AccountNumber, Address, BusinessType, EmployerIdentificationNumber, ImporterNumber, LegalName,
+    ManufacturerId, NewAuditRecord, Scac,
 };
 use tt_store::{AccountStore, StoreError, StoreResult};
 

@@ -18,10 +18,11 @@ impl SqliteStore {
 
 /// Appends one record after the current last one, inside the caller's write transaction.
 pub(crate) async fn append_in(connection: &mut SqliteConnection, record: &NewAuditRecord) -> StoreResult<AuditRecord> {
-    let last: Option<(i64, String)> = sqlx::query_as("SELECT sequence, hash FROM audit_log ORDER BY sequence DESC LIMIT 1")
-        .fetch_optional(&mut *connection)
-        .await
-        .map_err(translate)?;
+    let last: Option<(i64, String)> =
+        sqlx::query_as("SELECT sequence, hash FROM audit_log ORDER BY sequence DESC LIMIT 1")
+            .fetch_optional(&mut *connection)
+            .await
+            .map_err(translate)?;
     let (sequence, previous_hash) = match last {
         Some((sequence, hash)) => (sequence + 1, ChainHash(hash)),
         None => (1, ChainHash::genesis()),

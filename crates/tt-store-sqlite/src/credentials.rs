@@ -152,14 +152,16 @@ impl LoginAttemptStore for SqliteStore {
         succeeded: bool,
         at: OffsetDateTime,
     ) -> StoreResult<()> {
-        sqlx::query("INSERT INTO login_attempts (email, source_address, succeeded, attempted_at) VALUES ($1, $2, $3, $4)")
-            .bind(email)
-            .bind(source_address)
-            .bind(succeeded)
-            .bind(at)
-            .execute(&self.pool)
-            .await
-            .map_err(translate)?;
+        sqlx::query(
+            "INSERT INTO login_attempts (email, source_address, succeeded, attempted_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(email)
+        .bind(source_address)
+        .bind(succeeded)
+        .bind(at)
+        .execute(&self.pool)
+        .await
+        .map_err(translate)?;
         Ok(())
     }
 

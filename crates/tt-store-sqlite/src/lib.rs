@@ -39,11 +39,7 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options)
-            .await
-            .map_err(translate)?;
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await.map_err(translate)?;
         Ok(Self { pool })
     }
 
@@ -59,9 +55,9 @@ impl SqliteStore {
 pub(crate) fn translate(error: sqlx::Error) -> StoreError {
     match &error {
         sqlx::Error::RowNotFound => StoreError::NotFound,
-        sqlx::Error::Database(database_error) if database_error.is_unique_violation() => StoreError::Conflict {
-            field: conflict_field(database_error.message()),
-        },
+        sqlx::Error::Database(database_error) if database_error.is_unique_violation() => {
+            StoreError::Conflict { field: conflict_field(database_error.message()) }
+        }
         _ => StoreError::Other(Box::new(error)),
     }
 }
@@ -104,8 +100,6 @@ impl DatabaseAdmin for SqliteStore {
         .fetch_all(&self.pool)
         .await
         .map_err(translate)?;
-        rows.iter()
-            .map(|row| Ok((row.try_get(0).map_err(translate)?, row.try_get(1).map_err(translate)?)))
-            .collect()
+        rows.iter().map(|row| Ok((row.try_get(0).map_err(translate)?, row.try_get(1).map_err(translate)?))).collect()
     }
 }

@@ -7,8 +7,8 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 use tt_domain::{
-    Account, AccountId, AccountNumber, ApiToken, ApiTokenId, AuditRecord, EmailAddress,
-    ImporterNumber, NewAuditRecord, Side, User, UserId,
+    Account, AccountId, AccountNumber, ApiToken, ApiTokenId, AuditRecord, EmailAddress, ImporterNumber, NewAuditRecord,
+    Side, User, UserId,
 };
 
 /// The one error type of the storage boundary. Driver errors are translated here and never
@@ -109,7 +109,12 @@ pub trait UserStore: Send + Sync {
     /// The invited user for an unexpired invitation, without using it up.
     async fn find_invitation(&self, secret_hash: &str, now: OffsetDateTime) -> StoreResult<Option<UserId>>;
     /// Sets the invited user's password and deletes the invitation, in one transaction.
-    async fn accept_invitation(&self, secret_hash: &str, password_hash: &str, audit: &NewAuditRecord) -> StoreResult<()>;
+    async fn accept_invitation(
+        &self,
+        secret_hash: &str,
+        password_hash: &str,
+        audit: &NewAuditRecord,
+    ) -> StoreResult<()>;
 }
 
 #[async_trait]

@@ -73,13 +73,15 @@ pub async fn an_account_round_trips_with_its_identifiers(store: &dyn Store) {
     let mut account = sample_account("RT-1", &["123456789AB", "98-765432100"]);
     account.doing_business_as = Some(LegalName::parse("Round Trip").expect("dba"));
     account.scacs = vec![Scac::parse("ABCD").expect("scac")];
-    account.address = Some(tt_domain::Address::parse("1 Main St", None, "Laredo", Some("TX"), Some("78040"), "us").expect("address"));
+    account.address =
+        Some(tt_domain::Address::parse("1 Main St", None, "Laredo", Some("TX"), Some("78040"), "us").expect("address"));
     store.create_account(&account, &audit("account.create")).await.expect("create");
     let mut expected = account.clone();
     expected.importer_numbers.sort();
     assert_eq!(store.get_account(account.id).await.expect("get"), expected);
     assert_eq!(store.find_account_by_number(&account.number).await.expect("find").map(|a| a.id), Some(account.id));
-    let by_importer = store.find_account_by_importer_number(&ImporterNumber::parse("98765432100").expect("n")).await.expect("find");
+    let by_importer =
+        store.find_account_by_importer_number(&ImporterNumber::parse("98765432100").expect("n")).await.expect("find");
     assert_eq!(by_importer.map(|a| a.id), Some(account.id));
 }
 
@@ -91,13 +93,20 @@ pub async fn an_importer_number_cannot_belong_to_two_accounts(store: &dyn Store)
     assert!(matches!(error, StoreError::Conflict { field: "ior_numbers" }), "got {error:?}");
     // The failed write left nothing behind: no account, no importer number, no audit record.
     assert!(store.find_account_by_number(&second.number).await.expect("find").is_none());
-    assert!(store.find_account_by_importer_number(&ImporterNumber::parse("222222222").expect("n")).await.expect("find").is_none());
+    assert!(
+        store
+            .find_account_by_importer_number(&ImporterNumber::parse("222222222").expect("n"))
+            .await
+            .expect("find")
+            .is_none()
+    );
     assert_eq!(audit_count(store).await, records_before);
 }
 
 pub async fn a_second_account_with_the_same_number_is_a_conflict(store: &dyn Store) {
     store.create_account(&sample_account("SAME", &[]), &audit("account.create")).await.expect("first");
-    let error = store.create_account(&sample_account("same", &[]), &audit("account.create")).await.expect_err("conflict");
+    let error =
+        store.create_account(&sample_account("same", &[]), &audit("account.create")).await.expect_err("conflict");
     assert!(matches!(error, StoreError::Conflict { field: "account_number" }), "got {error:?}");
 }
 
@@ -110,7 +119,13 @@ pub async fn updating_an_account_replaces_its_identifiers(store: &dyn Store) {
     changed.partner_agency_consent = true;
     store.update_account(&changed, &audit("account.update")).await.expect("update");
     assert_eq!(store.get_account(account.id).await.expect("get"), changed);
-    assert!(store.find_account_by_importer_number(&ImporterNumber::parse("333333333").expect("n")).await.expect("find").is_none());
+    assert!(
+        store
+            .find_account_by_importer_number(&ImporterNumber::parse("333333333").expect("n"))
+            .await
+            .expect("find")
+            .is_none()
+    );
     assert_eq!(store.list_accounts().await.expect("list").len(), 1);
 }
 
@@ -123,9 +138,15 @@ pub async fn unknown_rows_are_not_found(store: &dyn Store) {
 
 pub async fn a_duplicate_email_is_a_conflict_on_email(store: &dyn Store) {
     let user = sample_user("person@example.com", Role::Scss, None);
-    store.create_user(&NewUser { user, password_hash: Some("hash".to_owned()) }, &audit("user.create")).await.expect("first");
+    store
+        .create_user(&NewUser { user, password_hash: Some("hash".to_owned()) }, &audit("user.create"))
+        .await
+        .expect("first");
     let again = sample_user("person@example.com", Role::Nam, None);
-    let error = store.create_user(&NewUser { user: again, password_hash: None }, &audit("user.create")).await.expect_err("conflict");
+    let error = store
+        .create_user(&NewUser { user: again, password_hash: None }, &audit("user.create"))
+        .await
+        .expect_err("conflict");
     assert!(matches!(error, StoreError::Conflict { field: "email" }), "got {error:?}");
 }
 
@@ -135,7 +156,10 @@ pub async fn users_are_listed_by_account_and_side(store: &dyn Store) {
     let member = sample_user("member@example.com", Role::Employee, Some(account.id));
     let staff = sample_user("staff@example.com", Role::Scss, None);
     for user in [&member, &staff] {
-        store.create_user(&NewUser { user: user.clone(), password_hash: None }, &audit("user.create")).await.expect("user");
+        store
+            .create_user(&NewUser { user: user.clone(), password_hash: None }, &audit("user.create"))
+            .await
+            .expect("user");
     }
     let of_account = store.list_users(&UserFilter { account_id: Some(account.id), side: None }).await.expect("list");
     assert_eq!(of_account, vec![member.clone()]);
@@ -156,7 +180,10 @@ pub async fn passwords_and_second_factors_are_stored_per_user(store: &dyn Store)
     assert_eq!(store.password_hash(user.id).await.expect("hash"), None);
     store.set_password_hash(user.id, "argon-hash", &audit("user.password")).await.expect("set");
     assert_eq!(store.password_hash(user.id).await.expect("hash").as_deref(), Some("argon-hash"));
-    store.set_two_factor(user.id, Some("SECRET"), &["code-a".to_owned(), "code-b".to_owned()], &audit("2fa")).await.expect("2fa");
+    store
+        .set_two_factor(user.id, Some("SECRET"), &["code-a".to_owned(), "code-b".to_owned()], &audit("2fa"))
+        .await
+        .expect("2fa");
     assert!(store.get_user(user.id).await.expect("get").two_factor_enabled);
     assert_eq!(store.two_factor_secret(user.id).await.expect("secret").as_deref(), Some("SECRET"));
     assert!(store.consume_recovery_code(user.id, "code-a", &audit("recovery")).await.expect("consume"));
@@ -171,13 +198,19 @@ pub async fn invitations_are_used_once(store: &dyn Store) {
     let user = User { role: Role::Scss, ..user };
     store.create_user(&NewUser { user: user.clone(), password_hash: None }, &audit("user.create")).await.expect("user");
     let at = now();
-    store.create_invitation("invite-hash", user.id, at + Duration::days(7), &audit("user.invite")).await.expect("invite");
+    store
+        .create_invitation("invite-hash", user.id, at + Duration::days(7), &audit("user.invite"))
+        .await
+        .expect("invite");
     assert_eq!(store.find_invitation("invite-hash", at).await.expect("find"), Some(user.id));
     assert_eq!(store.find_invitation("invite-hash", at + Duration::days(8)).await.expect("expired"), None);
     store.accept_invitation("invite-hash", "new-hash", &audit("accept")).await.expect("accept");
     assert_eq!(store.password_hash(user.id).await.expect("hash").as_deref(), Some("new-hash"));
     assert_eq!(store.find_invitation("invite-hash", at).await.expect("used"), None);
-    assert!(matches!(store.accept_invitation("invite-hash", "again", &audit("accept")).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        store.accept_invitation("invite-hash", "again", &audit("accept")).await,
+        Err(StoreError::NotFound)
+    ));
 }
 
 pub async fn sessions_are_found_touched_and_ended(store: &dyn Store) {
@@ -232,12 +265,21 @@ pub async fn api_tokens_are_found_by_hash_and_revoked_once(store: &dyn Store) {
 pub async fn failed_logins_are_counted_since_the_last_success(store: &dyn Store) {
     let at = now();
     for minute in 0..3 {
-        store.record_login_attempt("a@example.com", Some("10.0.0.1"), false, at + Duration::minutes(minute)).await.expect("record");
+        store
+            .record_login_attempt("a@example.com", Some("10.0.0.1"), false, at + Duration::minutes(minute))
+            .await
+            .expect("record");
     }
     assert_eq!(store.count_failed_logins_for_email("a@example.com", at).await.expect("count"), 3);
     assert_eq!(store.count_failed_logins_from_address("10.0.0.1", at).await.expect("count"), 3);
-    assert_eq!(store.count_failed_logins_for_email("a@example.com", at + Duration::minutes(2)).await.expect("count"), 1);
-    store.record_login_attempt("a@example.com", Some("10.0.0.1"), true, at + Duration::minutes(4)).await.expect("success");
+    assert_eq!(
+        store.count_failed_logins_for_email("a@example.com", at + Duration::minutes(2)).await.expect("count"),
+        1
+    );
+    store
+        .record_login_attempt("a@example.com", Some("10.0.0.1"), true, at + Duration::minutes(4))
+        .await
+        .expect("success");
     assert_eq!(store.count_failed_logins_for_email("a@example.com", at).await.expect("count"), 0);
     assert_eq!(store.count_failed_logins_for_email("b@example.com", at).await.expect("count"), 0);
 }
@@ -257,7 +299,12 @@ pub async fn audit_records_form_a_chain_and_can_be_filtered(store: &dyn Store) {
     assert!(chain[1].is_intact_after(&chain[0].hash));
     let filter = AuditFilter { action_prefix: Some("account.".to_owned()), limit: 10, ..AuditFilter::default() };
     assert_eq!(store.list_audit(&filter).await.expect("list"), vec![second.clone()]);
-    let by_object = AuditFilter { object_type: Some("account".to_owned()), object_id: Some("acct-1".to_owned()), limit: 10, ..AuditFilter::default() };
+    let by_object = AuditFilter {
+        object_type: Some("account".to_owned()),
+        object_id: Some("acct-1".to_owned()),
+        limit: 10,
+        ..AuditFilter::default()
+    };
     assert_eq!(store.list_audit(&by_object).await.expect("list").len(), 1);
     let newest_first = store.list_audit(&AuditFilter { limit: 10, ..AuditFilter::default() }).await.expect("list");
     assert_eq!(newest_first.iter().map(|r| r.sequence).collect::<Vec<_>>(), vec![2, 1]);

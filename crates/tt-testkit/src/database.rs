@@ -60,7 +60,10 @@ impl TestDatabase {
         use sqlx::Connection as _;
         let name = format!("tt_test_{}", uuid::Uuid::new_v4().simple());
         let mut admin = sqlx::PgConnection::connect(server_url).await.expect("connect to the PostgreSQL test server");
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut admin).await.expect("create test database");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut admin)
+            .await
+            .expect("create test database");
         let base = server_url.rsplit_once('/').map_or(server_url, |(base, _)| base);
         format!("{base}/{name}")
     }
@@ -76,7 +79,10 @@ impl TestDatabase {
         match sqlx::PgConnection::connect(&url).await {
             Ok(_) => Some(url),
             Err(error) => {
-                assert!(std::env::var("CI").is_err(), "PostgreSQL is required under CI but {url} did not answer: {error}");
+                assert!(
+                    std::env::var("CI").is_err(),
+                    "PostgreSQL is required under CI but {url} did not answer: {error}"
+                );
                 eprintln!("skipping: PostgreSQL at {url} did not answer ({error})");
                 None
             }
@@ -111,7 +117,10 @@ impl TestDatabase {
             }
             Self::Postgres(store) => {
                 let mut transaction = store.pool().begin().await.expect("begin");
-                sqlx::query("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change").execute(&mut *transaction).await.expect("disable trigger");
+                sqlx::query("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change")
+                    .execute(&mut *transaction)
+                    .await
+                    .expect("disable trigger");
                 sqlx::query("UPDATE audit_log SET after_json = $1 WHERE sequence = $2")
                     .bind(new_after)
                     .bind(sequence)

@@ -80,8 +80,15 @@ impl TestApp {
     /// # Panics
     /// When the user does not exist.
     pub async fn token_for(&self, email: &str, scope: tt_domain::TokenScope) -> String {
-        let user = self.app.store.find_user_by_email(&EmailAddress::parse(email).expect("email")).await.expect("find").expect("user exists");
-        let (_, secret) = self.app.create_api_token(&tt_app::Actor::system("test"), user.id, "test", scope, 30).await.expect("token");
+        let user = self
+            .app
+            .store
+            .find_user_by_email(&EmailAddress::parse(email).expect("email"))
+            .await
+            .expect("find")
+            .expect("user exists");
+        let (_, secret) =
+            self.app.create_api_token(&tt_app::Actor::system("test"), user.id, "test", scope, 30).await.expect("token");
         secret
     }
 }
@@ -174,7 +181,11 @@ impl TestClient<'_> {
 
     /// Posts a form as a browser would (`application/x-www-form-urlencoded`).
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> TestResponse {
-        let body = fields.iter().map(|(name, value)| format!("{}={}", encode(name), encode(value))).collect::<Vec<_>>().join("&");
+        let body = fields
+            .iter()
+            .map(|(name, value)| format!("{}={}", encode(name), encode(value)))
+            .collect::<Vec<_>>()
+            .join("&");
         self.request(Method::POST, path, Some("application/x-www-form-urlencoded"), body).await
     }
 
@@ -213,7 +224,8 @@ impl TestClient<'_> {
     pub async fn submit_sign_in(&self, email: &str, password: &str) -> TestResponse {
         let page = self.get("/login").await;
         let token = page.csrf_token().expect("sign-in form has a CSRF token");
-        self.post_form("/login", &[("csrf_token", &token), ("email", email), ("password", password), ("next", "/")]).await
+        self.post_form("/login", &[("csrf_token", &token), ("email", email), ("password", password), ("next", "/")])
+            .await
     }
 
     /// Signs in with the demo password and completes the second factor when asked.
@@ -244,7 +256,9 @@ impl TestClient<'_> {
                 let secret = hidden_value(&page.body, "secret").expect("enrolment secret");
                 let token = page.csrf_token().expect("token");
                 let code = self.current_code(&secret);
-                let done = self.post_form("/profile/two-factor", &[("csrf_token", &token), ("secret", &secret), ("code", &code)]).await;
+                let done = self
+                    .post_form("/profile/two-factor", &[("csrf_token", &token), ("secret", &secret), ("code", &code)])
+                    .await;
                 assert_eq!(done.status, StatusCode::OK, "enrolment of {email} failed: {}", done.body);
             }
             _ => {}
@@ -266,6 +280,12 @@ impl TestClient<'_> {
 
 fn encode(text: &str) -> String {
     text.bytes()
-        .map(|byte| if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) { char::from(byte).to_string() } else { format!("%{byte:02X}") })
+        .map(|byte| {
+            if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
+                char::from(byte).to_string()
+            } else {
+                format!("%{byte:02X}")
+            }
+        })
         .collect()
 }

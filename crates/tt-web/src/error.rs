@@ -63,7 +63,9 @@ fn field_problems(error: &AppError) -> Vec<FieldProblem> {
             .iter()
             .map(|error| FieldProblem { field: error.field.to_owned(), message: error.message.clone() })
             .collect(),
-        AppError::Conflict { field, message } => vec![FieldProblem { field: (*field).to_owned(), message: message.clone() }],
+        AppError::Conflict { field, message } => {
+            vec![FieldProblem { field: (*field).to_owned(), message: message.clone() }]
+        }
         _ => Vec::new(),
     }
 }
@@ -131,9 +133,13 @@ struct ErrorPage {
 pub enum PageError {
     App(AppError),
     /// Not signed in: go to the sign-in page and come back to `next`.
-    SignInRequired { next: String },
+    SignInRequired {
+        next: String,
+    },
     /// Signed in, but the second factor is still to be given or set up.
-    SecondFactorRequired { enroll: bool },
+    SecondFactorRequired {
+        enroll: bool,
+    },
     /// A form whose body could not be read or whose CSRF token did not match.
     BadForm(String),
 }

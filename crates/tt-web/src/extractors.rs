@@ -11,9 +11,9 @@ use axum::http::header;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
+use tt_app::Session;
 use tt_app::auth::{ActiveSession, RequestOrigin, SecondFactorStep};
 use tt_app::{Actor, AppError};
-use tt_app::Session;
 
 use crate::WebState;
 use crate::error::{ApiError, PageError};
@@ -60,7 +60,8 @@ impl FromRequestParts<WebState> for PendingSignIn {
 
     async fn from_request_parts(parts: &mut Parts, state: &WebState) -> Result<Self, Self::Rejection> {
         let next = parts.uri.path_and_query().map_or_else(|| "/".to_owned(), ToString::to_string);
-        let secret = cookie(parts, SESSION_COOKIE).ok_or_else(|| PageError::SignInRequired { next: next.clone() })?.to_owned();
+        let secret =
+            cookie(parts, SESSION_COOKIE).ok_or_else(|| PageError::SignInRequired { next: next.clone() })?.to_owned();
         let origin = request_origin(parts);
         match state.app.resume_session(&secret, &origin).await? {
             None => Err(PageError::SignInRequired { next }),
@@ -82,7 +83,9 @@ impl FromRequestParts<WebState> for SignedIn {
     async fn from_request_parts(parts: &mut Parts, state: &WebState) -> Result<Self, Self::Rejection> {
         let pending = PendingSignIn::from_request_parts(parts, state).await?;
         match pending.next_step {
-            SecondFactorStep::NotRequired => Ok(Self { actor: pending.actor, session: pending.session, secret: pending.secret }),
+            SecondFactorStep::NotRequired => {
+                Ok(Self { actor: pending.actor, session: pending.session, secret: pending.secret })
+            }
             SecondFactorStep::Verify => Err(PageError::SecondFactorRequired { enroll: false }),
             SecondFactorStep::Enroll => Err(PageError::SecondFactorRequired { enroll: true }),
         }
@@ -145,7 +148,9 @@ fn form_urlencoded_pairs(bytes: &[u8]) -> Vec<(String, String)> {
             match text[index] {
                 b'+' => output.push(b' '),
                 b'%' if index + 2 < text.len() => {
-                    let hex = std::str::from_utf8(&text[index + 1..index + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+                    let hex = std::str::from_utf8(&text[index + 1..index + 3])
+                        .ok()
+                        .and_then(|h| u8::from_str_radix(h, 16).ok());
                     match hex {
                         Some(byte) => {
                             output.push(byte);
@@ -218,9 +223,14 @@ impl FormData {
     fn verify_token(&self, expected: Option<&str>) -> Result<(), PageError> {
         let given = self.value("csrf_token");
         match expected {
-            Some(expected) if !given.is_empty() && tt_app::secrets::constant_time_equal(given.as_bytes(), expected.as_bytes()) => Ok(()),
+            Some(expected)
+                if !given.is_empty() && tt_app::secrets::constant_time_equal(given.as_bytes(), expected.as_bytes()) =>
+            {
+                Ok(())
+            }
             _ => Err(PageError::BadForm(
-                "This form has expired or did not come from this site. Go back, reload the page and try again.".to_owned(),
+                "This form has expired or did not come from this site. Go back, reload the page and try again."
+                    .to_owned(),
             )),
         }
     }
@@ -235,7 +245,9 @@ impl<T: DeserializeOwned> FromRequest<WebState> for ApiJson<T> {
     async fn from_request(request: Request, state: &WebState) -> Result<Self, Self::Rejection> {
         match Json::<T>::from_request(request, state).await {
             Ok(Json(value)) => Ok(Self(value)),
-            Err(JsonRejection::JsonDataError(error)) => Err(ApiError(AppError::invalid("body", error.body_text())).into_response()),
+            Err(JsonRejection::JsonDataError(error)) => {
+                Err(ApiError(AppError::invalid("body", error.body_text())).into_response())
+            }
             Err(rejection) => Err(ApiError::bad_request(rejection.body_text())),
         }
     }

@@ -33,10 +33,15 @@ pub async fn request_context(State(state): State<WebState>, request: Request, ne
         .headers()
         .get(&REQUEST_ID_HEADER)
         .and_then(|value| value.to_str().ok())
-        .filter(|value| !value.is_empty() && value.len() <= 64 && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        .filter(|value| {
+            !value.is_empty() && value.len() <= 64 && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
         .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
     let method = request.method().clone();
-    let route = request.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
     let path = request.uri().path().to_owned();
     let span = tracing::info_span!("request", request_id = %request_id, method = %method, path = %path);
     let started = Instant::now();
@@ -99,7 +104,11 @@ impl Metrics {
         );
         let Ok(series) = self.series.lock() else { return text };
         for ((method, route, status), entry) in series.iter() {
-            let _ = writeln!(text, "http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {}", entry.count);
+            let _ = writeln!(
+                text,
+                "http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {}",
+                entry.count
+            );
         }
         text.push_str("# HELP http_request_duration_seconds Time to handle a request.\n# TYPE http_request_duration_seconds histogram\n");
         for ((method, route, status), entry) in series.iter() {

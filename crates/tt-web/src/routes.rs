@@ -91,10 +91,30 @@ page_routes! {
 /// the OpenAPI document, so an undeclared API route fails the build's tests.
 pub const API_ROUTES: &[RouteSpec] = &[
     RouteSpec { method: "get", path: "/api/v1/me", access: Access::SignedIn, rule_may_refuse: false },
-    RouteSpec { method: "get", path: "/api/v1/accounts", access: may(&[Permission::ViewAccounts]), rule_may_refuse: false },
-    RouteSpec { method: "post", path: "/api/v1/accounts", access: may(&[Permission::CreateAccount]), rule_may_refuse: false },
-    RouteSpec { method: "get", path: "/api/v1/accounts/{id}", access: may(&[Permission::ViewAccounts]), rule_may_refuse: false },
-    RouteSpec { method: "put", path: "/api/v1/accounts/{id}", access: may(&[Permission::EditAccount]), rule_may_refuse: false },
+    RouteSpec {
+        method: "get",
+        path: "/api/v1/accounts",
+        access: may(&[Permission::ViewAccounts]),
+        rule_may_refuse: false,
+    },
+    RouteSpec {
+        method: "post",
+        path: "/api/v1/accounts",
+        access: may(&[Permission::CreateAccount]),
+        rule_may_refuse: false,
+    },
+    RouteSpec {
+        method: "get",
+        path: "/api/v1/accounts/{id}",
+        access: may(&[Permission::ViewAccounts]),
+        rule_may_refuse: false,
+    },
+    RouteSpec {
+        method: "put",
+        path: "/api/v1/accounts/{id}",
+        access: may(&[Permission::EditAccount]),
+        rule_may_refuse: false,
+    },
     RouteSpec { method: "get", path: "/api/v1/users", access: may(&[Permission::ViewUsers]), rule_may_refuse: false },
     RouteSpec {
         method: "post",
@@ -102,10 +122,30 @@ pub const API_ROUTES: &[RouteSpec] = &[
         access: may(&[Permission::ManageAccountUsers, Permission::ManageAllUsers]),
         rule_may_refuse: false,
     },
-    RouteSpec { method: "get", path: "/api/v1/users/{id}", access: may(&[Permission::ViewUsers]), rule_may_refuse: false },
-    RouteSpec { method: "get", path: "/api/v1/tokens", access: may(&[Permission::ManageOwnProfile]), rule_may_refuse: false },
-    RouteSpec { method: "delete", path: "/api/v1/tokens/{id}", access: may(&[Permission::ManageOwnProfile]), rule_may_refuse: false },
-    RouteSpec { method: "get", path: "/api/v1/audit", access: may(&[Permission::ViewAuditTrail]), rule_may_refuse: false },
+    RouteSpec {
+        method: "get",
+        path: "/api/v1/users/{id}",
+        access: may(&[Permission::ViewUsers]),
+        rule_may_refuse: false,
+    },
+    RouteSpec {
+        method: "get",
+        path: "/api/v1/tokens",
+        access: may(&[Permission::ManageOwnProfile]),
+        rule_may_refuse: false,
+    },
+    RouteSpec {
+        method: "delete",
+        path: "/api/v1/tokens/{id}",
+        access: may(&[Permission::ManageOwnProfile]),
+        rule_may_refuse: false,
+    },
+    RouteSpec {
+        method: "get",
+        path: "/api/v1/audit",
+        access: may(&[Permission::ViewAuditTrail]),
+        rule_may_refuse: false,
+    },
     RouteSpec { method: "get", path: "/api/v1/policy", access: may(&[Permission::ViewPolicy]), rule_may_refuse: false },
 ];
 

@@ -16,7 +16,13 @@ fn origin(address: &str) -> RequestOrigin {
 }
 
 async fn actor(test_app: &TestApp, email: &str) -> Actor {
-    let user = test_app.app.store.find_user_by_email(&EmailAddress::parse(email).expect("email")).await.expect("find").expect("exists");
+    let user = test_app
+        .app
+        .store
+        .find_user_by_email(&EmailAddress::parse(email).expect("email"))
+        .await
+        .expect("find")
+        .expect("exists");
     Actor::for_user(user, Via::Session, Some("127.0.0.1".to_owned()), None)
 }
 
@@ -25,14 +31,16 @@ async fn sign_in_is_throttled_after_five_failures_for_one_address_and_recovers_l
     let test_app = TestApp::with_demo().await;
     let app = &test_app.app;
     for _ in 0..5 {
-        let error = app.sign_in("officer@greatlakes.example", "wrong password", &origin("10.0.0.1")).await.expect_err("wrong");
+        let error =
+            app.sign_in("officer@greatlakes.example", "wrong password", &origin("10.0.0.1")).await.expect_err("wrong");
         assert!(matches!(error, AppError::Unauthenticated));
     }
     // Even the right password is refused while throttled.
     let error = app.sign_in("officer@greatlakes.example", PASSWORD, &origin("10.0.0.2")).await.expect_err("throttled");
     assert!(matches!(error, AppError::Throttled { .. }));
     test_app.clock.advance(Duration::minutes(16));
-    let signed_in = app.sign_in("officer@greatlakes.example", PASSWORD, &origin("10.0.0.2")).await.expect("window passed");
+    let signed_in =
+        app.sign_in("officer@greatlakes.example", PASSWORD, &origin("10.0.0.2")).await.expect("window passed");
     assert_eq!(signed_in.next_step, SecondFactorStep::NotRequired);
 }
 
@@ -40,9 +48,19 @@ async fn sign_in_is_throttled_after_five_failures_for_one_address_and_recovers_l
 async fn unknown_users_and_wrong_passwords_get_the_same_answer_and_are_audited() {
     let test_app = TestApp::with_demo().await;
     let unknown = test_app.app.sign_in("nobody@example.com", PASSWORD, &origin("10.0.0.3")).await.expect_err("unknown");
-    let wrong = test_app.app.sign_in("officer@greatlakes.example", "nope", &origin("10.0.0.3")).await.expect_err("wrong");
+    let wrong =
+        test_app.app.sign_in("officer@greatlakes.example", "nope", &origin("10.0.0.3")).await.expect_err("wrong");
     assert_eq!(unknown.to_string(), wrong.to_string());
-    let failures = test_app.app.store.list_audit(&tt_store::AuditFilter { action_prefix: Some("session.sign_in_failed".to_owned()), limit: 10, ..Default::default() }).await.expect("audit");
+    let failures = test_app
+        .app
+        .store
+        .list_audit(&tt_store::AuditFilter {
+            action_prefix: Some("session.sign_in_failed".to_owned()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .expect("audit");
     assert_eq!(failures.len(), 2);
     assert_eq!(failures[0].record.source_address.as_deref(), Some("10.0.0.3"));
 }
@@ -59,52 +77,107 @@ async fn agency_staff_without_an_authenticator_must_enrol_before_anything_else()
         password: Some(PASSWORD.to_owned()),
     };
     test_app.app.create_user(&system, &input).await.expect("create");
-    let signed_in = test_app.app.sign_in("new.scss@cbp.example", PASSWORD, &origin("10.0.0.4")).await.expect("password ok");
+    let signed_in =
+        test_app.app.sign_in("new.scss@cbp.example", PASSWORD, &origin("10.0.0.4")).await.expect("password ok");
     assert_eq!(signed_in.next_step, SecondFactorStep::Enroll);
-    let session = test_app.app.resume_session(&signed_in.session_secret, &origin("10.0.0.4")).await.expect("resume").expect("session");
+    let session = test_app
+        .app
+        .resume_session(&signed_in.session_secret, &origin("10.0.0.4"))
+        .await
+        .expect("resume")
+        .expect("session");
     assert_eq!(session.next_step, SecondFactorStep::Enroll);
     let enrollment = test_app.app.start_two_factor_enrollment(&session.actor).expect("start");
     let secret = tt_app::totp::base32_decode(&enrollment.secret).expect("base32");
-    let wrong = test_app.app.confirm_two_factor_enrollment(Some(&signed_in.session_secret), &session.actor, &enrollment.secret, "000000").await;
+    let wrong = test_app
+        .app
+        .confirm_two_factor_enrollment(Some(&signed_in.session_secret), &session.actor, &enrollment.secret, "000000")
+        .await;
     assert!(matches!(wrong, Err(AppError::Invalid(_))));
     let code = tt_app::totp::code_at(&secret, test_app.app.clock.now().unix_timestamp());
-    let recovery_codes =
-        test_app.app.confirm_two_factor_enrollment(Some(&signed_in.session_secret), &session.actor, &enrollment.secret, &code).await.expect("confirm");
+    let recovery_codes = test_app
+        .app
+        .confirm_two_factor_enrollment(Some(&signed_in.session_secret), &session.actor, &enrollment.secret, &code)
+        .await
+        .expect("confirm");
     assert_eq!(recovery_codes.len(), 10);
-    let session = test_app.app.resume_session(&signed_in.session_secret, &origin("10.0.0.4")).await.expect("resume").expect("session");
+    let session = test_app
+        .app
+        .resume_session(&signed_in.session_secret, &origin("10.0.0.4"))
+        .await
+        .expect("resume")
+        .expect("session");
     assert_eq!(session.next_step, SecondFactorStep::NotRequired);
     // The next sign-in asks for a code, and a recovery code works exactly once.
     let again = test_app.app.sign_in("new.scss@cbp.example", PASSWORD, &origin("10.0.0.4")).await.expect("sign in");
     assert_eq!(again.next_step, SecondFactorStep::Verify);
-    let pending = test_app.app.resume_session(&again.session_secret, &origin("10.0.0.4")).await.expect("resume").expect("session");
-    test_app.app.verify_second_factor(&again.session_secret, &pending.actor, &recovery_codes[0]).await.expect("recovery code");
+    let pending = test_app
+        .app
+        .resume_session(&again.session_secret, &origin("10.0.0.4"))
+        .await
+        .expect("resume")
+        .expect("session");
+    test_app
+        .app
+        .verify_second_factor(&again.session_secret, &pending.actor, &recovery_codes[0])
+        .await
+        .expect("recovery code");
     let third = test_app.app.sign_in("new.scss@cbp.example", PASSWORD, &origin("10.0.0.4")).await.expect("sign in");
-    let pending = test_app.app.resume_session(&third.session_secret, &origin("10.0.0.4")).await.expect("resume").expect("session");
-    assert!(test_app.app.verify_second_factor(&third.session_secret, &pending.actor, &recovery_codes[0]).await.is_err());
+    let pending = test_app
+        .app
+        .resume_session(&third.session_secret, &origin("10.0.0.4"))
+        .await
+        .expect("resume")
+        .expect("session");
+    assert!(
+        test_app.app.verify_second_factor(&third.session_secret, &pending.actor, &recovery_codes[0]).await.is_err()
+    );
 }
 
 #[tokio::test]
 async fn sessions_end_after_the_idle_timeout() {
     let test_app = TestApp::with_demo().await;
-    let signed_in = test_app.app.sign_in("employee@greatlakes.example", PASSWORD, &origin("10.0.0.5")).await.expect("sign in");
+    let signed_in =
+        test_app.app.sign_in("employee@greatlakes.example", PASSWORD, &origin("10.0.0.5")).await.expect("sign in");
     test_app.clock.advance(Duration::minutes(29));
-    assert!(test_app.app.resume_session(&signed_in.session_secret, &origin("10.0.0.5")).await.expect("resume").is_some());
+    assert!(
+        test_app.app.resume_session(&signed_in.session_secret, &origin("10.0.0.5")).await.expect("resume").is_some()
+    );
     test_app.clock.advance(Duration::minutes(31));
-    assert!(test_app.app.resume_session(&signed_in.session_secret, &origin("10.0.0.5")).await.expect("resume").is_none());
+    assert!(
+        test_app.app.resume_session(&signed_in.session_secret, &origin("10.0.0.5")).await.expect("resume").is_none()
+    );
 }
 
 #[tokio::test]
 async fn changing_the_password_ends_every_other_session() {
     let test_app = TestApp::with_demo().await;
-    let first = test_app.app.sign_in("employee@greatlakes.example", PASSWORD, &origin("10.0.0.6")).await.expect("first");
-    let second = test_app.app.sign_in("employee@greatlakes.example", PASSWORD, &origin("10.0.0.6")).await.expect("second");
-    let session = test_app.app.resume_session(&first.session_secret, &origin("10.0.0.6")).await.expect("resume").expect("session");
+    let first =
+        test_app.app.sign_in("employee@greatlakes.example", PASSWORD, &origin("10.0.0.6")).await.expect("first");
+    let second =
+        test_app.app.sign_in("employee@greatlakes.example", PASSWORD, &origin("10.0.0.6")).await.expect("second");
+    let session = test_app
+        .app
+        .resume_session(&first.session_secret, &origin("10.0.0.6"))
+        .await
+        .expect("resume")
+        .expect("session");
     let weak = test_app.app.change_password(&session.actor, PASSWORD, "short", "short").await;
     assert!(matches!(weak, Err(AppError::Invalid(ref errors)) if errors[0].field == "password"));
-    let new_secret = test_app.app.change_password(&session.actor, PASSWORD, "A-Much-Better-Passphrase-9", "A-Much-Better-Passphrase-9").await.expect("change");
+    let new_secret = test_app
+        .app
+        .change_password(&session.actor, PASSWORD, "A-Much-Better-Passphrase-9", "A-Much-Better-Passphrase-9")
+        .await
+        .expect("change");
     assert!(test_app.app.resume_session(&second.session_secret, &origin("10.0.0.6")).await.expect("resume").is_none());
     assert!(test_app.app.resume_session(&new_secret, &origin("10.0.0.6")).await.expect("resume").is_some());
-    assert!(test_app.app.sign_in("employee@greatlakes.example", "A-Much-Better-Passphrase-9", &origin("10.0.0.7")).await.is_ok());
+    assert!(
+        test_app
+            .app
+            .sign_in("employee@greatlakes.example", "A-Much-Better-Passphrase-9", &origin("10.0.0.7"))
+            .await
+            .is_ok()
+    );
 }
 
 #[tokio::test]
@@ -113,7 +186,13 @@ async fn members_see_only_their_own_account_and_liaisons_only_consenting_ones() 
     let employee = actor(&test_app, "employee@greatlakes.example").await;
     let visible = test_app.app.list_accounts(&employee).await.expect("list");
     assert_eq!(visible.iter().map(|a| a.number.as_str()).collect::<Vec<_>>(), vec!["DEMO-IMP-001"]);
-    let other = test_app.app.store.find_account_by_number(&AccountNumber::parse("DEMO-BRK-002").expect("n")).await.expect("find").expect("exists");
+    let other = test_app
+        .app
+        .store
+        .find_account_by_number(&AccountNumber::parse("DEMO-BRK-002").expect("n"))
+        .await
+        .expect("find")
+        .expect("exists");
     assert!(matches!(test_app.app.get_account(&employee, other.id).await, Err(AppError::Forbidden(_))));
 
     let liaison = actor(&test_app, "pga@fda.example").await;
@@ -122,7 +201,16 @@ async fn members_see_only_their_own_account_and_liaisons_only_consenting_ones() 
     assert_eq!(visible.len(), 2);
     let consenting = &visible[0];
     test_app.app.get_account(&liaison, consenting.id).await.expect("read");
-    let reads = test_app.app.store.list_audit(&tt_store::AuditFilter { action_prefix: Some("account.read".to_owned()), limit: 10, ..Default::default() }).await.expect("audit");
+    let reads = test_app
+        .app
+        .store
+        .list_audit(&tt_store::AuditFilter {
+            action_prefix: Some("account.read".to_owned()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .expect("audit");
     assert_eq!(reads.len(), 1, "a liaison's read of member data is audited");
     assert_eq!(reads[0].record.object_id, Some(consenting.id.to_string()));
 }
@@ -152,7 +240,9 @@ async fn an_account_reports_every_invalid_field_at_once() {
         scacs: vec!["TOOLONG".to_owned()],
         ..AccountInput::default()
     };
-    let Err(AppError::Invalid(errors)) = test_app.app.create_account(&director, &input).await else { panic!("expected invalid") };
+    let Err(AppError::Invalid(errors)) = test_app.app.create_account(&director, &input).await else {
+        panic!("expected invalid")
+    };
     let fields: Vec<_> = errors.iter().map(|error| error.field).collect();
     assert_eq!(fields, vec!["account_number", "legal_name", "business_type", "ior_numbers", "scacs"]);
 }
@@ -181,7 +271,17 @@ async fn a_consultant_acts_in_the_officers_name_only_while_the_delegation_runs()
     let mut input = AccountInput::from_account(&account);
     input.doing_business_as = Some("Great Lakes Goods".to_owned());
     test_app.app.update_account(&consultant, account.id, &input).await.expect("update while delegated");
-    let update = test_app.app.store.list_audit(&tt_store::AuditFilter { action_prefix: Some("account.update".to_owned()), limit: 1, ..Default::default() }).await.expect("audit").remove(0);
+    let update = test_app
+        .app
+        .store
+        .list_audit(&tt_store::AuditFilter {
+            action_prefix: Some("account.update".to_owned()),
+            limit: 1,
+            ..Default::default()
+        })
+        .await
+        .expect("audit")
+        .remove(0);
     assert_eq!(update.record.actor_label, "consultant@greatlakes.example");
     assert_eq!(update.record.acting_for, officer.user.as_ref().map(|user| user.id));
     assert!(update.record.before.as_deref().is_some_and(|before| !before.contains("Great Lakes Goods")));
@@ -245,12 +345,20 @@ async fn a_read_only_token_can_read_but_not_change_and_revoked_tokens_stop_worki
     let secret = test_app.token_for("director@cbp.example", TokenScope::Read).await;
     let token_actor = test_app.app.authenticate_token(&secret, &origin("10.0.0.10")).await.expect("token works");
     assert!(test_app.app.list_accounts(&token_actor).await.is_ok());
-    let input = AccountInput { account_number: "TOKEN-1".to_owned(), legal_name: "Token Co".to_owned(), business_type: "exporter".to_owned(), ..AccountInput::default() };
+    let input = AccountInput {
+        account_number: "TOKEN-1".to_owned(),
+        legal_name: "Token Co".to_owned(),
+        business_type: "exporter".to_owned(),
+        ..AccountInput::default()
+    };
     assert!(matches!(test_app.app.create_account(&token_actor, &input).await, Err(AppError::Forbidden(_))));
     let director = actor(&test_app, "director@cbp.example").await;
     let token = test_app.app.list_api_tokens(&director).await.expect("list").remove(0);
     test_app.app.revoke_api_token(&director, token.id).await.expect("revoke");
-    assert!(matches!(test_app.app.authenticate_token(&secret, &origin("10.0.0.10")).await, Err(AppError::Unauthenticated)));
+    assert!(matches!(
+        test_app.app.authenticate_token(&secret, &origin("10.0.0.10")).await,
+        Err(AppError::Unauthenticated)
+    ));
 }
 
 #[tokio::test]
@@ -275,10 +383,21 @@ async fn the_audit_export_is_csv_with_a_header_and_is_itself_audited() {
     assert_eq!(csv.lines().filter(|line| line.contains(",account.create,")).count(), 5);
     let employee = actor(&test_app, "employee@greatlakes.example").await;
     assert!(matches!(test_app.app.export_audit_csv(&employee, &query).await, Err(AppError::Forbidden(_))));
-    let exports = test_app.app.store.list_audit(&tt_store::AuditFilter { action_prefix: Some("audit.export".to_owned()), limit: 5, ..Default::default() }).await.expect("audit");
+    let exports = test_app
+        .app
+        .store
+        .list_audit(&tt_store::AuditFilter {
+            action_prefix: Some("audit.export".to_owned()),
+            limit: 5,
+            ..Default::default()
+        })
+        .await
+        .expect("audit");
     assert_eq!(exports.len(), 1);
     let bad = tt_app::audit::AuditQuery { from: Some("yesterday".to_owned()), ..Default::default() };
-    assert!(matches!(test_app.app.list_audit(&auditor, &bad).await, Err(AppError::Invalid(ref e)) if e[0].field == "from"));
+    assert!(
+        matches!(test_app.app.list_audit(&auditor, &bad).await, Err(AppError::Invalid(ref e)) if e[0].field == "from")
+    );
 }
 
 #[tokio::test]

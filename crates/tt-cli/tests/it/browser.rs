@@ -60,8 +60,17 @@ impl Driver {
                          "--disable-sync", "--window-size=1280,900", format!("--user-data-dir={}", profile.display())]
             }
         }}});
-        let response: Value = http.post(format!("{base}/session")).json(&capabilities).send().await.expect("new session").json().await.expect("json");
-        let session = response["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {response}")).to_owned();
+        let response: Value = http
+            .post(format!("{base}/session"))
+            .json(&capabilities)
+            .send()
+            .await
+            .expect("new session")
+            .json()
+            .await
+            .expect("json");
+        let session =
+            response["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {response}")).to_owned();
         Self { process, http, base, session }
     }
 
@@ -81,7 +90,8 @@ impl Driver {
     }
 
     async fn find(&self, css: &str) -> String {
-        let element = self.command(reqwest::Method::POST, "/element", Some(json!({"using": "css selector", "value": css}))).await;
+        let element =
+            self.command(reqwest::Method::POST, "/element", Some(json!({"using": "css selector", "value": css}))).await;
         element[ELEMENT_KEY].as_str().expect("element id").to_owned()
     }
 
@@ -115,7 +125,10 @@ impl Driver {
 fn browser_available() -> bool {
     let present = std::path::Path::new(CHROMIUM).exists() && std::path::Path::new(CHROMEDRIVER).exists();
     if !present {
-        assert!(std::env::var("CI").is_err(), "Chromium and chromedriver are required under CI (.ci/run installs them)");
+        assert!(
+            std::env::var("CI").is_err(),
+            "Chromium and chromedriver are required under CI (.ci/run installs them)"
+        );
         eprintln!("skipping the browser test: install the Debian packages chromium and chromium-driver to run it");
     }
     present
@@ -127,8 +140,13 @@ async fn a_member_and_a_staff_user_sign_in_with_a_real_browser() {
         return;
     }
     let database_url = match std::env::var("TT_TEST_DATABASE_URL") {
-        Ok(server) if server.starts_with("postgres") => tt_testkit::TestDatabase::create_postgres_database(&server).await,
-        _ => format!("sqlite:{}", std::env::temp_dir().join(format!("tt-browser-{}.sqlite3", uuid::Uuid::new_v4().simple())).display()),
+        Ok(server) if server.starts_with("postgres") => {
+            tt_testkit::TestDatabase::create_postgres_database(&server).await
+        }
+        _ => format!(
+            "sqlite:{}",
+            std::env::temp_dir().join(format!("tt-browser-{}.sqlite3", uuid::Uuid::new_v4().simple())).display()
+        ),
     };
     // The shipped defaults, secure cookies included: Chromium treats 127.0.0.1 as a secure origin.
     let settings = tt_cli::Settings { database_url: tt_cli::Secret::new(database_url), ..tt_cli::Settings::default() };

@@ -21,7 +21,10 @@ fn run_with_stdin(mut command: Command, input: &str) -> std::process::Output {
 async fn fresh_database_url() -> String {
     match std::env::var("TT_TEST_DATABASE_URL") {
         Ok(server) if server.starts_with("postgres") => TestDatabase::create_postgres_database(&server).await,
-        _ => format!("sqlite:{}", std::env::temp_dir().join(format!("tt-cli-{}.sqlite3", uuid::Uuid::new_v4().simple())).display()),
+        _ => format!(
+            "sqlite:{}",
+            std::env::temp_dir().join(format!("tt-cli-{}.sqlite3", uuid::Uuid::new_v4().simple())).display()
+        ),
     }
 }
 
@@ -29,12 +32,33 @@ async fn fresh_database_url() -> String {
 async fn an_operator_creates_a_user_and_a_token_that_the_api_accepts() {
     let url = fresh_database_url().await;
     let mut create = binary();
-    create.args(["--database-url", &url, "admin", "create-user", "--email", "ops@cbp.example", "--name", "Ops Person", "--role", "program_director", "--password-stdin"]);
+    create.args([
+        "--database-url",
+        &url,
+        "admin",
+        "create-user",
+        "--email",
+        "ops@cbp.example",
+        "--name",
+        "Ops Person",
+        "--role",
+        "program_director",
+        "--password-stdin",
+    ]);
     let output = run_with_stdin(create, "Operator-Passphrase-1\n");
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
 
     let mut token = binary();
-    token.args(["--database-url", &url, "admin", "create-token", "--email", "ops@cbp.example", "--expires-in-days", "7"]);
+    token.args([
+        "--database-url",
+        &url,
+        "admin",
+        "create-token",
+        "--email",
+        "ops@cbp.example",
+        "--expires-in-days",
+        "7",
+    ]);
     let output = token.output().expect("run");
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let stdout = String::from_utf8(output.stdout).expect("utf-8");
@@ -48,7 +72,18 @@ async fn an_operator_creates_a_user_and_a_token_that_the_api_accepts() {
     assert_eq!(actor.label, "ops@cbp.example");
 
     let mut bad_role = binary();
-    bad_role.args(["--database-url", &url, "admin", "create-user", "--email", "x@cbp.example", "--name", "X", "--role", "emperor"]);
+    bad_role.args([
+        "--database-url",
+        &url,
+        "admin",
+        "create-user",
+        "--email",
+        "x@cbp.example",
+        "--name",
+        "X",
+        "--role",
+        "emperor",
+    ]);
     let output = bad_role.output().expect("run");
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("role"), "the error names the field");
@@ -71,7 +106,11 @@ async fn audit_verify_passes_on_an_intact_trail_and_names_the_first_edited_recor
     database.tamper_with_audit_record(5, "{\"edited\":true}").await;
     let verify = binary().args(["--database-url", &url, "audit", "verify"]).output().expect("verify");
     assert_eq!(verify.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&verify.stdout).contains("BROKEN at record 5"), "{}", String::from_utf8_lossy(&verify.stdout));
+    assert!(
+        String::from_utf8_lossy(&verify.stdout).contains("BROKEN at record 5"),
+        "{}",
+        String::from_utf8_lossy(&verify.stdout)
+    );
 }
 
 #[tokio::test]
@@ -85,8 +124,10 @@ async fn an_unknown_database_scheme_is_refused_clearly() {
 async fn both_backends_have_the_same_migrations_tables_and_columns() {
     let names = |backend: &str| -> Vec<String> {
         let directory = format!("{}/../tt-store-{backend}/migrations", env!("CARGO_MANIFEST_DIR"));
-        let mut names: Vec<String> =
-            std::fs::read_dir(directory).expect("migrations").map(|entry| entry.expect("entry").file_name().to_string_lossy().into_owned()).collect();
+        let mut names: Vec<String> = std::fs::read_dir(directory)
+            .expect("migrations")
+            .map(|entry| entry.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
         names.sort();
         names
     };

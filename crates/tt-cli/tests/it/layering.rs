@@ -33,7 +33,20 @@ fn normal_dependencies() -> BTreeMap<String, Vec<String>> {
 #[test]
 fn every_crate_depends_only_inward() {
     let forbidden: &[(&str, &[&str])] = &[
-        ("tt-domain", &["tt-store", "tt-store-sqlite", "tt-store-postgres", "tt-app", "tt-web", "sqlx", "axum", "tokio", "askama"]),
+        (
+            "tt-domain",
+            &[
+                "tt-store",
+                "tt-store-sqlite",
+                "tt-store-postgres",
+                "tt-app",
+                "tt-web",
+                "sqlx",
+                "axum",
+                "tokio",
+                "askama",
+            ],
+        ),
         ("tt-store", &["tt-store-sqlite", "tt-store-postgres", "tt-app", "tt-web", "sqlx", "axum", "askama"]),
         ("tt-store-sqlite", &["tt-app", "tt-web", "axum", "askama", "tt-store-postgres"]),
         ("tt-store-postgres", &["tt-app", "tt-web", "axum", "askama", "tt-store-sqlite"]),
@@ -44,7 +57,9 @@ fn every_crate_depends_only_inward() {
     let mut violations = Vec::new();
     for (krate, banned) in forbidden {
         let dependencies = graph.get(*krate).unwrap_or_else(|| panic!("{krate} is not in the workspace"));
-        violations.extend(dependencies.iter().filter(|d| banned.contains(&d.as_str())).map(|d| format!("{krate} depends on {d}")));
+        violations.extend(
+            dependencies.iter().filter(|d| banned.contains(&d.as_str())).map(|d| format!("{krate} depends on {d}")),
+        );
     }
     assert!(violations.is_empty(), "layering broken:\n{}", violations.join("\n"));
 }
@@ -52,13 +67,15 @@ fn every_crate_depends_only_inward() {
 #[test]
 fn only_the_store_crates_and_the_test_kit_use_the_database_driver() {
     let graph = normal_dependencies();
-    let users: Vec<&String> = graph.iter().filter(|(_, deps)| deps.iter().any(|d| d == "sqlx")).map(|(name, _)| name).collect();
+    let users: Vec<&String> =
+        graph.iter().filter(|(_, deps)| deps.iter().any(|d| d == "sqlx")).map(|(name, _)| name).collect();
     assert_eq!(users, vec!["tt-store-postgres", "tt-store-sqlite", "tt-testkit"]);
 }
 
 #[test]
 fn every_workspace_crate_is_described_in_architecture_md() {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../ARCHITECTURE.md")).expect("ARCHITECTURE.md");
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../ARCHITECTURE.md"))
+        .expect("ARCHITECTURE.md");
     for krate in normal_dependencies().keys() {
         assert!(text.contains(&format!("`{krate}`")), "ARCHITECTURE.md does not mention `{krate}`");
     }

@@ -16,7 +16,11 @@ fn the_default_settings_print_as_toml() {
 #[test]
 fn a_file_overrides_defaults_and_the_environment_overrides_the_file() {
     let path = std::env::temp_dir().join(format!("tt-settings-{}.toml", uuid::Uuid::new_v4()));
-    std::fs::write(&path, "listen = \"0.0.0.0:9000\"\n[app]\nsession_idle_minutes = 45\nlogin_failures_per_account = 7\n").expect("write");
+    std::fs::write(
+        &path,
+        "listen = \"0.0.0.0:9000\"\n[app]\nsession_idle_minutes = 45\nlogin_failures_per_account = 7\n",
+    )
+    .expect("write");
     let environment = vec![
         ("TT_APP__SESSION_IDLE_MINUTES".to_owned(), "60".to_owned()),
         ("TT_WEB__SECURE_COOKIES".to_owned(), "false".to_owned()),

@@ -34,7 +34,10 @@ pub async fn get_me(ApiActor(actor): ApiActor) -> Result<Json<UserView>, ApiErro
 /// Member accounts the caller may see.
 #[utoipa::path(get, path = "/api/v1/accounts", tag = "accounts", security(("bearer" = [])),
     responses((status = 200, body = [AccountView]), (status = 401, body = Problem), (status = 403, body = Problem)))]
-pub async fn list_accounts(State(state): State<WebState>, ApiActor(actor): ApiActor) -> Result<Json<Vec<AccountView>>, ApiError> {
+pub async fn list_accounts(
+    State(state): State<WebState>,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<Vec<AccountView>>, ApiError> {
     let accounts = state.app.list_accounts(&actor).await?;
     Ok(Json(accounts.iter().map(AccountView::from).collect()))
 }
@@ -56,7 +59,11 @@ pub async fn create_account(
 #[utoipa::path(get, path = "/api/v1/accounts/{id}", tag = "accounts", security(("bearer" = [])),
     params(("id" = String, Path, description = "The account's id")),
     responses((status = 200, body = AccountView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn get_account(State(state): State<WebState>, ApiActor(actor): ApiActor, Path(id): Path<String>) -> Result<Json<AccountView>, ApiError> {
+pub async fn get_account(
+    State(state): State<WebState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<AccountView>, ApiError> {
     let id = AccountId::parse("id", &id).map_err(not_found)?;
     Ok(Json((&state.app.get_account(&actor, id).await?).into()))
 }
@@ -79,7 +86,10 @@ pub async fn update_account(
 /// Users the caller may see.
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])),
     responses((status = 200, body = [UserView]), (status = 401, body = Problem), (status = 403, body = Problem)))]
-pub async fn list_users(State(state): State<WebState>, ApiActor(actor): ApiActor) -> Result<Json<Vec<UserView>>, ApiError> {
+pub async fn list_users(
+    State(state): State<WebState>,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<Vec<UserView>>, ApiError> {
     let users = state.app.list_users(&actor, None).await?;
     Ok(Json(users.iter().map(UserView::from).collect()))
 }
@@ -109,7 +119,11 @@ pub async fn create_user(
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])),
     params(("id" = String, Path, description = "The user's id")),
     responses((status = 200, body = UserView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn get_user(State(state): State<WebState>, ApiActor(actor): ApiActor, Path(id): Path<String>) -> Result<Json<UserView>, ApiError> {
+pub async fn get_user(
+    State(state): State<WebState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<UserView>, ApiError> {
     let id = UserId::parse("id", &id).map_err(not_found)?;
     Ok(Json((&state.app.get_user(&actor, id).await?).into()))
 }
@@ -133,7 +147,10 @@ pub struct TokenView {
 /// `trusted-trader admin create-token`, never with a token.
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens", security(("bearer" = [])),
     responses((status = 200, body = [TokenView]), (status = 401, body = Problem)))]
-pub async fn list_tokens(State(state): State<WebState>, ApiActor(actor): ApiActor) -> Result<Json<Vec<TokenView>>, ApiError> {
+pub async fn list_tokens(
+    State(state): State<WebState>,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<Vec<TokenView>>, ApiError> {
     let tokens = state.app.list_api_tokens(&actor).await?;
     Ok(Json(
         tokens
@@ -154,7 +171,11 @@ pub async fn list_tokens(State(state): State<WebState>, ApiActor(actor): ApiActo
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens", security(("bearer" = [])),
     params(("id" = String, Path, description = "The token's id")),
     responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn revoke_token(State(state): State<WebState>, ApiActor(actor): ApiActor, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+pub async fn revoke_token(
+    State(state): State<WebState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
     let id = ApiTokenId::parse("id", &id).map_err(not_found)?;
     state.app.revoke_api_token(&actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -188,7 +209,10 @@ pub struct PolicyEntry {
 /// The authorization policy: which roles hold which permission.
 #[utoipa::path(get, path = "/api/v1/policy", tag = "admin", security(("bearer" = [])),
     responses((status = 200, body = [PolicyEntry]), (status = 401, body = Problem), (status = 403, body = Problem)))]
-pub async fn get_policy(State(state): State<WebState>, ApiActor(actor): ApiActor) -> Result<Json<Vec<PolicyEntry>>, ApiError> {
+pub async fn get_policy(
+    State(state): State<WebState>,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<Vec<PolicyEntry>>, ApiError> {
     actor.require(tt_app::Permission::ViewPolicy, state.app.clock.now())?;
     Ok(Json(
         tt_app::policy::POLICY

@@ -58,12 +58,25 @@ pub async fn accounts_page(State(state): State<WebState>, signed_in: SignedIn) -
     .into_response())
 }
 
+/// A user as a row of a table.
 pub struct UserRow {
     pub id: String,
     pub name: String,
     pub email: String,
     pub role: &'static str,
     pub active: bool,
+}
+
+impl From<&tt_domain::User> for UserRow {
+    fn from(user: &tt_domain::User) -> Self {
+        Self {
+            id: user.id.to_string(),
+            name: user.name.as_str().to_owned(),
+            email: user.email.to_string(),
+            role: user.role.label(),
+            active: user.active,
+        }
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -83,7 +96,11 @@ fn parse_account_id(text: &str) -> Result<AccountId, PageError> {
     AccountId::parse("id", text).map_err(|_| PageError::App(AppError::NotFound))
 }
 
-pub async fn account_page(State(state): State<WebState>, signed_in: SignedIn, Path(id): Path<String>) -> Result<Response, PageError> {
+pub async fn account_page(
+    State(state): State<WebState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
     let account = state.app.get_account(&signed_in.actor, parse_account_id(&id)?).await?;
     let users = if can(&signed_in.actor, Permission::ViewUsers) {
         state.app.list_users(&signed_in.actor, Some(account.id)).await?
@@ -106,24 +123,22 @@ pub async fn account_page(State(state): State<WebState>, signed_in: SignedIn, Pa
         address: account.address.as_ref().map_or_else(
             || "—".to_owned(),
             |address| {
-                [Some(address.line1.as_str()), address.line2.as_deref(), Some(address.city.as_str()), address.region.as_deref(), address.postal_code.as_deref(), Some(address.country.as_str())]
-                    .into_iter()
-                    .flatten()
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                [
+                    Some(address.line1.as_str()),
+                    address.line2.as_deref(),
+                    Some(address.city.as_str()),
+                    address.region.as_deref(),
+                    address.postal_code.as_deref(),
+                    Some(address.country.as_str()),
+                ]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(", ")
             },
         ),
         account: (&account).into(),
-        users: users
-            .iter()
-            .map(|user| UserRow {
-                id: user.id.to_string(),
-                name: user.name.as_str().to_owned(),
-                email: user.email.to_string(),
-                role: user.role.label(),
-                active: user.active,
-            })
-            .collect(),
+        users: users.iter().map(UserRow::from).collect(),
         can_edit: can(&signed_in.actor, Permission::EditAccount),
     }
     .into_response())
@@ -157,7 +172,10 @@ impl AccountFormPage {
             address_fields: FormField::address(&input),
             list_fields: FormField::lists(&input),
             values: AccountFormValues::from(&input),
-            business_types: BusinessType::ALL.iter().map(|kind| BusinessTypeOption { id: kind.id(), label: kind.label() }).collect(),
+            business_types: BusinessType::ALL
+                .iter()
+                .map(|kind| BusinessTypeOption { id: kind.id(), label: kind.label() })
+                .collect(),
             errors,
         }
     }
@@ -173,7 +191,12 @@ pub struct FormField {
 
 impl FormField {
     fn address(input: &AccountInput) -> Vec<Self> {
-        let field = |name, label, value: &Option<String>| Self { name, label, hint: "", value: value.clone().unwrap_or_default() };
+        let field = |name, label, value: &Option<String>| Self {
+            name,
+            label,
+            hint: "",
+            value: value.clone().unwrap_or_default(),
+        };
         vec![
             field("address_line1", "Street address", &input.address_line1),
             field("address_line2", "Address line 2", &input.address_line2),
@@ -199,7 +222,12 @@ impl FormField {
                 "One a line, as NN-NNNNNNN.",
                 &input.employer_identification_numbers,
             ),
-            field("manufacturer_ids", "Manufacturer ids (MID)", "One a line: country code then up to 13 letters or digits.", &input.manufacturer_ids),
+            field(
+                "manufacturer_ids",
+                "Manufacturer ids (MID)",
+                "One a line: country code then up to 13 letters or digits.",
+                &input.manufacturer_ids,
+            ),
             field("scacs", "Standard carrier alpha codes (SCAC)", "One a line: 2 to 4 letters.", &input.scacs),
         ]
     }
@@ -248,26 +276,41 @@ fn input_from_form(form: &FormData) -> AccountInput {
 
 pub async fn new_account_page(State(state): State<WebState>, signed_in: SignedIn) -> Result<Response, PageError> {
     signed_in.actor.require(Permission::CreateAccount, state.app.clock.now())?;
-    Ok(AccountFormPage::new(&signed_in, None, AccountInput { business_type: "importer".to_owned(), ..AccountInput::default() }, FormErrors::default())
-        .into_response())
+    Ok(AccountFormPage::new(
+        &signed_in,
+        None,
+        AccountInput { business_type: "importer".to_owned(), ..AccountInput::default() },
+        FormErrors::default(),
+    )
+    .into_response())
 }
 
-pub async fn create_account(State(state): State<WebState>, signed_in: SignedIn, form: FormData) -> Result<Response, PageError> {
+pub async fn create_account(
+    State(state): State<WebState>,
+    signed_in: SignedIn,
+    form: FormData,
+) -> Result<Response, PageError> {
     form.verify_csrf(&signed_in.session)?;
     let input = input_from_form(&form);
     match state.app.create_account(&signed_in.actor, &input).await {
         Ok(account) => Ok(see_other(&format!("/accounts/{}", account.id))),
         Err(error) => {
             let errors = FormErrors::from_app(error)?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, AccountFormPage::new(&signed_in, None, input, errors)).into_response())
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, AccountFormPage::new(&signed_in, None, input, errors))
+                .into_response())
         }
     }
 }
 
-pub async fn edit_account_page(State(state): State<WebState>, signed_in: SignedIn, Path(id): Path<String>) -> Result<Response, PageError> {
+pub async fn edit_account_page(
+    State(state): State<WebState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
     signed_in.actor.require(Permission::EditAccount, state.app.clock.now())?;
     let account = state.app.get_account(&signed_in.actor, parse_account_id(&id)?).await?;
-    Ok(AccountFormPage::new(&signed_in, Some(id), AccountInput::from_account(&account), FormErrors::default()).into_response())
+    Ok(AccountFormPage::new(&signed_in, Some(id), AccountInput::from_account(&account), FormErrors::default())
+        .into_response())
 }
 
 pub async fn update_account(
@@ -283,7 +326,8 @@ pub async fn update_account(
         Ok(account) => Ok(see_other(&format!("/accounts/{}", account.id))),
         Err(error) => {
             let errors = FormErrors::from_app(error)?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, AccountFormPage::new(&signed_in, Some(id), input, errors)).into_response())
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, AccountFormPage::new(&signed_in, Some(id), input, errors))
+                .into_response())
         }
     }
 }

@@ -34,7 +34,10 @@ pub async fn roles_page(State(state): State<WebState>, signed_in: SignedIn) -> R
     let rows = tt_app::policy::POLICY
         .iter()
         .map(|(permission, changes_data, description, roles)| PolicyRow {
-            permission: serde_json::to_value(permission).ok().and_then(|value| value.as_str().map(str::to_owned)).unwrap_or_default(),
+            permission: serde_json::to_value(permission)
+                .ok()
+                .and_then(|value| value.as_str().map(str::to_owned))
+                .unwrap_or_default(),
             description,
             changes_data: *changes_data,
             allowed: Role::ALL.iter().map(|role| roles.contains(role)).collect(),
@@ -81,16 +84,24 @@ fn query_string(query: &AuditQuery) -> String {
         ("until", &query.until),
     ]
     .iter()
-    .filter_map(|(key, value)| value.as_deref().filter(|v| !v.is_empty()).map(|v| format!("{key}={}", super::encode_query_value(v))))
+    .filter_map(|(key, value)| {
+        value.as_deref().filter(|v| !v.is_empty()).map(|v| format!("{key}={}", super::encode_query_value(v)))
+    })
     .collect::<Vec<_>>()
     .join("&")
 }
 
-pub async fn audit_page(State(state): State<WebState>, signed_in: SignedIn, Query(query): Query<AuditQuery>) -> Result<Response, PageError> {
+pub async fn audit_page(
+    State(state): State<WebState>,
+    signed_in: SignedIn,
+    Query(query): Query<AuditQuery>,
+) -> Result<Response, PageError> {
     let page = query.page.unwrap_or(1);
     let (records, error) = match state.app.list_audit(&signed_in.actor, &query).await {
         Ok(records) => (records, None),
-        Err(tt_app::AppError::Invalid(errors)) => (Vec::new(), Some(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))),
+        Err(tt_app::AppError::Invalid(errors)) => {
+            (Vec::new(), Some(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")))
+        }
         Err(other) => return Err(other.into()),
     };
     let has_next = i64::try_from(records.len()).unwrap_or(0) == PAGE_SIZE;
@@ -109,7 +120,11 @@ pub async fn audit_page(State(state): State<WebState>, signed_in: SignedIn, Quer
     .into_response())
 }
 
-pub async fn export_audit(State(state): State<WebState>, signed_in: SignedIn, Query(query): Query<AuditQuery>) -> Result<Response, PageError> {
+pub async fn export_audit(
+    State(state): State<WebState>,
+    signed_in: SignedIn,
+    Query(query): Query<AuditQuery>,
+) -> Result<Response, PageError> {
     let csv = state.app.export_audit_csv(&signed_in.actor, &query).await?;
     let mut response = csv.into_response();
     let headers = response.headers_mut();

@@ -40,7 +40,11 @@ pub async fn home_page(State(state): State<WebState>, signed_in: SignedIn) -> Re
     // until then they are honestly empty.
     let queues = if actor.is_agency() {
         vec![
-            WorkQueue { title: "Applications to review", description: "Security profiles submitted and awaiting a specialist", count: 0 },
+            WorkQueue {
+                title: "Applications to review",
+                description: "Security profiles submitted and awaiting a specialist",
+                count: 0,
+            },
             WorkQueue { title: "Validations due", description: "Validations and revalidations coming due", count: 0 },
             WorkQueue { title: "Open cases", description: "Alerts and requests needing a decision", count: 0 },
         ]

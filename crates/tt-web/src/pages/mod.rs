@@ -99,7 +99,12 @@ impl FormErrors {
     /// The message for one field, or an empty string.
     #[must_use]
     pub fn for_field(&self, field: &str) -> String {
-        self.items.iter().filter(|item| item.field == field).map(|item| item.message.clone()).collect::<Vec<_>>().join("; ")
+        self.items
+            .iter()
+            .filter(|item| item.field == field)
+            .map(|item| item.message.clone())
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 }
 

@@ -84,21 +84,32 @@ pub async fn profile_page(State(state): State<WebState>, signed_in: SignedIn) ->
     Ok(profile_page_with(&state, &signed_in, FormErrors::default(), FormErrors::default(), None).await?.into_response())
 }
 
-pub async fn change_password(State(state): State<WebState>, signed_in: SignedIn, form: FormData) -> Result<Response, PageError> {
+pub async fn change_password(
+    State(state): State<WebState>,
+    signed_in: SignedIn,
+    form: FormData,
+) -> Result<Response, PageError> {
     form.verify_csrf(&signed_in.session)?;
     let result = state
         .app
-        .change_password(&signed_in.actor, &form.value("current_password"), &form.value("password"), &form.value("password_confirmation"))
+        .change_password(
+            &signed_in.actor,
+            &form.value("current_password"),
+            &form.value("password"),
+            &form.value("password_confirmation"),
+        )
         .await;
     match result {
         Ok(new_secret) => {
-            let mut page = profile_page_with(&state, &signed_in, FormErrors::default(), FormErrors::default(), None).await?;
+            let mut page =
+                profile_page_with(&state, &signed_in, FormErrors::default(), FormErrors::default(), None).await?;
             page.password_changed = true;
             let mut response = page.into_response();
             let max_age = session_cookie_max_age(&state.app.settings).whole_seconds();
-            response
-                .headers_mut()
-                .append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, &new_secret, max_age, state.settings.secure_cookies));
+            response.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(SESSION_COOKIE, &new_secret, max_age, state.settings.secure_cookies),
+            );
             Ok(response)
         }
         Err(error) => {
@@ -109,17 +120,32 @@ pub async fn change_password(State(state): State<WebState>, signed_in: SignedIn,
     }
 }
 
-pub async fn create_token(State(state): State<WebState>, signed_in: SignedIn, form: FormData) -> Result<Response, PageError> {
+pub async fn create_token(
+    State(state): State<WebState>,
+    signed_in: SignedIn,
+    form: FormData,
+) -> Result<Response, PageError> {
     form.verify_csrf(&signed_in.session)?;
-    let owner = signed_in.actor.user.as_ref().map(|user| user.id).ok_or(PageError::App(tt_app::AppError::Unauthenticated))?;
+    let owner =
+        signed_in.actor.user.as_ref().map(|user| user.id).ok_or(PageError::App(tt_app::AppError::Unauthenticated))?;
     let scope = TokenScope::parse(&form.value("scope")).map_err(tt_app::AppError::from);
-    let days = form.value("expires_in_days").trim().parse::<i64>().map_err(|_| tt_app::AppError::invalid("expires_in_days", "must be a whole number of days"));
+    let days = form
+        .value("expires_in_days")
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| tt_app::AppError::invalid("expires_in_days", "must be a whole number of days"));
     let result = match (scope, days) {
-        (Ok(scope), Ok(days)) => state.app.create_api_token(&signed_in.actor, owner, &form.value("name"), scope, days).await,
+        (Ok(scope), Ok(days)) => {
+            state.app.create_api_token(&signed_in.actor, owner, &form.value("name"), scope, days).await
+        }
         (Err(error), _) | (_, Err(error)) => Err(error),
     };
     match result {
-        Ok((_, secret)) => Ok(profile_page_with(&state, &signed_in, FormErrors::default(), FormErrors::default(), Some(secret)).await?.into_response()),
+        Ok((_, secret)) => {
+            Ok(profile_page_with(&state, &signed_in, FormErrors::default(), FormErrors::default(), Some(secret))
+                .await?
+                .into_response())
+        }
         Err(error) => {
             let errors = FormErrors::from_app(error)?;
             let page = profile_page_with(&state, &signed_in, FormErrors::default(), errors, None).await?;
@@ -166,7 +192,10 @@ fn setup_layout(signed_in: &PendingSignIn) -> Layout {
 
 /// Enrolment is reachable while the second factor is pending (agency staff must enrol first),
 /// but not while a code is awaited from an already enrolled authenticator.
-pub async fn two_factor_setup_page(State(state): State<WebState>, signed_in: PendingSignIn) -> Result<Response, PageError> {
+pub async fn two_factor_setup_page(
+    State(state): State<WebState>,
+    signed_in: PendingSignIn,
+) -> Result<Response, PageError> {
     if signed_in.next_step == SecondFactorStep::Verify {
         return Err(PageError::SecondFactorRequired { enroll: false });
     }
@@ -183,13 +212,20 @@ pub async fn two_factor_setup_page(State(state): State<WebState>, signed_in: Pen
     .into_response())
 }
 
-pub async fn confirm_two_factor(State(state): State<WebState>, signed_in: PendingSignIn, form: FormData) -> Result<Response, PageError> {
+pub async fn confirm_two_factor(
+    State(state): State<WebState>,
+    signed_in: PendingSignIn,
+    form: FormData,
+) -> Result<Response, PageError> {
     form.verify_csrf(&signed_in.session)?;
     if signed_in.next_step == SecondFactorStep::Verify {
         return Err(PageError::SecondFactorRequired { enroll: false });
     }
     let secret = form.value("secret");
-    let result = state.app.confirm_two_factor_enrollment(Some(&signed_in.secret), &signed_in.actor, &secret, &form.value("code")).await;
+    let result = state
+        .app
+        .confirm_two_factor_enrollment(Some(&signed_in.secret), &signed_in.actor, &secret, &form.value("code"))
+        .await;
     match result {
         Ok(recovery_codes) => Ok(TwoFactorSetupPage {
             layout: setup_layout(&PendingSignIn { next_step: SecondFactorStep::NotRequired, ..signed_in }),
@@ -217,7 +253,11 @@ pub async fn confirm_two_factor(State(state): State<WebState>, signed_in: Pendin
     }
 }
 
-pub async fn disable_two_factor(State(state): State<WebState>, signed_in: SignedIn, form: FormData) -> Result<Response, PageError> {
+pub async fn disable_two_factor(
+    State(state): State<WebState>,
+    signed_in: SignedIn,
+    form: FormData,
+) -> Result<Response, PageError> {
     form.verify_csrf(&signed_in.session)?;
     state.app.disable_two_factor(&signed_in.actor).await?;
     Ok(see_other("/profile"))

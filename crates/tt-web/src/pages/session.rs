@@ -49,11 +49,17 @@ fn anonymous_csrf_token(parts: &Parts) -> Result<String, PageError> {
 
 fn with_form_cookie(state: &WebState, token: &str, page: impl IntoResponse) -> Response {
     let mut response = page.into_response();
-    response.headers_mut().append(header::SET_COOKIE, set_cookie(FORM_COOKIE, token, 3600, state.settings.secure_cookies));
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, set_cookie(FORM_COOKIE, token, 3600, state.settings.secure_cookies));
     response
 }
 
-pub async fn login_page(State(state): State<WebState>, Query(query): Query<NextQuery>, parts: Parts) -> Result<Response, PageError> {
+pub async fn login_page(
+    State(state): State<WebState>,
+    Query(query): Query<NextQuery>,
+    parts: Parts,
+) -> Result<Response, PageError> {
     let csrf_token = anonymous_csrf_token(&parts)?;
     let page = LoginPage {
         layout: Layout::anonymous(),
@@ -108,7 +114,11 @@ pub async fn login(State(state): State<WebState>, parts: Parts, form: FormData) 
     }
 }
 
-pub async fn logout(State(state): State<WebState>, signed_in: PendingSignIn, form: FormData) -> Result<Response, PageError> {
+pub async fn logout(
+    State(state): State<WebState>,
+    signed_in: PendingSignIn,
+    form: FormData,
+) -> Result<Response, PageError> {
     form.verify_csrf(&signed_in.session)?;
     state.app.sign_out(&signed_in.secret, &signed_in.actor).await?;
     let mut response = see_other("/login");
@@ -128,11 +138,19 @@ pub async fn two_factor_page(signed_in: PendingSignIn) -> Result<Response, PageE
     if signed_in.next_step != SecondFactorStep::Verify {
         return Ok(see_other("/"));
     }
-    Ok(TwoFactorPage { layout: Layout::anonymous(), csrf_token: signed_in.session.csrf_token, errors: FormErrors::default() }
-        .into_response())
+    Ok(TwoFactorPage {
+        layout: Layout::anonymous(),
+        csrf_token: signed_in.session.csrf_token,
+        errors: FormErrors::default(),
+    }
+    .into_response())
 }
 
-pub async fn verify_two_factor(State(state): State<WebState>, signed_in: PendingSignIn, form: FormData) -> Result<Response, PageError> {
+pub async fn verify_two_factor(
+    State(state): State<WebState>,
+    signed_in: PendingSignIn,
+    form: FormData,
+) -> Result<Response, PageError> {
     form.verify_csrf(&signed_in.session)?;
     match state.app.verify_second_factor(&signed_in.secret, &signed_in.actor, &form.value("code")).await {
         Ok(()) => Ok(see_other("/")),
@@ -154,7 +172,11 @@ pub struct InvitationPage {
     errors: FormErrors,
 }
 
-pub async fn invitation_page(State(state): State<WebState>, Path(secret): Path<String>, parts: Parts) -> Result<Response, PageError> {
+pub async fn invitation_page(
+    State(state): State<WebState>,
+    Path(secret): Path<String>,
+    parts: Parts,
+) -> Result<Response, PageError> {
     let user = state.app.find_invitation(&secret).await?;
     let csrf_token = anonymous_csrf_token(&parts)?;
     let page = InvitationPage {
@@ -167,7 +189,11 @@ pub async fn invitation_page(State(state): State<WebState>, Path(secret): Path<S
     Ok(with_form_cookie(&state, &csrf_token, page))
 }
 
-pub async fn accept_invitation(State(state): State<WebState>, Path(secret): Path<String>, form: FormData) -> Result<Response, PageError> {
+pub async fn accept_invitation(
+    State(state): State<WebState>,
+    Path(secret): Path<String>,
+    form: FormData,
+) -> Result<Response, PageError> {
     form.verify_anonymous_csrf()?;
     match state.app.accept_invitation(&secret, &form.value("password"), &form.value("password_confirmation")).await {
         Ok(_) => Ok(see_other("/login")),

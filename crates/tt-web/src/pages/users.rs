@@ -28,17 +28,9 @@ pub async fn users_page(State(state): State<WebState>, signed_in: SignedIn) -> R
     let users = state.app.list_users(&signed_in.actor, None).await?;
     Ok(UsersPage {
         layout: Layout::for_signed_in(&signed_in),
-        users: users
-            .iter()
-            .map(|user| UserRow {
-                id: user.id.to_string(),
-                name: user.name.as_str().to_owned(),
-                email: user.email.to_string(),
-                role: user.role.label(),
-                active: user.active,
-            })
-            .collect(),
-        can_add: can(&signed_in.actor, Permission::ManageAccountUsers) || can(&signed_in.actor, Permission::ManageAllUsers),
+        users: users.iter().map(UserRow::from).collect(),
+        can_add: can(&signed_in.actor, Permission::ManageAccountUsers)
+            || can(&signed_in.actor, Permission::ManageAllUsers),
     }
     .into_response())
 }
@@ -61,7 +53,12 @@ fn parse_user_id(text: &str) -> Result<UserId, PageError> {
     UserId::parse("id", text).map_err(|_| PageError::App(AppError::NotFound))
 }
 
-async fn user_page_with(state: &WebState, signed_in: &SignedIn, id: UserId, errors: FormErrors) -> Result<UserPage, PageError> {
+async fn user_page_with(
+    state: &WebState,
+    signed_in: &SignedIn,
+    id: UserId,
+    errors: FormErrors,
+) -> Result<UserPage, PageError> {
     let user = state.app.get_user(&signed_in.actor, id).await?;
     let actor = &signed_in.actor;
     let same_account = user.account_id.is_some() && user.account_id == actor.own_account();
@@ -71,14 +68,19 @@ async fn user_page_with(state: &WebState, signed_in: &SignedIn, id: UserId, erro
         created: display_time(user.created_at),
         delegation: user.delegation_expires_at.map(display_time),
         is_consultant: user.role == Role::Consultant,
-        can_manage: can(actor, Permission::ManageAllUsers) || (same_account && can(actor, Permission::ManageAccountUsers)),
+        can_manage: can(actor, Permission::ManageAllUsers)
+            || (same_account && can(actor, Permission::ManageAccountUsers)),
         can_delegate: same_account && can(actor, Permission::DelegateConsultant),
         user: (&user).into(),
         errors,
     })
 }
 
-pub async fn user_page(State(state): State<WebState>, signed_in: SignedIn, Path(id): Path<String>) -> Result<Response, PageError> {
+pub async fn user_page(
+    State(state): State<WebState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
     Ok(user_page_with(&state, &signed_in, parse_user_id(&id)?, FormErrors::default()).await?.into_response())
 }
 
@@ -109,7 +111,8 @@ pub async fn delegate_consultant(
         Ok(_) => Ok(see_other(&format!("/users/{id}"))),
         Err(error) => {
             let errors = FormErrors::from_app(error)?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, user_page_with(&state, &signed_in, user_id, errors).await?).into_response())
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, user_page_with(&state, &signed_in, user_id, errors).await?)
+                .into_response())
         }
     }
 }
@@ -133,7 +136,12 @@ pub struct UserFormPage {
     invitation_link: Option<String>,
 }
 
-fn user_form(signed_in: &SignedIn, input: UserInput, errors: FormErrors, invitation_link: Option<String>) -> UserFormPage {
+fn user_form(
+    signed_in: &SignedIn,
+    input: UserInput,
+    errors: FormErrors,
+    invitation_link: Option<String>,
+) -> UserFormPage {
     let agency_admin = can(&signed_in.actor, Permission::ManageAllUsers);
     let roles = Role::ALL
         .iter()
@@ -158,10 +166,20 @@ pub async fn new_user_page(State(state): State<WebState>, signed_in: SignedIn) -
     if signed_in.actor.require(Permission::ManageAllUsers, now).is_err() {
         signed_in.actor.require(Permission::ManageAccountUsers, now)?;
     }
-    Ok(user_form(&signed_in, UserInput { role: "employee".to_owned(), ..UserInput::default() }, FormErrors::default(), None).into_response())
+    Ok(user_form(
+        &signed_in,
+        UserInput { role: "employee".to_owned(), ..UserInput::default() },
+        FormErrors::default(),
+        None,
+    )
+    .into_response())
 }
 
-pub async fn create_user(State(state): State<WebState>, signed_in: SignedIn, form: FormData) -> Result<Response, PageError> {
+pub async fn create_user(
+    State(state): State<WebState>,
+    signed_in: SignedIn,
+    form: FormData,
+) -> Result<Response, PageError> {
     form.verify_csrf(&signed_in.session)?;
     let account_number = if can(&signed_in.actor, Permission::ManageAllUsers) {
         form.optional("account_number")
@@ -182,11 +200,17 @@ pub async fn create_user(State(state): State<WebState>, signed_in: SignedIn, for
     match state.app.create_user(&signed_in.actor, &input).await {
         Ok(created) => match created.invitation_link {
             None => Ok(see_other(&format!("/users/{}", created.user.id))),
-            Some(link) => Ok(user_form(&signed_in, UserInput::default(), FormErrors::default(), Some(link)).into_response()),
+            Some(link) => {
+                Ok(user_form(&signed_in, UserInput::default(), FormErrors::default(), Some(link)).into_response())
+            }
         },
         Err(error) => {
             let errors = FormErrors::from_app(error)?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, user_form(&signed_in, UserInput { password: None, ..input }, errors, None)).into_response())
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                user_form(&signed_in, UserInput { password: None, ..input }, errors, None),
+            )
+                .into_response())
         }
     }
 }

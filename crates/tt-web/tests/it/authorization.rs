@@ -33,7 +33,11 @@ struct Ids {
 
 async fn ids(test_app: &TestApp) -> Ids {
     let store = &test_app.app.store;
-    let account = store.find_account_by_number(&AccountNumber::parse("DEMO-IMP-001").expect("n")).await.expect("find").expect("demo account");
+    let account = store
+        .find_account_by_number(&AccountNumber::parse("DEMO-IMP-001").expect("n"))
+        .await
+        .expect("find")
+        .expect("demo account");
     let consultant = store
         .find_user_by_email(&EmailAddress::parse("consultant@greatlakes.example").expect("email"))
         .await
@@ -61,7 +65,8 @@ fn holds(role: Role, access: Access) -> bool {
 }
 
 fn redirected_to_sign_in(response: &TestResponse) -> bool {
-    response.status == StatusCode::SEE_OTHER && response.location().is_some_and(|location| location.starts_with("/login"))
+    response.status == StatusCode::SEE_OTHER
+        && response.location().is_some_and(|location| location.starts_with("/login"))
 }
 
 fn check(who: &str, spec: &RouteSpec, allowed: bool, response: &TestResponse, failures: &mut Vec<String>) {
@@ -96,13 +101,19 @@ async fn anonymous_visitors_reach_only_public_pages_and_are_sent_to_sign_in_else
         let response = send_page_request(&client, spec, &concrete_path(spec, &ids), false).await;
         match spec.access {
             Access::Public => {
-                if redirected_to_sign_in(&response) || response.status.is_server_error() || response.status == StatusCode::FORBIDDEN {
+                if redirected_to_sign_in(&response)
+                    || response.status.is_server_error()
+                    || response.status == StatusCode::FORBIDDEN
+                {
                     failures.push(format!("anonymous: {} {} -> {}", spec.method, spec.path, response.status));
                 }
             }
             _ => {
                 if !redirected_to_sign_in(&response) {
-                    failures.push(format!("anonymous: {} {} -> {}, expected a redirect to sign in", spec.method, spec.path, response.status));
+                    failures.push(format!(
+                        "anonymous: {} {} -> {}, expected a redirect to sign in",
+                        spec.method, spec.path, response.status
+                    ));
                 }
             }
         }
@@ -190,7 +201,10 @@ async fn every_role_gets_exactly_the_api_routes_the_table_declares() {
             check(role.id(), spec, holds(role, spec.access), &response, &mut failures);
             let unauthenticated = anonymous.send_json(method(spec.method), &path, &body).await;
             if unauthenticated.status != StatusCode::UNAUTHORIZED {
-                failures.push(format!("anonymous: {} {} -> {}, expected 401", spec.method, spec.path, unauthenticated.status));
+                failures.push(format!(
+                    "anonymous: {} {} -> {}, expected 401",
+                    spec.method, spec.path, unauthenticated.status
+                ));
             }
         }
     }
@@ -204,10 +218,13 @@ async fn the_api_route_table_lists_exactly_the_documented_operations() {
         .as_object()
         .expect("paths")
         .iter()
-        .flat_map(|(path, operations)| operations.as_object().expect("operations").keys().map(move |method| (method.clone(), path.clone())))
+        .flat_map(|(path, operations)| {
+            operations.as_object().expect("operations").keys().map(move |method| (method.clone(), path.clone()))
+        })
         .collect();
     documented.sort();
-    let mut declared: Vec<(String, String)> = API_ROUTES.iter().map(|spec| (spec.method.to_owned(), spec.path.to_owned())).collect();
+    let mut declared: Vec<(String, String)> =
+        API_ROUTES.iter().map(|spec| (spec.method.to_owned(), spec.path.to_owned())).collect();
     declared.sort();
     assert_eq!(declared, documented);
 }
@@ -219,7 +236,11 @@ async fn a_read_only_token_is_refused_on_changes_with_403() {
     let client = test_app.api_client(&token);
     assert_eq!(client.get("/api/v1/accounts").await.status, StatusCode::OK);
     let response = client
-        .send_json(Method::POST, "/api/v1/accounts", &json!({"account_number": "RO-1", "legal_name": "Read Only", "business_type": "exporter"}))
+        .send_json(
+            Method::POST,
+            "/api/v1/accounts",
+            &json!({"account_number": "RO-1", "legal_name": "Read Only", "business_type": "exporter"}),
+        )
         .await;
     assert_eq!(response.status, StatusCode::FORBIDDEN);
     assert_eq!(response.json()["detail"], "forbidden: this API token may only read");
@@ -228,7 +249,13 @@ async fn a_read_only_token_is_refused_on_changes_with_403() {
 #[tokio::test]
 async fn a_member_cannot_open_another_members_account_page() {
     let test_app = TestApp::with_demo().await;
-    let other = test_app.app.store.find_account_by_number(&AccountNumber::parse("DEMO-BRK-002").expect("n")).await.expect("find").expect("exists");
+    let other = test_app
+        .app
+        .store
+        .find_account_by_number(&AccountNumber::parse("DEMO-BRK-002").expect("n"))
+        .await
+        .expect("find")
+        .expect("exists");
     let client = test_app.client();
     client.sign_in("officer@greatlakes.example").await;
     assert_eq!(client.get(&format!("/accounts/{}", other.id)).await.status, StatusCode::FORBIDDEN);

@@ -11,7 +11,8 @@ async fn malformed_json_is_a_400_problem() {
     let test_app = TestApp::with_demo().await;
     let token = test_app.token_for("director@cbp.example", TokenScope::ReadWrite).await;
     let client = test_app.api_client(&token);
-    let response = client.request(Method::POST, "/api/v1/accounts", Some("application/json"), "{not json".to_owned()).await;
+    let response =
+        client.request(Method::POST, "/api/v1/accounts", Some("application/json"), "{not json".to_owned()).await;
     assert_eq!(response.status, StatusCode::BAD_REQUEST);
     assert_eq!(response.headers[header::CONTENT_TYPE], "application/problem+json");
     assert_eq!(response.json()["status"], 400);
@@ -100,11 +101,26 @@ async fn a_form_without_its_csrf_token_is_refused_and_changes_nothing() {
     let client = test_app.client();
     client.sign_in("director@cbp.example").await;
     let before = test_app.app.store.list_accounts().await.expect("list").len();
-    let response = client.post_form("/accounts", &[("account_number", "CSRF-1"), ("legal_name", "Forged"), ("business_type", "importer")]).await;
+    let response = client
+        .post_form(
+            "/accounts",
+            &[("account_number", "CSRF-1"), ("legal_name", "Forged"), ("business_type", "importer")],
+        )
+        .await;
     assert_eq!(response.status, StatusCode::BAD_REQUEST);
     assert!(response.body.contains("did not come from this site"));
     assert_eq!(test_app.app.store.list_accounts().await.expect("list").len(), before);
-    let wrong = client.post_form("/accounts", &[("csrf_token", "guess"), ("account_number", "CSRF-1"), ("legal_name", "Forged"), ("business_type", "importer")]).await;
+    let wrong = client
+        .post_form(
+            "/accounts",
+            &[
+                ("csrf_token", "guess"),
+                ("account_number", "CSRF-1"),
+                ("legal_name", "Forged"),
+                ("business_type", "importer"),
+            ],
+        )
+        .await;
     assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
 }
 
@@ -114,7 +130,15 @@ async fn an_invalid_form_is_shown_again_with_an_error_summary_linking_each_field
     let client = test_app.client();
     client.sign_in("director@cbp.example").await;
     let response = client
-        .post_form_with_csrf("/accounts", &[("account_number", "A B"), ("legal_name", "Kept Name"), ("business_type", "importer"), ("ior_numbers", "12")])
+        .post_form_with_csrf(
+            "/accounts",
+            &[
+                ("account_number", "A B"),
+                ("legal_name", "Kept Name"),
+                ("business_type", "importer"),
+                ("ior_numbers", "12"),
+            ],
+        )
         .await;
     assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(response.body.contains("role=\"alert\""));

@@ -34,7 +34,8 @@ async fn the_served_document_is_the_committed_one_and_the_docs_page_works_offlin
     let client = test_app.client();
     let served = client.get("/api/v1/openapi.json").await;
     assert_eq!(served.status, StatusCode::OK);
-    let committed: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(committed_path()).expect("committed")).expect("json");
+    let committed: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(committed_path()).expect("committed")).expect("json");
     assert_eq!(served.json(), committed);
     let docs = client.get("/api/v1/docs/").await;
     assert_eq!(docs.status, StatusCode::OK);

@@ -84,7 +84,9 @@ async fn a_token_created_on_the_profile_page_works_on_the_api_and_can_be_revoked
     let test_app = TestApp::with_demo().await;
     let client = test_app.client();
     client.sign_in("employee@greatlakes.example").await;
-    let page = client.post_form_with_csrf("/profile/tokens", &[("name", "laptop"), ("scope", "read"), ("expires_in_days", "30")]).await;
+    let page = client
+        .post_form_with_csrf("/profile/tokens", &[("name", "laptop"), ("scope", "read"), ("expires_in_days", "30")])
+        .await;
     assert_eq!(page.status, StatusCode::OK);
     let start = page.body.find("id=\"new-token\">").expect("token shown") + "id=\"new-token\">".len();
     let token = &page.body[start..start + page.body[start..].find('<').expect("end")];
