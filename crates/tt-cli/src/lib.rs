@@ -184,7 +184,12 @@ pub async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
 pub async fn build_app(settings: &Settings) -> anyhow::Result<App> {
     let store = open_store(settings.database_url.expose()).await?;
     store.migrate().await.context("migrating the database")?;
-    Ok(App::new(store, Arc::new(SystemClock), Arc::new(LogMailer), settings.app.clone()))
+    let mailer: Arc<dyn tt_app::Mailer> = if settings.mail.smtp_url.is_empty() {
+        Arc::new(LogMailer)
+    } else {
+        Arc::new(tt_mail::SmtpMailer::new(&settings.mail)?)
+    };
+    Ok(App::new(store, Arc::new(SystemClock), mailer, settings.app.clone()))
 }
 
 /// Serves the portal on a bound listener until `shutdown` resolves, with the periodic jobs

@@ -7,6 +7,7 @@ use std::path::Path;
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use tt_app::AppSettings;
+use tt_mail::MailSettings;
 use tt_web::WebSettings;
 
 /// A value that must not appear in logs: `Debug` prints `[redacted]`.
@@ -49,6 +50,7 @@ pub struct Settings {
     pub log_format: LogFormat,
     pub app: AppSettings,
     pub web: WebSettings,
+    pub mail: MailSettings,
 }
 
 impl Default for Settings {
@@ -59,6 +61,7 @@ impl Default for Settings {
             log_format: LogFormat::Text,
             app: AppSettings::default(),
             web: WebSettings::default(),
+            mail: MailSettings::default(),
         }
     }
 }

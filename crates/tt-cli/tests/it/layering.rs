@@ -50,8 +50,9 @@ fn every_crate_depends_only_inward() {
         ("tt-store", &["tt-store-sqlite", "tt-store-postgres", "tt-app", "tt-web", "sqlx", "axum", "askama"]),
         ("tt-store-sqlite", &["tt-app", "tt-web", "axum", "askama", "tt-store-postgres"]),
         ("tt-store-postgres", &["tt-app", "tt-web", "axum", "askama", "tt-store-sqlite"]),
-        ("tt-app", &["tt-store-sqlite", "tt-store-postgres", "tt-web", "sqlx", "axum", "askama"]),
-        ("tt-web", &["tt-store", "tt-store-sqlite", "tt-store-postgres", "sqlx"]),
+        ("tt-app", &["tt-store-sqlite", "tt-store-postgres", "tt-web", "tt-mail", "sqlx", "axum", "askama", "lettre"]),
+        ("tt-web", &["tt-store", "tt-store-sqlite", "tt-store-postgres", "sqlx", "tt-mail", "lettre"]),
+        ("tt-mail", &["tt-store", "tt-store-sqlite", "tt-store-postgres", "tt-web", "sqlx", "axum"]),
     ];
     let graph = normal_dependencies();
     let mut violations = Vec::new();
