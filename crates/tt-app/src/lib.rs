@@ -18,6 +18,7 @@ pub mod policy;
 pub mod secrets;
 pub mod settings;
 pub mod totp;
+pub mod trade;
 pub mod users;
 
 use std::sync::Arc;

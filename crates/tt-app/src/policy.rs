@@ -30,6 +30,12 @@ pub enum Permission {
     ViewPolicy,
     /// Change one's own password, second factor and API tokens.
     ManageOwnProfile,
+    /// Import membership history and ingest entry data.
+    ImportTradeData,
+    /// See program KPIs, batch lineage and Defender alerts of every member.
+    ViewProgramData,
+    /// Screen arrivals for random exams.
+    ScreenArrivals,
 }
 
 /// Each permission, whether it changes data, a description, and the roles that hold it.
@@ -92,6 +98,19 @@ pub const POLICY: &[(Permission, bool, &str, &[Role])] = &[
         &[Scss, ScssSupervisor, Nam, NamSupervisor, TcHqAnalyst, RegulatoryAudit, ProgramDirector, PgaLiaison],
     ),
     (Permission::ManageOwnProfile, true, "Change one's own password, second factor and API tokens", &Role::ALL),
+    (
+        Permission::ImportTradeData,
+        true,
+        "Import membership history and ingest entry data",
+        &[TcHqAnalyst, ProgramDirector],
+    ),
+    (
+        Permission::ViewProgramData,
+        false,
+        "See program KPIs, the lineage of their numbers and every member's Defender alerts",
+        &[Scss, ScssSupervisor, Nam, NamSupervisor, TcHqAnalyst, RegulatoryAudit, ProgramDirector],
+    ),
+    (Permission::ScreenArrivals, false, "Screen arrivals for random exams", &[Scss, ScssSupervisor, ProgramDirector]),
 ];
 
 impl Permission {

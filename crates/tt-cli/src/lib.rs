@@ -2,6 +2,7 @@
 //! chosen by URL and wires the layers together. No business rules live here.
 
 pub mod settings;
+pub mod trade;
 
 use std::io::Read as _;
 use std::net::SocketAddr;
@@ -60,6 +61,44 @@ pub enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Ingest trade data (entry lines).
+    #[command(subcommand)]
+    Ingest(trade::IngestCommand),
+    /// Import the membership timeline from a legacy system (CSV).
+    Import {
+        #[arg(value_enum)]
+        kind: trade::MembershipKind,
+        file: PathBuf,
+        /// Print one JSON object instead of a summary.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Program KPIs for entries dated FROM..=TO.
+    Kpi {
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+        /// A comma-separated subset of month, group, account.
+        #[arg(long, default_value = "month,group")]
+        by: String,
+        #[arg(long, value_enum, default_value_t = trade::OutputFormat::Table)]
+        format: trade::OutputFormat,
+    },
+    /// CTPAT Defender.
+    #[command(subcommand)]
+    Defender(trade::DefenderCommand),
+    /// Decide random non-intrusive exams for an arrivals file.
+    Screen {
+        file: PathBuf,
+        /// The share of non-exempt entries to select, 0 to 1.
+        #[arg(long)]
+        rate: f64,
+        #[arg(long)]
+        seed: String,
+        #[arg(long, value_enum, default_value_t = trade::ScreenFormat::Json)]
+        format: trade::ScreenFormat,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -120,8 +159,8 @@ pub enum AuditCommand {
     Verify,
 }
 
-/// Parses the command line and runs it; errors are printed and turn into exit code 1 (2 for
-/// usage errors, from clap).
+/// Parses the command line and runs it; errors are printed and turn into exit status 2, as do
+/// usage errors (from clap).
 #[must_use]
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -134,7 +173,7 @@ pub fn main() -> ExitCode {
         }
         Err(error) => {
             eprintln!("error: {error:#}");
-            return ExitCode::FAILURE;
+            return ExitCode::from(trade::EXIT_FATAL);
         }
     };
     init_logging(settings.log_format);
@@ -142,14 +181,14 @@ pub fn main() -> ExitCode {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start the async runtime: {error}");
-            return ExitCode::FAILURE;
+            return ExitCode::from(trade::EXIT_FATAL);
         }
     };
     match runtime.block_on(run(cli.command, settings)) {
         Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error:#}");
-            ExitCode::FAILURE
+            ExitCode::from(trade::EXIT_FATAL)
         }
     }
 }
@@ -321,6 +360,26 @@ pub async fn run(command: Command, mut settings: Settings) -> anyhow::Result<Exi
             let (_, secret) =
                 app.create_api_token(&system, user.id, &name, TokenScope::parse(&scope)?, expires_in_days).await?;
             println!("{secret}");
+        }
+        Command::Ingest(trade::IngestCommand::Entries { files, rejects, json }) => {
+            let app = build_app(&settings).await?;
+            return Ok(ExitCode::from(trade::ingest(&app, &system, &files, rejects.as_deref(), json).await?));
+        }
+        Command::Import { kind, file, json } => {
+            let app = build_app(&settings).await?;
+            return Ok(ExitCode::from(trade::import(&app, &system, kind, &file, json).await?));
+        }
+        Command::Kpi { from, to, by, format } => {
+            let app = build_app(&settings).await?;
+            return Ok(ExitCode::from(trade::kpi(&app, &system, &from, &to, &by, format).await?));
+        }
+        Command::Defender(trade::DefenderCommand::Alerts { from, to, format }) => {
+            let app = build_app(&settings).await?;
+            return Ok(ExitCode::from(trade::defender_alerts(&app, &system, &from, &to, format).await?));
+        }
+        Command::Screen { file, rate, seed, format } => {
+            let app = build_app(&settings).await?;
+            return Ok(ExitCode::from(trade::screen(&app, &system, &file, rate, &seed, format).await?));
         }
         Command::Audit(AuditCommand::Verify) => {
             let app = build_app(&settings).await?;

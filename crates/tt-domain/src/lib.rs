@@ -8,9 +8,12 @@ pub mod account;
 pub mod audit;
 pub mod error;
 pub mod ids;
+pub mod kpi;
+pub mod membership;
 pub mod password;
 pub mod role;
 pub mod token;
+pub mod trade;
 pub mod user;
 
 pub use account::{

@@ -7,6 +7,7 @@ mod accounts;
 mod audit;
 mod credentials;
 mod rows;
+mod trade;
 mod users;
 
 use std::str::FromStr;

@@ -8,6 +8,7 @@ mod accounts;
 mod audit;
 mod credentials;
 mod rows;
+mod trade;
 mod users;
 
 use std::str::FromStr;

@@ -4,6 +4,8 @@
 //! Every method that changes data takes the audit record describing the change and writes both
 //! in one transaction, so a change without its audit record (or the reverse) cannot exist.
 
+pub mod trade;
+
 use async_trait::async_trait;
 use time::OffsetDateTime;
 use tt_domain::{
@@ -174,11 +176,25 @@ pub trait DatabaseAdmin: Send + Sync {
 
 /// Everything the application needs from storage, as one trait object.
 pub trait Store:
-    AccountStore + UserStore + SessionStore + ApiTokenStore + LoginAttemptStore + AuditStore + DatabaseAdmin
+    AccountStore
+    + UserStore
+    + SessionStore
+    + ApiTokenStore
+    + LoginAttemptStore
+    + AuditStore
+    + trade::TradeStore
+    + DatabaseAdmin
 {
 }
 
 impl<T> Store for T where
-    T: AccountStore + UserStore + SessionStore + ApiTokenStore + LoginAttemptStore + AuditStore + DatabaseAdmin
+    T: AccountStore
+        + UserStore
+        + SessionStore
+        + ApiTokenStore
+        + LoginAttemptStore
+        + AuditStore
+        + trade::TradeStore
+        + DatabaseAdmin
 {
 }

@@ -1,0 +1,1009 @@
+//! The trade-data use cases of the entry-feed contract (spec/entry-feed.md): importing the
+//! membership timeline, ingesting entry lines in atomic idempotent batches, KPIs by month,
+//! group and account, Defender alerts, and random-exam screening.
+//!
+//! Files are read through `tt-feed`; every rule about what a row means is in `tt-domain`.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use serde::Serialize;
+use time::{Date, Duration};
+use tt_domain::kpi::{KpiAccumulator, KpiFigures, screening_draw};
+use tt_domain::membership::{FilerAuthorization, Group, StatusChange, Timeline, defender_enrolled, parse_anniversary};
+use tt_domain::trade::{EntryFields, EntryLine, LineFields, parse_date, parse_entry_line};
+use tt_domain::{Account, AccountId, AccountNumber, BusinessType, ImporterNumber, LegalName, ValidationError};
+use tt_feed::{FeedFile, Record, RejectsWriter};
+use tt_store::trade::{BatchCounts, BatchRecord, NewStatusEvent, StoredEntry, StoredLine};
+
+use crate::actor::NOTHING;
+use crate::{Actor, App, AppError, AppResult, Permission};
+
+/// One rejected row: which file, which physical line, which field, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reject {
+    pub file: String,
+    pub row: u64,
+    pub field: String,
+    pub reason: String,
+}
+
+/// The outcome of importing one membership file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ImportReport {
+    pub rows_read: u64,
+    pub imported: u64,
+    pub rejected: u64,
+    pub rejects: Vec<Reject>,
+}
+
+/// The outcome of ingesting one entry file (one batch).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct IngestReport {
+    pub file: String,
+    pub rows_read: u64,
+    pub rejected: u64,
+    pub lines_ingested: u64,
+    pub duplicates: u64,
+    pub corrections: u64,
+    pub entries_new: u64,
+    pub rejects: Vec<Reject>,
+}
+
+/// Which membership file is imported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MembershipFile {
+    Accounts,
+    StatusEvents,
+    DefenderFilers,
+}
+
+impl MembershipFile {
+    /// The columns the file must have.
+    #[must_use]
+    pub const fn required_columns(self) -> &'static [&'static str] {
+        match self {
+            Self::Accounts => &["account_number", "legal_name", "business_type"],
+            Self::StatusEvents => &["account_number", "effective_date", "kind", "value"],
+            Self::DefenderFilers => &["account_number", "filer_code", "authorized_from"],
+        }
+    }
+}
+
+/// Collects rejects and writes each rejected record to the rejects file, if one is kept.
+struct Rejections<'a> {
+    file_name: String,
+    writer: Option<&'a mut RejectsWriter>,
+    list: Vec<Reject>,
+}
+
+impl Rejections<'_> {
+    fn reject(&mut self, record: &Record, error: &ValidationError) -> AppResult<()> {
+        if let Some(writer) = self.writer.as_deref_mut() {
+            writer
+                .write(record, &format!("{}: {}", error.field, error.message))
+                .map_err(|source| AppError::Internal(anyhow::anyhow!("writing the rejects file: {source}")))?;
+        }
+        self.list.push(Reject {
+            file: self.file_name.clone(),
+            row: record.row,
+            field: error.field.to_owned(),
+            reason: error.message.clone(),
+        });
+        Ok(())
+    }
+}
+
+fn feed_error(error: tt_feed::FeedError) -> AppError {
+    AppError::Invalid(vec![ValidationError::new("file", error.to_string())])
+}
+
+/// Reads every record of a small file (membership files fit in memory).
+fn read_all(file: &mut FeedFile) -> AppResult<Vec<Record>> {
+    let mut records = Vec::new();
+    while let Some(record) = file.next_record().map_err(feed_error)? {
+        records.push(record);
+    }
+    Ok(records)
+}
+
+fn unreadable(record: &Record) -> Option<ValidationError> {
+    record.unreadable.as_ref().map(|reason| ValidationError::new("_record", reason.clone()))
+}
+
+/// A valid row of `accounts.csv`.
+struct AccountRow {
+    number: AccountNumber,
+    legal_name: LegalName,
+    business_type: BusinessType,
+    importer_numbers: Vec<ImporterNumber>,
+    anniversary: Option<String>,
+}
+
+fn parse_account_row(file: &FeedFile, record: &Record) -> Result<AccountRow, ValidationError> {
+    if let Some(error) = unreadable(record) {
+        return Err(error);
+    }
+    let number = AccountNumber::parse(required(file, record, "account_number")?)?;
+    let legal_name = LegalName::parse(required(file, record, "legal_name")?)?;
+    let business_type = BusinessType::parse(required(file, record, "business_type")?)?;
+    let mut importer_numbers = Vec::new();
+    for text in file.value(record, "ior_numbers").split(';').map(str::trim).filter(|text| !text.is_empty()) {
+        let number = ImporterNumber::parse(text)?;
+        if !importer_numbers.contains(&number) {
+            importer_numbers.push(number);
+        }
+    }
+    let anniversary = match file.value(record, "anl_anniversary") {
+        "" => None,
+        text => {
+            let (month, day) = parse_anniversary(text)?;
+            Some(format!("{month:02}-{day:02}"))
+        }
+    };
+    Ok(AccountRow { number, legal_name, business_type, importer_numbers, anniversary })
+}
+
+fn required<'a>(file: &FeedFile, record: &'a Record, column: &'static str) -> Result<&'a str, ValidationError> {
+    match file.value(record, column) {
+        "" => Err(ValidationError::new(column, "is required")),
+        text => Ok(text),
+    }
+}
+
+impl App {
+    /// Imports one membership file: accounts, status events or Defender filer authorizations.
+    /// Bad rows are rejected with their row number, field and reason; every other row is imported.
+    ///
+    /// # Errors
+    /// `Forbidden` without the permission; `Invalid` (field `file`) when the file cannot be read.
+    pub async fn import_membership(
+        &self,
+        actor: &Actor,
+        kind: MembershipFile,
+        file: &mut FeedFile,
+        file_name: &str,
+    ) -> AppResult<ImportReport> {
+        actor.require(Permission::ImportTradeData, self.clock.now())?;
+        let records = read_all(file)?;
+        let mut rejections = Rejections { file_name: file_name.to_owned(), writer: None, list: Vec::new() };
+        let imported = match kind {
+            MembershipFile::Accounts => self.import_accounts(actor, file, &records, &mut rejections).await?,
+            MembershipFile::StatusEvents => self.import_status_events(actor, file, &records, &mut rejections).await?,
+            MembershipFile::DefenderFilers => {
+                self.import_defender_filers(actor, file, &records, &mut rejections).await?
+            }
+        };
+        let mut rejects = rejections.list;
+        rejects.sort_by_key(|reject| reject.row);
+        Ok(ImportReport { rows_read: records.len() as u64, imported, rejected: rejects.len() as u64, rejects })
+    }
+
+    async fn import_accounts(
+        &self,
+        actor: &Actor,
+        file: &FeedFile,
+        records: &[Record],
+        rejections: &mut Rejections<'_>,
+    ) -> AppResult<u64> {
+        let now = self.clock.now();
+        // First pass: each row alone, then duplicates of an account number within the file.
+        let mut rows: Vec<Option<AccountRow>> = Vec::with_capacity(records.len());
+        let mut seen_numbers = HashSet::new();
+        for record in records {
+            match parse_account_row(file, record) {
+                Err(error) => {
+                    rejections.reject(record, &error)?;
+                    rows.push(None);
+                }
+                Ok(row) if !seen_numbers.insert(row.number.clone()) => {
+                    rejections.reject(
+                        record,
+                        &ValidationError::new("account_number", "a second row for this account number in the file"),
+                    )?;
+                    rows.push(None);
+                }
+                Ok(row) => rows.push(Some(row)),
+            }
+        }
+        // An importer number given to two accounts in the file rejects every row that gives it.
+        let mut owners_in_file: HashMap<ImporterNumber, BTreeSet<AccountNumber>> = HashMap::new();
+        for row in rows.iter().flatten() {
+            for number in &row.importer_numbers {
+                owners_in_file.entry(number.clone()).or_default().insert(row.number.clone());
+            }
+        }
+        let mut imported = 0;
+        for (record, row) in records.iter().zip(rows) {
+            let Some(row) = row else { continue };
+            if let Some(number) = row
+                .importer_numbers
+                .iter()
+                .find(|number| owners_in_file.get(*number).is_some_and(|owners| owners.len() > 1))
+            {
+                rejections.reject(
+                    record,
+                    &ValidationError::new(
+                        "ior_numbers",
+                        format!("importer number {number} is given to more than one account in this file"),
+                    ),
+                )?;
+                continue;
+            }
+            match self.upsert_imported_account(actor, &row, now).await {
+                Ok(()) => imported += 1,
+                Err(AppError::Conflict { field, message }) => {
+                    rejections.reject(record, &ValidationError::new(field, message))?
+                }
+                Err(AppError::Invalid(errors)) => rejections.reject(record, &errors[0])?,
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(imported)
+    }
+
+    /// Creates the account, or updates its name, business type and anniversary and adds its
+    /// importer numbers.
+    async fn upsert_imported_account(
+        &self,
+        actor: &Actor,
+        row: &AccountRow,
+        now: time::OffsetDateTime,
+    ) -> AppResult<()> {
+        for number in &row.importer_numbers {
+            if let Some(owner) = self.store.find_account_by_importer_number(number).await?
+                && owner.number != row.number
+            {
+                return Err(AppError::Conflict {
+                    field: "ior_numbers",
+                    message: format!("importer number {number} is owned by account {}", owner.number),
+                });
+            }
+        }
+        let account = match self.store.find_account_by_number(&row.number).await? {
+            Some(before) => {
+                let mut after = before.clone();
+                after.legal_name = row.legal_name.clone();
+                after.business_type = row.business_type;
+                for number in &row.importer_numbers {
+                    if !after.importer_numbers.contains(number) {
+                        after.importer_numbers.push(number.clone());
+                    }
+                }
+                if after != before {
+                    let audit = actor.audit(
+                        now,
+                        "account.import",
+                        "account",
+                        Some(before.id.to_string()),
+                        Some(&before),
+                        Some(&after),
+                    );
+                    self.store.update_account(&after, &audit).await?;
+                }
+                after
+            }
+            None => {
+                let account = Account {
+                    id: AccountId::generate(),
+                    number: row.number.clone(),
+                    legal_name: row.legal_name.clone(),
+                    doing_business_as: None,
+                    business_type: row.business_type,
+                    address: None,
+                    importer_numbers: row.importer_numbers.clone(),
+                    employer_identification_numbers: Vec::new(),
+                    manufacturer_ids: Vec::new(),
+                    scacs: Vec::new(),
+                    partner_agency_consent: false,
+                    created_at: now,
+                };
+                let audit = actor.audit(
+                    now,
+                    "account.import",
+                    "account",
+                    Some(account.id.to_string()),
+                    NOTHING,
+                    Some(&account),
+                );
+                self.store.create_account(&account, &audit).await?;
+                account
+            }
+        };
+        if self.store.anl_anniversary(account.id).await? != row.anniversary {
+            let audit = actor.audit(
+                now,
+                "account.anniversary",
+                "account",
+                Some(account.id.to_string()),
+                NOTHING,
+                Some(&row.anniversary),
+            );
+            self.store.set_anl_anniversary(account.id, row.anniversary.as_deref(), &audit).await?;
+        }
+        Ok(())
+    }
+
+    async fn known_account(
+        &self,
+        file: &FeedFile,
+        record: &Record,
+        cache: &mut HashMap<AccountNumber, Option<AccountId>>,
+    ) -> Result<AccountId, ValidationError> {
+        let number = AccountNumber::parse(required(file, record, "account_number")?)?;
+        if !cache.contains_key(&number) {
+            let found = self.store.find_account_by_number(&number).await.ok().flatten().map(|account| account.id);
+            cache.insert(number.clone(), found);
+        }
+        cache[&number].ok_or_else(|| ValidationError::new("account_number", format!("no account {number} is known")))
+    }
+
+    async fn import_status_events(
+        &self,
+        actor: &Actor,
+        file: &FeedFile,
+        records: &[Record],
+        rejections: &mut Rejections<'_>,
+    ) -> AppResult<u64> {
+        let now = self.clock.now();
+        let mut accounts = HashMap::new();
+        let mut events = Vec::new();
+        for record in records {
+            let parsed: Result<NewStatusEvent, ValidationError> = async {
+                if let Some(error) = unreadable(record) {
+                    return Err(error);
+                }
+                let account_id = self.known_account(file, record, &mut accounts).await?;
+                let effective_date = parse_date("effective_date", required(file, record, "effective_date")?)?;
+                let kind = required(file, record, "kind")?;
+                let value = required(file, record, "value")?;
+                let change = StatusChange::parse(kind, value)?;
+                let reason = Some(file.value(record, "reason").to_owned()).filter(|text| !text.is_empty());
+                Ok(NewStatusEvent { account_id, effective_date, change, reason, source: "import", recorded_at: now })
+            }
+            .await;
+            match parsed {
+                Ok(event) => events.push(event),
+                Err(error) => rejections.reject(record, &error)?,
+            }
+        }
+        if !events.is_empty() {
+            let audit = actor.audit(
+                now,
+                "membership.import_status_events",
+                "status_events",
+                None,
+                NOTHING,
+                Some(&events.len()),
+            );
+            self.store.append_status_events(&events, &audit).await?;
+        }
+        Ok(events.len() as u64)
+    }
+
+    async fn import_defender_filers(
+        &self,
+        actor: &Actor,
+        file: &FeedFile,
+        records: &[Record],
+        rejections: &mut Rejections<'_>,
+    ) -> AppResult<u64> {
+        let now = self.clock.now();
+        let mut accounts = HashMap::new();
+        let mut rows = Vec::new();
+        for record in records {
+            let parsed: Result<(AccountId, FilerAuthorization), ValidationError> = async {
+                if let Some(error) = unreadable(record) {
+                    return Err(error);
+                }
+                let account_id = self.known_account(file, record, &mut accounts).await?;
+                let filer_code = FilerAuthorization::parse_filer_code(required(file, record, "filer_code")?)?;
+                let authorized_from = parse_date("authorized_from", required(file, record, "authorized_from")?)?;
+                let authorized_to = match file.value(record, "authorized_to") {
+                    "" => None,
+                    text => Some(parse_date("authorized_to", text)?),
+                };
+                if authorized_to.is_some_and(|to| to < authorized_from) {
+                    return Err(ValidationError::new("authorized_to", "is before authorized_from"));
+                }
+                Ok((account_id, FilerAuthorization { filer_code, authorized_from, authorized_to }))
+            }
+            .await;
+            match parsed {
+                Ok(row) => rows.push(row),
+                Err(error) => rejections.reject(record, &error)?,
+            }
+        }
+        if !rows.is_empty() {
+            let audit = actor.audit(
+                now,
+                "membership.import_defender_filers",
+                "defender_filers",
+                None,
+                NOTHING,
+                Some(&rows.len()),
+            );
+            self.store.add_filer_authorizations(&rows, now, &audit).await?;
+        }
+        Ok(rows.len() as u64)
+    }
+}
+
+/// Valid rows are processed this many at a time: memory is bounded by this, not the file.
+const INGEST_CHUNK_ROWS: usize = 5_000;
+
+/// The running state of one batch.
+struct Batch {
+    id: i64,
+    counts: IngestReport,
+}
+
+impl App {
+    /// Ingests one entry file as one batch: all-or-nothing against crashes, idempotent, with
+    /// duplicates and corrections counted and every bad row rejected (and written to `rejects`).
+    /// `progress` is told the rows read so far after each chunk.
+    ///
+    /// # Errors
+    /// `Forbidden` without the permission; `Invalid` (field `file`) when the file cannot be read
+    /// (nothing of it is then stored).
+    pub async fn ingest_entries(
+        &self,
+        actor: &Actor,
+        file: &mut FeedFile,
+        file_name: &str,
+        rejects: Option<&mut RejectsWriter>,
+        progress: &mut dyn FnMut(&FeedFile, u64),
+    ) -> AppResult<IngestReport> {
+        let started_at = self.clock.now();
+        actor.require(Permission::ImportTradeData, started_at)?;
+        let mut session = self.store.begin_ingest().await?;
+        let mut batch = Batch {
+            id: session.batch_id(),
+            counts: IngestReport { file: file_name.to_owned(), ..IngestReport::default() },
+        };
+        let mut rejections =
+            Rejections { file_name: file_name.to_owned(), writer: rejects, list: Vec::new() };
+        loop {
+            let mut chunk: Vec<(Record, Result<EntryLine, ValidationError>)> = Vec::with_capacity(INGEST_CHUNK_ROWS);
+            let mut end_of_file = false;
+            while chunk.len() < INGEST_CHUNK_ROWS {
+                let Some(record) = file.next_record().map_err(feed_error)? else {
+                    end_of_file = true;
+                    break;
+                };
+                batch.counts.rows_read += 1;
+                let parsed = match unreadable(&record) {
+                    Some(error) => Err(error),
+                    None => parse_entry_line(|column| file.value(&record, column)),
+                };
+                chunk.push((record, parsed));
+            }
+            ingest_chunk(session.as_mut(), &mut batch, chunk, &mut rejections).await?;
+            progress(file, batch.counts.rows_read);
+            if end_of_file {
+                break;
+            }
+        }
+        let mut report = batch.counts;
+        report.rejects = rejections.list;
+        report.rejected = report.rejects.len() as u64;
+        report.lines_ingested = report.rows_read - report.rejected;
+        let to_i64 = |value: u64| i64::try_from(value).unwrap_or(i64::MAX);
+        let record = BatchRecord {
+            id: batch.id,
+            file_name: file_name.to_owned(),
+            started_at,
+            finished_at: self.clock.now(),
+            counts: BatchCounts {
+                rows_read: to_i64(report.rows_read),
+                rejected: to_i64(report.rejected),
+                lines_ingested: to_i64(report.lines_ingested),
+                duplicates: to_i64(report.duplicates),
+                corrections: to_i64(report.corrections),
+                entries_new: to_i64(report.entries_new),
+            },
+        };
+        let audit = actor.audit(
+            self.clock.now(),
+            "trade.ingest",
+            "ingest_batch",
+            Some(batch.id.to_string()),
+            NOTHING,
+            Some(&record.counts_summary()),
+        );
+        session.finish(&record, &audit).await?;
+        Ok(report)
+    }
+}
+
+trait CountsSummary {
+    fn counts_summary(&self) -> BTreeMap<&'static str, i64>;
+}
+
+impl CountsSummary for BatchRecord {
+    fn counts_summary(&self) -> BTreeMap<&'static str, i64> {
+        let counts = &self.counts;
+        BTreeMap::from([
+            ("rows_read", counts.rows_read),
+            ("rejected", counts.rejected),
+            ("lines_ingested", counts.lines_ingested),
+            ("duplicates", counts.duplicates),
+            ("corrections", counts.corrections),
+            ("entries_new", counts.entries_new),
+        ])
+    }
+}
+
+/// Applies the batch rules (spec §3.2, §3.3) to one chunk of rows, in file order, so rejects
+/// come out in the order of the file.
+async fn ingest_chunk(
+    session: &mut dyn tt_store::trade::IngestSession,
+    batch: &mut Batch,
+    chunk: Vec<(Record, Result<EntryLine, ValidationError>)>,
+    rejections: &mut Rejections<'_>,
+) -> AppResult<()> {
+    if chunk.is_empty() {
+        return Ok(());
+    }
+    let entry_numbers: Vec<String> = chunk
+        .iter()
+        .filter_map(|(_, parsed)| parsed.as_ref().ok())
+        .map(|line| line.entry.entry_number.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut entries: HashMap<String, StoredEntry> = session
+        .stored_entries(&entry_numbers)
+        .await?
+        .into_iter()
+        .map(|entry| (entry.fields.entry_number.clone(), entry))
+        .collect();
+    let mut lines: HashMap<(String, i32), StoredLine> = session
+        .stored_lines(&entry_numbers)
+        .await?
+        .into_iter()
+        .map(|line| ((line.entry_number.clone(), line.line.line_number), line))
+        .collect();
+    let mut dirty_entries: BTreeSet<String> = BTreeSet::new();
+    let mut to_write: Vec<(String, LineFields)> = Vec::new();
+    for (record, parsed) in chunk {
+        let line = match parsed {
+            Ok(line) => line,
+            Err(error) => {
+                rejections.reject(&record, &error)?;
+                continue;
+            }
+        };
+        let entry_number = line.entry.entry_number.clone();
+        let key = (entry_number.clone(), line.line.line_number);
+        let stored_line = lines.get(&key);
+        if stored_line.is_some_and(|stored| stored.batch_id == batch.id) {
+            rejections.reject(&record, &ValidationError::new("line_number", "duplicate key in file"))?;
+            continue;
+        }
+        match entries.get(&entry_number) {
+            Some(entry) if entry.batch_id == batch.id => {
+                if let Some(field) = entry.fields.first_difference(&line.entry) {
+                    let reason = format!("differs from the entry's first line in this file (row {})", entry.first_row);
+                    rejections.reject(&record, &ValidationError::new(field, reason))?;
+                    continue;
+                }
+            }
+            before => {
+                let changed = before.is_none_or(|stored| stored.fields != line.entry);
+                if before.is_none() {
+                    batch.counts.entries_new += 1;
+                }
+                let row = i64::try_from(record.row).unwrap_or(i64::MAX);
+                entries.insert(
+                    entry_number.clone(),
+                    StoredEntry {
+                        fields: line.entry.clone(),
+                        batch_id: batch.id,
+                        first_row: row,
+                        changed_in_batch: changed,
+                    },
+                );
+                dirty_entries.insert(entry_number.clone());
+            }
+        }
+        let entry_changed = entries.get(&entry_number).is_some_and(|entry| entry.changed_in_batch);
+        match stored_line {
+            Some(stored) if stored.line == line.line && !entry_changed => batch.counts.duplicates += 1,
+            Some(_) => batch.counts.corrections += 1,
+            None => {}
+        }
+        lines.insert(
+            key,
+            StoredLine { entry_number: entry_number.clone(), line: line.line.clone(), batch_id: batch.id },
+        );
+        to_write.push((entry_number, line.line));
+    }
+    let changed_entries: Vec<StoredEntry> =
+        dirty_entries.iter().filter_map(|number| entries.get(number).cloned()).collect();
+    session.write_entries(&changed_entries).await?;
+    session.write_lines(&to_write).await?;
+    Ok(())
+}
+
+/// How KPIs are grouped.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct KpiGrouping {
+    pub month: bool,
+    pub group: bool,
+    pub account: bool,
+}
+
+impl KpiGrouping {
+    /// Parses `--by`: a comma-separated subset of `month`, `group`, `account`.
+    ///
+    /// # Errors
+    /// Naming `by`.
+    pub fn parse(text: &str) -> Result<Self, ValidationError> {
+        let mut grouping = Self::default();
+        for part in text.split(',').map(str::trim).filter(|part| !part.is_empty()) {
+            match part.to_ascii_lowercase().as_str() {
+                "month" => grouping.month = true,
+                "group" => grouping.group = true,
+                "account" => grouping.account = true,
+                other => return Err(ValidationError::new("by", format!("'{other}' is not month, group or account"))),
+            }
+        }
+        Ok(grouping)
+    }
+}
+
+/// One KPI row: the grouping keys that were asked for, then the figures.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KpiRow {
+    pub month: Option<String>,
+    pub group: Option<Group>,
+    /// `Some(None)` when grouping by account and the entries are owned by no account.
+    pub account_number: Option<Option<String>>,
+    pub figures: KpiFigures,
+}
+
+type KpiKey = (Option<String>, Option<(u8, bool)>, Option<Option<String>>);
+
+/// Who owns each importer number and each account's timeline, loaded once per computation.
+struct Membership {
+    owners: HashMap<String, (AccountId, AccountNumber)>,
+    timelines: HashMap<AccountId, Timeline>,
+    authorizations: HashMap<AccountId, Vec<FilerAuthorization>>,
+}
+
+impl Membership {
+    fn group_on(&self, importer_number: &str, day: Date) -> (Group, Option<&AccountNumber>) {
+        match self.owners.get(importer_number) {
+            None => (Group::NON_MEMBER, None),
+            Some((account_id, number)) => {
+                let standing = self
+                    .timelines
+                    .get(account_id)
+                    .map_or(tt_domain::membership::Standing::INITIAL, |timeline| timeline.standing_on(day));
+                (Group::of(standing), Some(number))
+            }
+        }
+    }
+}
+
+fn tier_rank(group: Group) -> u8 {
+    match group.tier {
+        tt_domain::membership::Tier::T1 => 1,
+        tt_domain::membership::Tier::T2 => 2,
+        tt_domain::membership::Tier::T3 => 3,
+        tt_domain::membership::Tier::NonMember => 4,
+    }
+}
+
+fn group_of_rank(rank: u8, trade_compliance: bool) -> Group {
+    use tt_domain::membership::Tier;
+    let tier = match rank {
+        1 => Tier::T1,
+        2 => Tier::T2,
+        3 => Tier::T3,
+        _ => Tier::NonMember,
+    };
+    Group { tier, trade_compliance }
+}
+
+/// A Defender alert.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DefenderAlert {
+    pub entry_number: String,
+    pub account_number: String,
+    pub importer_number: String,
+    #[serde(serialize_with = "serialize_date")]
+    pub entry_date: Date,
+    pub code: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub countries: Option<Vec<String>>,
+}
+
+fn serialize_date<S: serde::Serializer>(date: &Date, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&format_date(*date))
+}
+
+/// `YYYY-MM-DD`.
+#[must_use]
+pub fn format_date(date: Date) -> String {
+    format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
+}
+
+/// One screening decision.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScreeningDecision {
+    pub entry_number: String,
+    pub importer_number: String,
+    pub account_number: Option<String>,
+    pub tier: &'static str,
+    pub tc: bool,
+    pub exempt: bool,
+    pub selected: bool,
+    pub u: f64,
+}
+
+/// The outcome of screening a file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ScreeningReport {
+    pub decisions: Vec<ScreeningDecision>,
+    pub rows_read: u64,
+    pub rejects: Vec<Reject>,
+}
+
+/// One entry in an importer number's history: date, entry number, port, countries of origin.
+type HistoryEntry = (Date, String, String, BTreeSet<String>);
+
+const WINDOW_DAYS: i64 = 365;
+const WINDOW_MINIMUM_ENTRIES: usize = 20;
+
+impl App {
+    async fn membership(&self) -> AppResult<Membership> {
+        let owners = self
+            .store
+            .importer_owners()
+            .await?
+            .into_iter()
+            .map(|(number, id, account)| (number, (id, account)))
+            .collect();
+        let mut events: HashMap<AccountId, Vec<tt_domain::membership::StatusEvent>> = HashMap::new();
+        for (account_id, event) in self.store.status_events().await? {
+            events.entry(account_id).or_default().push(event);
+        }
+        let timelines = events.into_iter().map(|(id, events)| (id, Timeline::new(events))).collect();
+        let mut authorizations: HashMap<AccountId, Vec<FilerAuthorization>> = HashMap::new();
+        for (account_id, authorization) in self.store.filer_authorizations().await? {
+            authorizations.entry(account_id).or_default().push(authorization);
+        }
+        Ok(Membership { owners, timelines, authorizations })
+    }
+
+    /// KPIs for entries dated `from`..=`to`, grouped as asked; groups without entries are left out.
+    ///
+    /// # Errors
+    /// `Forbidden` without the permission, `Invalid` when `to` is before `from`.
+    pub async fn kpis(&self, actor: &Actor, from: Date, to: Date, grouping: KpiGrouping) -> AppResult<Vec<KpiRow>> {
+        actor.require(Permission::ViewProgramData, self.clock.now())?;
+        if to < from {
+            return Err(AppError::invalid("to", "is before from"));
+        }
+        let membership = self.membership().await?;
+        let mut totals: BTreeMap<KpiKey, KpiAccumulator> = BTreeMap::new();
+        let key_of = |day: Date, importer: &str| -> KpiKey {
+            let (group, account) = membership.group_on(importer, day);
+            (
+                grouping.month.then(|| format!("{:04}-{:02}", day.year(), u8::from(day.month()))),
+                grouping.group.then(|| (tier_rank(group), group.trade_compliance)),
+                grouping.account.then(|| account.map(ToString::to_string)),
+            )
+        };
+        for aggregate in self.store.entry_aggregates(from, to).await? {
+            let totals = totals.entry(key_of(aggregate.entry_date, &aggregate.importer_number)).or_default();
+            let count = u64::try_from(aggregate.entries).unwrap_or(0);
+            totals.entries += count;
+            if let Some(reason) = aggregate.exam_reason.as_deref() {
+                totals.examined_entries += count;
+                totals.examined_hold_micro_hours += i128::from(aggregate.hold_micro_hours);
+                match reason {
+                    "RANDOM" => totals.random_exams += count,
+                    _ => totals.targeted_exams += count,
+                }
+            }
+            if let Some(days) = aggregate.release_days {
+                totals.released_entries += count;
+                *totals.release_days.entry(days).or_default() += count;
+            }
+        }
+        for aggregate in self.store.line_aggregates(from, to).await? {
+            let totals = totals.entry(key_of(aggregate.entry_date, &aggregate.importer_number)).or_default();
+            totals.lines += u64::try_from(aggregate.lines).unwrap_or(0);
+            totals.entered_value_cents += i128::from(aggregate.entered_value_cents);
+            totals.duty_cents += i128::from(aggregate.duty_cents);
+            totals.recon_flagged_lines += u64::try_from(aggregate.recon_flagged_lines).unwrap_or(0);
+        }
+        let mut rows: Vec<(KpiKey, KpiRow)> = totals
+            .into_iter()
+            .filter(|(_, totals)| totals.entries > 0)
+            .map(|(key, totals)| {
+                let row = KpiRow {
+                    month: key.0.clone(),
+                    group: key.1.map(|(rank, trade_compliance)| group_of_rank(rank, trade_compliance)),
+                    account_number: key.2.clone(),
+                    figures: totals.finish(),
+                };
+                (key, row)
+            })
+            .collect();
+        // Month, then tier (T1, T2, T3, NM), then Trade Compliance, then account (unowned last).
+        rows.sort_by(|(left, _), (right, _)| {
+            let account = |key: &KpiKey| key.2.clone().map(|account| (account.is_none(), account));
+            (&left.0, &left.1, account(left)).cmp(&(&right.0, &right.1, account(right)))
+        });
+        Ok(rows.into_iter().map(|(_, row)| row).collect())
+    }
+
+    /// Defender alerts for entries dated `from`..=`to` of members enrolled on the entry's date.
+    ///
+    /// # Errors
+    /// `Forbidden` without the permission, `Invalid` when `to` is before `from`.
+    pub async fn defender_alerts(&self, actor: &Actor, from: Date, to: Date) -> AppResult<Vec<DefenderAlert>> {
+        actor.require(Permission::ViewProgramData, self.clock.now())?;
+        if to < from {
+            return Err(AppError::invalid("to", "is before from"));
+        }
+        let membership = self.membership().await?;
+        let history_start = from - Duration::days(WINDOW_DAYS);
+        // Entries of one importer number, in date order: (date, entry number, port, countries).
+        let mut by_importer: BTreeMap<String, Vec<HistoryEntry>> = BTreeMap::new();
+        for origin in self.store.entry_origins(history_start, to).await? {
+            let Some((account_id, _)) = membership.owners.get(&origin.importer_number) else { continue };
+            if !membership.authorizations.contains_key(account_id) {
+                continue;
+            }
+            let entries = by_importer.entry(origin.importer_number.clone()).or_default();
+            match entries.last_mut() {
+                Some(last) if last.1 == origin.entry_number => {
+                    last.3.insert(origin.country_of_origin);
+                }
+                _ => entries.push((
+                    origin.entry_date,
+                    origin.entry_number,
+                    origin.port_code,
+                    BTreeSet::from([origin.country_of_origin]),
+                )),
+            }
+        }
+        let mut alerts = Vec::new();
+        for (importer, entries) in &by_importer {
+            let Some((account_id, account_number)) = membership.owners.get(importer) else { continue };
+            let authorizations = membership.authorizations.get(account_id).map_or(&[][..], Vec::as_slice);
+            // A sliding window over the entries dated [date − 365, date − 1].
+            let (mut window_start, mut window_end) = (0, 0);
+            let mut ports: HashMap<&str, usize> = HashMap::new();
+            let mut countries: HashMap<&str, usize> = HashMap::new();
+            for (date, entry_number, port, entry_countries) in entries {
+                while window_end < entries.len() && entries[window_end].0 < *date {
+                    *ports.entry(entries[window_end].2.as_str()).or_default() += 1;
+                    for country in &entries[window_end].3 {
+                        *countries.entry(country.as_str()).or_default() += 1;
+                    }
+                    window_end += 1;
+                }
+                while window_start < window_end && entries[window_start].0 < *date - Duration::days(WINDOW_DAYS) {
+                    let leaving = &entries[window_start];
+                    if let Some(count) = ports.get_mut(leaving.2.as_str()) {
+                        *count -= 1;
+                    }
+                    for country in &leaving.3 {
+                        if let Some(count) = countries.get_mut(country.as_str()) {
+                            *count -= 1;
+                        }
+                    }
+                    window_start += 1;
+                }
+                if *date < from || !defender_enrolled(authorizations, *date) {
+                    continue;
+                }
+                let alert = |code, countries| DefenderAlert {
+                    entry_number: entry_number.clone(),
+                    account_number: account_number.to_string(),
+                    importer_number: importer.clone(),
+                    entry_date: *date,
+                    code,
+                    countries,
+                };
+                let filer = &entry_number[..3];
+                if !authorizations
+                    .iter()
+                    .any(|authorization| authorization.filer_code == filer && authorization.covers(*date))
+                {
+                    alerts.push(alert("UNAUTHORIZED_FILER", None));
+                }
+                if window_end - window_start >= WINDOW_MINIMUM_ENTRIES {
+                    if ports.get(port.as_str()).copied().unwrap_or(0) == 0 {
+                        alerts.push(alert("NEW_PORT", None));
+                    }
+                    let absent: Vec<String> = entry_countries
+                        .iter()
+                        .filter(|country| countries.get(country.as_str()).copied().unwrap_or(0) == 0)
+                        .cloned()
+                        .collect();
+                    if !absent.is_empty() {
+                        alerts.push(alert("NEW_ORIGIN", Some(absent)));
+                    }
+                }
+            }
+        }
+        let code_rank = |code: &str| match code {
+            "UNAUTHORIZED_FILER" => 0,
+            "NEW_PORT" => 1,
+            _ => 2,
+        };
+        alerts.sort_by(|a, b| {
+            (a.entry_date, &a.entry_number, code_rank(a.code)).cmp(&(b.entry_date, &b.entry_number, code_rank(b.code)))
+        });
+        Ok(alerts)
+    }
+
+    /// Decides for each distinct entry of an arrivals file whether it is selected for a random
+    /// exam; Trade Compliance members' entries are exempt.
+    ///
+    /// # Errors
+    /// `Forbidden` without the permission; `Invalid` for a rate outside 0..=1 or an unreadable file.
+    pub async fn screen(
+        &self,
+        actor: &Actor,
+        file: &mut FeedFile,
+        file_name: &str,
+        rate: f64,
+        seed: &str,
+    ) -> AppResult<ScreeningReport> {
+        actor.require(Permission::ScreenArrivals, self.clock.now())?;
+        if !(0.0..=1.0).contains(&rate) {
+            return Err(AppError::invalid("rate", "must be between 0 and 1"));
+        }
+        let membership = self.membership().await?;
+        let mut rejections = Rejections { file_name: file_name.to_owned(), writer: None, list: Vec::new() };
+        let mut seen: HashMap<String, EntryFields> = HashMap::new();
+        let mut report = ScreeningReport::default();
+        while let Some(record) = file.next_record().map_err(feed_error)? {
+            report.rows_read += 1;
+            let parsed = match unreadable(&record) {
+                Some(error) => Err(error),
+                None => parse_entry_line(|column| file.value(&record, column)),
+            };
+            let line = match parsed {
+                Ok(line) => line,
+                Err(error) => {
+                    rejections.reject(&record, &error)?;
+                    continue;
+                }
+            };
+            if let Some(first) = seen.get(&line.entry.entry_number) {
+                if let Some(field) = first.first_difference(&line.entry) {
+                    rejections.reject(
+                        &record,
+                        &ValidationError::new(field, "differs from the entry's first line in this file"),
+                    )?;
+                }
+                continue;
+            }
+            let entry = line.entry;
+            let (group, account) = membership.group_on(entry.importer_number.as_str(), entry.entry_date);
+            let u = screening_draw(seed, &entry.entry_number);
+            let exempt = group.trade_compliance;
+            report.decisions.push(ScreeningDecision {
+                entry_number: entry.entry_number.clone(),
+                importer_number: entry.importer_number.to_string(),
+                account_number: account.map(ToString::to_string),
+                tier: group.tier.code(),
+                tc: group.trade_compliance,
+                exempt,
+                selected: !exempt && u < rate,
+                u,
+            });
+            seen.insert(entry.entry_number.clone(), entry);
+        }
+        report.rejects = rejections.list;
+        Ok(report)
+    }
+}

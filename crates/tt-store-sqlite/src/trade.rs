@@ -1,0 +1,454 @@
+//! The trade-data tables on SQLite: one `BEGIN IMMEDIATE` transaction per ingested file,
+//! multi-row upserts in chunks, aggregates computed by SQL.
+
+use async_trait::async_trait;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
+use time::{Date, OffsetDateTime};
+use tt_domain::membership::{FilerAuthorization, StatusChange, StatusEvent};
+use tt_domain::trade::{Cents, EntryFields, Exam, ExamReason, LineFields, MicroHours};
+use tt_domain::{AccountId, AccountNumber, ImporterNumber, NewAuditRecord};
+use tt_store::trade::{
+    BatchCounts, BatchRecord, EntryAggregate, EntryOrigin, IngestSession, LineAggregate, NewStatusEvent, StoredEntry,
+    StoredLine, TradeStore,
+};
+use tt_store::{StoreError, StoreResult};
+
+use crate::audit::append_in;
+use crate::rows::corrupt;
+use crate::{SqliteStore, translate};
+
+/// Rows per multi-row statement: well under SQLite's limit of bound parameters.
+const CHUNK: usize = 500;
+
+fn entry_from_row(row: &SqliteRow) -> StoreResult<StoredEntry> {
+    let text = |column: &str| row.try_get::<Option<String>, _>(column).map_err(translate);
+    let exam = text("exam")?
+        .map(|code| Exam::from_code(&code).ok_or_else(|| StoreError::Other(format!("bad exam {code}").into())))
+        .transpose()?;
+    let exam_reason = text("exam_reason")?
+        .map(|code| {
+            ExamReason::from_code(&code).ok_or_else(|| StoreError::Other(format!("bad exam reason {code}").into()))
+        })
+        .transpose()?;
+    Ok(StoredEntry {
+        fields: EntryFields {
+            entry_number: row.try_get("entry_number").map_err(translate)?,
+            entry_type: row.try_get("entry_type").map_err(translate)?,
+            importer_number: ImporterNumber::parse(&row.try_get::<String, _>("importer_number").map_err(translate)?)
+                .map_err(corrupt)?,
+            port_code: row.try_get("port_code").map_err(translate)?,
+            entry_date: row.try_get("entry_date").map_err(translate)?,
+            release_date: row.try_get("release_date").map_err(translate)?,
+            mode_of_transport: text("mode_of_transport")?,
+            exam,
+            exam_reason,
+            hold: MicroHours(row.try_get("hold_micro_hours").map_err(translate)?),
+        },
+        batch_id: row.try_get("batch_id").map_err(translate)?,
+        first_row: row.try_get("first_row").map_err(translate)?,
+        changed_in_batch: row.try_get("changed_in_batch").map_err(translate)?,
+    })
+}
+
+fn line_from_row(row: &SqliteRow) -> StoreResult<StoredLine> {
+    let recon: Option<String> = row.try_get("recon_flag").map_err(translate)?;
+    Ok(StoredLine {
+        entry_number: row.try_get("entry_number").map_err(translate)?,
+        line: LineFields {
+            line_number: row.try_get("line_number").map_err(translate)?,
+            country_of_origin: row.try_get("country_of_origin").map_err(translate)?,
+            manufacturer_id: row.try_get("manufacturer_id").map_err(translate)?,
+            hts_number: row.try_get("hts_number").map_err(translate)?,
+            entered_value: Cents(row.try_get("entered_value_cents").map_err(translate)?),
+            duty: Cents(row.try_get("duty_cents").map_err(translate)?),
+            recon_flag: recon.map(|flag| flag == "Y"),
+        },
+        batch_id: row.try_get("batch_id").map_err(translate)?,
+    })
+}
+
+struct SqliteIngest {
+    transaction: Transaction<'static, Sqlite>,
+    batch_id: i64,
+}
+
+fn in_list(builder: &mut QueryBuilder<Sqlite>, values: &[String]) {
+    let mut separated = builder.separated(", ");
+    for value in values {
+        separated.push_bind(value.as_str());
+    }
+    builder.push(")");
+}
+
+#[async_trait]
+impl IngestSession for SqliteIngest {
+    fn batch_id(&self) -> i64 {
+        self.batch_id
+    }
+
+    async fn stored_entries(&mut self, entry_numbers: &[String]) -> StoreResult<Vec<StoredEntry>> {
+        let mut found = Vec::new();
+        for chunk in entry_numbers.chunks(CHUNK) {
+            let mut builder = QueryBuilder::new("SELECT * FROM entries WHERE entry_number IN (");
+            in_list(&mut builder, chunk);
+            let rows = builder.build().fetch_all(&mut *self.transaction).await.map_err(translate)?;
+            for row in &rows {
+                found.push(entry_from_row(row)?);
+            }
+        }
+        Ok(found)
+    }
+
+    async fn stored_lines(&mut self, entry_numbers: &[String]) -> StoreResult<Vec<StoredLine>> {
+        let mut found = Vec::new();
+        for chunk in entry_numbers.chunks(CHUNK) {
+            let mut builder = QueryBuilder::new("SELECT * FROM entry_lines WHERE entry_number IN (");
+            in_list(&mut builder, chunk);
+            let rows = builder.build().fetch_all(&mut *self.transaction).await.map_err(translate)?;
+            for row in &rows {
+                found.push(line_from_row(row)?);
+            }
+        }
+        Ok(found)
+    }
+
+    async fn write_entries(&mut self, entries: &[StoredEntry]) -> StoreResult<()> {
+        for chunk in entries.chunks(CHUNK) {
+            let mut builder = QueryBuilder::new(
+                "INSERT INTO entries (entry_number, entry_type, importer_number, port_code, entry_date, release_date,
+                     mode_of_transport, exam, exam_reason, hold_micro_hours, batch_id, first_row, changed_in_batch) ",
+            );
+            builder.push_values(chunk, |mut row, entry| {
+                let fields = &entry.fields;
+                row.push_bind(fields.entry_number.as_str())
+                    .push_bind(fields.entry_type.as_str())
+                    .push_bind(fields.importer_number.as_str())
+                    .push_bind(fields.port_code.as_str())
+                    .push_bind(fields.entry_date)
+                    .push_bind(fields.release_date)
+                    .push_bind(fields.mode_of_transport.as_deref())
+                    .push_bind(fields.exam.map(Exam::code))
+                    .push_bind(fields.exam_reason.map(ExamReason::code))
+                    .push_bind(fields.hold.0)
+                    .push_bind(entry.batch_id)
+                    .push_bind(entry.first_row)
+                    .push_bind(entry.changed_in_batch);
+            });
+            builder.push(
+                " ON CONFLICT (entry_number) DO UPDATE SET entry_type = excluded.entry_type,
+                    importer_number = excluded.importer_number, port_code = excluded.port_code,
+                    entry_date = excluded.entry_date, release_date = excluded.release_date,
+                    mode_of_transport = excluded.mode_of_transport, exam = excluded.exam,
+                    exam_reason = excluded.exam_reason, hold_micro_hours = excluded.hold_micro_hours,
+                    batch_id = excluded.batch_id, first_row = excluded.first_row,
+                    changed_in_batch = excluded.changed_in_batch",
+            );
+            builder.build().execute(&mut *self.transaction).await.map_err(translate)?;
+        }
+        Ok(())
+    }
+
+    async fn write_lines(&mut self, lines: &[(String, LineFields)]) -> StoreResult<()> {
+        let batch_id = self.batch_id;
+        for chunk in lines.chunks(CHUNK) {
+            let mut builder = QueryBuilder::new(
+                "INSERT INTO entry_lines (entry_number, line_number, country_of_origin, manufacturer_id, hts_number,
+                     entered_value_cents, duty_cents, recon_flag, batch_id) ",
+            );
+            builder.push_values(chunk, |mut row, (entry_number, line)| {
+                row.push_bind(entry_number.as_str())
+                    .push_bind(line.line_number)
+                    .push_bind(line.country_of_origin.as_str())
+                    .push_bind(line.manufacturer_id.as_deref())
+                    .push_bind(line.hts_number.as_str())
+                    .push_bind(line.entered_value.0)
+                    .push_bind(line.duty.0)
+                    .push_bind(line.recon_flag.map(|flag| if flag { "Y" } else { "N" }))
+                    .push_bind(batch_id);
+            });
+            builder.push(
+                " ON CONFLICT (entry_number, line_number) DO UPDATE SET country_of_origin = excluded.country_of_origin,
+                    manufacturer_id = excluded.manufacturer_id, hts_number = excluded.hts_number,
+                    entered_value_cents = excluded.entered_value_cents, duty_cents = excluded.duty_cents,
+                    recon_flag = excluded.recon_flag, batch_id = excluded.batch_id",
+            );
+            builder.build().execute(&mut *self.transaction).await.map_err(translate)?;
+        }
+        Ok(())
+    }
+
+    async fn finish(mut self: Box<Self>, record: &BatchRecord, audit: &NewAuditRecord) -> StoreResult<()> {
+        let counts = &record.counts;
+        sqlx::query(
+            "INSERT INTO ingest_batches (id, file_name, started_at, finished_at, rows_read, rejected, lines_ingested,
+                 duplicates, corrections, entries_new)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(self.batch_id)
+        .bind(&record.file_name)
+        .bind(record.started_at)
+        .bind(record.finished_at)
+        .bind(counts.rows_read)
+        .bind(counts.rejected)
+        .bind(counts.lines_ingested)
+        .bind(counts.duplicates)
+        .bind(counts.corrections)
+        .bind(counts.entries_new)
+        .execute(&mut *self.transaction)
+        .await
+        .map_err(translate)?;
+        append_in(&mut self.transaction, audit).await?;
+        self.transaction.commit().await.map_err(translate)
+    }
+}
+
+fn batch_from_row(row: &SqliteRow) -> StoreResult<BatchRecord> {
+    Ok(BatchRecord {
+        id: row.try_get("id").map_err(translate)?,
+        file_name: row.try_get("file_name").map_err(translate)?,
+        started_at: row.try_get("started_at").map_err(translate)?,
+        finished_at: row.try_get("finished_at").map_err(translate)?,
+        counts: BatchCounts {
+            rows_read: row.try_get("rows_read").map_err(translate)?,
+            rejected: row.try_get("rejected").map_err(translate)?,
+            lines_ingested: row.try_get("lines_ingested").map_err(translate)?,
+            duplicates: row.try_get("duplicates").map_err(translate)?,
+            corrections: row.try_get("corrections").map_err(translate)?,
+            entries_new: row.try_get("entries_new").map_err(translate)?,
+        },
+    })
+}
+
+#[async_trait]
+impl TradeStore for SqliteStore {
+    async fn begin_ingest(&self) -> StoreResult<Box<dyn IngestSession>> {
+        let mut transaction = self.begin_write().await?;
+        let batch_id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM ingest_batches")
+            .fetch_one(&mut *transaction)
+            .await
+            .map_err(translate)?;
+        Ok(Box::new(SqliteIngest { transaction, batch_id }))
+    }
+
+    async fn list_batches(&self, limit: i64) -> StoreResult<Vec<BatchRecord>> {
+        let rows = sqlx::query("SELECT * FROM ingest_batches ORDER BY id DESC LIMIT $1")
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(translate)?;
+        rows.iter().map(batch_from_row).collect()
+    }
+
+    async fn append_status_events(&self, events: &[NewStatusEvent], audit: &NewAuditRecord) -> StoreResult<()> {
+        let mut transaction = self.begin_write().await?;
+        for event in events {
+            sqlx::query(
+                "INSERT INTO status_events (account_id, effective_date, kind, value, reason, source, recorded_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(event.account_id.0)
+            .bind(event.effective_date)
+            .bind(event.change.kind())
+            .bind(event.change.value())
+            .bind(&event.reason)
+            .bind(event.source)
+            .bind(event.recorded_at)
+            .execute(&mut *transaction)
+            .await
+            .map_err(translate)?;
+        }
+        append_in(&mut transaction, audit).await?;
+        transaction.commit().await.map_err(translate)
+    }
+
+    async fn status_events(&self) -> StoreResult<Vec<(AccountId, StatusEvent)>> {
+        let rows = sqlx::query(
+            "SELECT account_id, effective_date, sequence, kind, value FROM status_events ORDER BY sequence",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(translate)?;
+        rows.iter()
+            .map(|row| {
+                let kind: String = row.try_get("kind").map_err(translate)?;
+                let value: String = row.try_get("value").map_err(translate)?;
+                Ok((
+                    AccountId(row.try_get("account_id").map_err(translate)?),
+                    StatusEvent {
+                        effective_date: row.try_get("effective_date").map_err(translate)?,
+                        sequence: row.try_get("sequence").map_err(translate)?,
+                        change: StatusChange::parse(&kind, &value).map_err(corrupt)?,
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    async fn add_filer_authorizations(
+        &self,
+        rows: &[(AccountId, FilerAuthorization)],
+        recorded_at: OffsetDateTime,
+        audit: &NewAuditRecord,
+    ) -> StoreResult<()> {
+        let mut transaction = self.begin_write().await?;
+        for (account_id, authorization) in rows {
+            sqlx::query(
+                "INSERT INTO defender_filers (account_id, filer_code, authorized_from, authorized_to, recorded_at)
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(account_id.0)
+            .bind(&authorization.filer_code)
+            .bind(authorization.authorized_from)
+            .bind(authorization.authorized_to)
+            .bind(recorded_at)
+            .execute(&mut *transaction)
+            .await
+            .map_err(translate)?;
+        }
+        append_in(&mut transaction, audit).await?;
+        transaction.commit().await.map_err(translate)
+    }
+
+    async fn filer_authorizations(&self) -> StoreResult<Vec<(AccountId, FilerAuthorization)>> {
+        let rows = sqlx::query(
+            "SELECT account_id, filer_code, authorized_from, authorized_to FROM defender_filers ORDER BY sequence",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(translate)?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    AccountId(row.try_get("account_id").map_err(translate)?),
+                    FilerAuthorization {
+                        filer_code: row.try_get("filer_code").map_err(translate)?,
+                        authorized_from: row.try_get("authorized_from").map_err(translate)?,
+                        authorized_to: row.try_get("authorized_to").map_err(translate)?,
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    async fn set_anl_anniversary(
+        &self,
+        account_id: AccountId,
+        anniversary: Option<&str>,
+        audit: &NewAuditRecord,
+    ) -> StoreResult<()> {
+        let mut transaction = self.begin_write().await?;
+        sqlx::query("UPDATE accounts SET anl_anniversary = $2 WHERE id = $1")
+            .bind(account_id.0)
+            .bind(anniversary)
+            .execute(&mut *transaction)
+            .await
+            .map_err(translate)?;
+        append_in(&mut transaction, audit).await?;
+        transaction.commit().await.map_err(translate)
+    }
+
+    async fn anl_anniversary(&self, account_id: AccountId) -> StoreResult<Option<String>> {
+        sqlx::query_scalar("SELECT anl_anniversary FROM accounts WHERE id = $1")
+            .bind(account_id.0)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(translate)
+    }
+
+    async fn importer_owners(&self) -> StoreResult<Vec<(String, AccountId, AccountNumber)>> {
+        let rows = sqlx::query("SELECT i.number, a.id, a.number AS account_number FROM importer_numbers i JOIN accounts a ON a.id = i.account_id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(translate)?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get("number").map_err(translate)?,
+                    AccountId(row.try_get("id").map_err(translate)?),
+                    AccountNumber::parse(&row.try_get::<String, _>("account_number").map_err(translate)?)
+                        .map_err(corrupt)?,
+                ))
+            })
+            .collect()
+    }
+
+    async fn entry_aggregates(&self, from: Date, to: Date) -> StoreResult<Vec<EntryAggregate>> {
+        let rows = sqlx::query(
+            "SELECT entry_date, importer_number, exam_reason,
+                    CAST(julianday(release_date) - julianday(entry_date) AS INTEGER) AS release_days,
+                    COUNT(*) AS entries, SUM(hold_micro_hours) AS hold
+             FROM entries WHERE entry_date BETWEEN $1 AND $2
+             GROUP BY entry_date, importer_number, exam_reason, release_days",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(translate)?;
+        rows.iter()
+            .map(|row| {
+                Ok(EntryAggregate {
+                    entry_date: row.try_get("entry_date").map_err(translate)?,
+                    importer_number: row.try_get("importer_number").map_err(translate)?,
+                    exam_reason: row.try_get("exam_reason").map_err(translate)?,
+                    release_days: row.try_get("release_days").map_err(translate)?,
+                    entries: row.try_get("entries").map_err(translate)?,
+                    hold_micro_hours: row.try_get("hold").map_err(translate)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn line_aggregates(&self, from: Date, to: Date) -> StoreResult<Vec<LineAggregate>> {
+        let rows = sqlx::query(
+            "SELECT e.entry_date, e.importer_number, COUNT(*) AS lines, SUM(l.entered_value_cents) AS value,
+                    SUM(l.duty_cents) AS duty, SUM(CASE WHEN l.recon_flag = 'Y' THEN 1 ELSE 0 END) AS recon
+             FROM entry_lines l JOIN entries e ON e.entry_number = l.entry_number
+             WHERE e.entry_date BETWEEN $1 AND $2
+             GROUP BY e.entry_date, e.importer_number",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(translate)?;
+        rows.iter()
+            .map(|row| {
+                Ok(LineAggregate {
+                    entry_date: row.try_get("entry_date").map_err(translate)?,
+                    importer_number: row.try_get("importer_number").map_err(translate)?,
+                    lines: row.try_get("lines").map_err(translate)?,
+                    entered_value_cents: row.try_get("value").map_err(translate)?,
+                    duty_cents: row.try_get("duty").map_err(translate)?,
+                    recon_flagged_lines: row.try_get("recon").map_err(translate)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn entry_origins(&self, from: Date, to: Date) -> StoreResult<Vec<EntryOrigin>> {
+        let rows = sqlx::query(
+            "SELECT e.entry_number, e.importer_number, e.entry_date, e.port_code, l.country_of_origin
+             FROM entries e JOIN entry_lines l ON l.entry_number = e.entry_number
+             WHERE e.entry_date BETWEEN $1 AND $2
+             ORDER BY e.importer_number, e.entry_date, e.entry_number",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(translate)?;
+        rows.iter()
+            .map(|row| {
+                Ok(EntryOrigin {
+                    entry_number: row.try_get("entry_number").map_err(translate)?,
+                    importer_number: row.try_get("importer_number").map_err(translate)?,
+                    entry_date: row.try_get("entry_date").map_err(translate)?,
+                    port_code: row.try_get("port_code").map_err(translate)?,
+                    country_of_origin: row.try_get("country_of_origin").map_err(translate)?,
+                })
+            })
+            .collect()
+    }
+}
