@@ -460,8 +460,7 @@ impl App {
             id: session.batch_id(),
             counts: IngestReport { file: file_name.to_owned(), ..IngestReport::default() },
         };
-        let mut rejections =
-            Rejections { file_name: file_name.to_owned(), writer: rejects, list: Vec::new() };
+        let mut rejections = Rejections { file_name: file_name.to_owned(), writer: rejects, list: Vec::new() };
         loop {
             let mut chunk: Vec<(Record, Result<EntryLine, ValidationError>)> = Vec::with_capacity(INGEST_CHUNK_ROWS);
             let mut end_of_file = false;

@@ -109,8 +109,10 @@ enum Reader {
         capture: Arc<Mutex<Capture>>,
         columns: HashMap<String, usize>,
         /// A record read but not yet returned: its end is the next record's start.
-        pending: Option<(u64, u64, csv::ByteRecord)>,
+        pending: Option<(u64, csv::ByteRecord)>,
         finished: bool,
+        /// The physical line the next record to return starts on.
+        next_line: u64,
     },
     Ndjson {
         lines: BufReader<Source>,
@@ -216,20 +218,22 @@ impl FeedFile {
         if let Some(missing) = required.iter().find(|column| !columns.contains_key(**column)) {
             return Err(FeedError::MissingColumn { path, column: (*missing).to_owned() });
         }
-        let (header_raw, terminator) = {
+        let (header_raw, terminator, next_line) = {
             let capture =
                 capture.lock().map_err(|_| FeedError::Malformed { path: path.clone(), message: "lock".to_owned() })?;
             let end = usize::try_from(header_end).unwrap_or(0).min(capture.bytes.len());
             let raw = &capture.bytes[..end];
-            let terminator: &'static [u8] = if raw.ends_with(b"\r\n") { b"\r\n" } else { b"\n" };
+            // The parser may stop between the `\r` and the `\n` of a CRLF.
+            let crlf = raw.ends_with(b"\r\n") || (raw.ends_with(b"\r") && capture.bytes.get(end) == Some(&b'\n'));
+            let terminator: &'static [u8] = if crlf { b"\r\n" } else { b"\n" };
             let mut header_raw = if bom { vec![0xEF, 0xBB, 0xBF] } else { Vec::new() };
             header_raw.extend_from_slice(strip_terminator(raw));
-            (header_raw, terminator)
+            (header_raw, terminator, 1 + count_newlines(raw))
         };
         Ok(Self {
             path,
             format: Format::Csv,
-            reader: Reader::Csv { parser, capture, columns, pending: None, finished: false },
+            reader: Reader::Csv { parser, capture, columns, pending: None, finished: false, next_line },
             header_raw,
             terminator,
             bytes_read,
@@ -275,8 +279,8 @@ impl FeedFile {
         let path = self.path.clone();
         match &mut self.reader {
             Reader::Ndjson { lines, line } => next_json(&path, lines, line),
-            Reader::Csv { parser, capture, pending, finished, .. } => {
-                next_csv(&path, parser, capture, pending, finished)
+            Reader::Csv { parser, capture, pending, finished, next_line, .. } => {
+                next_csv(&path, parser, capture, pending, finished, next_line)
             }
         }
     }
@@ -326,12 +330,20 @@ fn next_json(path: &str, lines: &mut BufReader<Source>, line: &mut u64) -> Resul
     }
 }
 
+fn count_newlines(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|byte| **byte == b'\n').count() as u64
+}
+
+/// Returns the record read before, cut from the captured bytes up to the next record's start;
+/// its row is counted from the newlines actually in the file (the parser's own line count
+/// skips newlines inside quoted values).
 fn next_csv(
     path: &str,
     parser: &mut csv::Reader<Tee<Source>>,
     capture: &Arc<Mutex<Capture>>,
-    pending: &mut Option<(u64, u64, csv::ByteRecord)>,
+    pending: &mut Option<(u64, csv::ByteRecord)>,
     finished: &mut bool,
+    next_line: &mut u64,
 ) -> Result<Option<Record>, FeedError> {
     loop {
         if *finished && pending.is_none() {
@@ -345,24 +357,28 @@ fn next_csv(
                 .read_byte_record(&mut next)
                 .map_err(|error| FeedError::Malformed { path: path.to_owned(), message: error.to_string() })?;
             if more {
-                let position = next.position().cloned().unwrap_or_else(csv::Position::new);
-                Some((position.line(), position.byte()))
+                Some(next.position().map_or(0, csv::Position::byte))
             } else {
                 *finished = true;
                 None
             }
         };
         let previous = match next_start {
-            Some((line, byte)) => pending.replace((line, byte, next)),
+            Some(byte) => pending.replace((byte, next)),
             None => pending.take(),
         };
-        let Some((row, start, record)) = previous else { continue };
+        let Some((start, record)) = previous else { continue };
         let mut capture =
             capture.lock().map_err(|_| FeedError::Malformed { path: path.to_owned(), message: "lock".to_owned() })?;
-        let end = next_start.map_or(capture.base + capture.bytes.len() as u64, |(_, byte)| byte);
+        let end = next_start.unwrap_or(capture.base + capture.bytes.len() as u64);
         let from = usize::try_from(start.saturating_sub(capture.base)).unwrap_or(0).min(capture.bytes.len());
         let to = usize::try_from(end.saturating_sub(capture.base)).unwrap_or(0).min(capture.bytes.len());
-        let raw = strip_terminator(&capture.bytes[from..to]).to_vec();
+        let slice = &capture.bytes[from..to];
+        // A CRLF split by the parser leaves the `\n` at the front of the next record.
+        let leading = slice.iter().take_while(|byte| **byte == b'\n' || **byte == b'\r').count();
+        let row = *next_line + count_newlines(&slice[..leading]);
+        *next_line += count_newlines(slice);
+        let raw = strip_terminator(&slice[leading..]).to_vec();
         capture.bytes.drain(..to);
         capture.base += to as u64;
         let mut values = Vec::with_capacity(record.len());

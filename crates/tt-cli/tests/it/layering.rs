@@ -52,7 +52,20 @@ fn every_crate_depends_only_inward() {
         ("tt-store-postgres", &["tt-app", "tt-web", "axum", "askama", "tt-store-sqlite"]),
         ("tt-app", &["tt-store-sqlite", "tt-store-postgres", "tt-web", "tt-mail", "sqlx", "axum", "askama", "lettre"]),
         ("tt-web", &["tt-store", "tt-store-sqlite", "tt-store-postgres", "sqlx", "tt-mail", "lettre"]),
-        ("tt-feed", &["tt-domain", "tt-store", "tt-store-sqlite", "tt-store-postgres", "tt-app", "tt-web", "sqlx", "axum", "tokio"]),
+        (
+            "tt-feed",
+            &[
+                "tt-domain",
+                "tt-store",
+                "tt-store-sqlite",
+                "tt-store-postgres",
+                "tt-app",
+                "tt-web",
+                "sqlx",
+                "axum",
+                "tokio",
+            ],
+        ),
         ("tt-mail", &["tt-store", "tt-store-sqlite", "tt-store-postgres", "tt-web", "sqlx", "axum"]),
     ];
     let graph = normal_dependencies();

@@ -5,3 +5,4 @@ mod browser;
 mod commands;
 mod layering;
 mod settings;
+mod trade;
