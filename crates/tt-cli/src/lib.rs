@@ -2,6 +2,7 @@
 //! chosen by URL and wires the layers together. No business rules live here.
 
 pub mod settings;
+pub mod simulate;
 pub mod trade;
 
 use std::io::Read as _;
@@ -88,6 +89,26 @@ pub enum Command {
     /// CTPAT Defender.
     #[command(subcommand)]
     Defender(trade::DefenderCommand),
+    /// Write realistic synthetic membership and entry files (deterministic for a seed).
+    Simulate {
+        /// The folder to write accounts.csv, status-events.csv, defender-filers.csv, entries.csv to.
+        #[arg(long)]
+        out: PathBuf,
+        /// How many entry lines.
+        #[arg(long, default_value_t = 100_000)]
+        lines: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// How many member accounts (each owns two importer numbers).
+        #[arg(long, default_value_t = 2_000)]
+        accounts: u64,
+        /// The first entry date.
+        #[arg(long, default_value = "2025-01-01")]
+        from: String,
+        /// Over how many days the entries are spread.
+        #[arg(long, default_value_t = 365)]
+        days: i64,
+    },
     /// Decide random non-intrusive exams for an arrivals file.
     Screen {
         file: PathBuf,
@@ -376,6 +397,22 @@ pub async fn run(command: Command, mut settings: Settings) -> anyhow::Result<Exi
         Command::Defender(trade::DefenderCommand::Alerts { from, to, format }) => {
             let app = build_app(&settings).await?;
             return Ok(ExitCode::from(trade::defender_alerts(&app, &system, &from, &to, format).await?));
+        }
+        Command::Simulate { out, lines, seed, accounts, from, days } => {
+            let first_day = tt_domain::trade::parse_date("from", &from)
+                .map_err(|error| anyhow::anyhow!("--from: {}", error.message))?;
+            let written = simulate::simulate(&simulate::Plan {
+                folder: out,
+                lines,
+                seed,
+                accounts,
+                first_day,
+                days: days.max(1),
+            })?;
+            for file in &written.files {
+                println!("{}", file.display());
+            }
+            eprintln!("{lines} lines in {} entries", written.entries);
         }
         Command::Screen { file, rate, seed, format } => {
             let app = build_app(&settings).await?;
