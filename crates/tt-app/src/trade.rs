@@ -429,7 +429,7 @@ impl App {
 }
 
 /// Valid rows are processed this many at a time: memory is bounded by this, not the file.
-const INGEST_CHUNK_ROWS: usize = 5_000;
+const INGEST_CHUNK_ROWS: usize = 20_000;
 
 /// The running state of one batch.
 struct Batch {
@@ -556,8 +556,10 @@ async fn ingest_chunk(
         .into_iter()
         .map(|entry| (entry.fields.entry_number.clone(), entry))
         .collect();
+    // Only entries already stored can have stored lines; a new entry's lines are all new.
+    let known: Vec<String> = entry_numbers.iter().filter(|number| entries.contains_key(*number)).cloned().collect();
     let mut lines: HashMap<(String, i32), StoredLine> = session
-        .stored_lines(&entry_numbers)
+        .stored_lines(&known)
         .await?
         .into_iter()
         .map(|line| ((line.entry_number.clone(), line.line.line_number), line))
