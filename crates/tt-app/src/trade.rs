@@ -13,7 +13,7 @@ use tt_domain::membership::{FilerAuthorization, Group, StatusChange, Timeline, d
 use tt_domain::trade::{EntryFields, EntryLine, LineFields, parse_date, parse_entry_line};
 use tt_domain::{Account, AccountId, AccountNumber, BusinessType, ImporterNumber, LegalName, ValidationError};
 use tt_feed::{FeedFile, Record, RejectsWriter};
-use tt_store::trade::{BatchCounts, BatchRecord, NewStatusEvent, StoredEntry, StoredLine};
+use tt_store::trade::{BatchCounts, BatchRecord, GroupRollup, NewStatusEvent, ReleaseRollup, StoredEntry, StoredLine};
 
 use crate::actor::NOTHING;
 use crate::{Actor, App, AppError, AppResult, Permission};
@@ -173,6 +173,10 @@ impl App {
                 self.import_defender_filers(actor, file, &records, &mut rejections).await?
             }
         };
+        if imported > 0 && kind != MembershipFile::DefenderFilers {
+            // Ownership or standing changed: every entry's group may have changed.
+            self.rebuild_kpi_rollups().await?;
+        }
         let mut rejects = rejections.list;
         rejects.sort_by_key(|reject| reject.row);
         Ok(ImportReport { rows_read: records.len() as u64, imported, rejected: rejects.len() as u64, rejects })
@@ -435,6 +439,125 @@ const INGEST_CHUNK_ROWS: usize = 20_000;
 struct Batch {
     id: i64,
     counts: IngestReport,
+    membership: Membership,
+    rollup_changes: RollupChanges,
+}
+
+/// Signed changes to the KPI rollups, by day and group.
+#[derive(Default)]
+struct RollupChanges {
+    groups: HashMap<(Date, Group), GroupTotals>,
+    releases: HashMap<(Date, Group, i64), i64>,
+}
+
+/// The rollup figures of one day and group.
+#[derive(Default, Clone, Copy)]
+struct GroupTotals {
+    entries: i64,
+    lines: i64,
+    entered_value_cents: i64,
+    duty_cents: i64,
+    examined_entries: i64,
+    random_exams: i64,
+    targeted_exams: i64,
+    examined_hold_micro_hours: i64,
+    released_entries: i64,
+    recon_flagged_lines: i64,
+}
+
+impl RollupChanges {
+    /// Adds (`sign` 1) or removes (`sign` -1) one entry with its lines.
+    fn add_entry(&mut self, membership: &Membership, entry: &EntryFields, lines: &[&LineFields], sign: i64) {
+        let (group, _) = membership.group_on(entry.importer_number.as_str(), entry.entry_date);
+        let totals = self.groups.entry((entry.entry_date, group)).or_default();
+        let count = |condition: bool| if condition { sign } else { 0 };
+        totals.entries += sign;
+        totals.lines += sign * lines.len() as i64;
+        totals.entered_value_cents += sign * lines.iter().map(|line| line.entered_value.0).sum::<i64>();
+        totals.duty_cents += sign * lines.iter().map(|line| line.duty.0).sum::<i64>();
+        totals.recon_flagged_lines += sign * lines.iter().filter(|line| line.recon_flag == Some(true)).count() as i64;
+        totals.examined_entries += count(entry.exam.is_some());
+        totals.random_exams += count(entry.exam_reason == Some(tt_domain::trade::ExamReason::Random));
+        totals.targeted_exams += count(entry.exam_reason == Some(tt_domain::trade::ExamReason::Targeted));
+        if entry.exam.is_some() {
+            totals.examined_hold_micro_hours += sign * entry.hold.0;
+        }
+        if let Some(release) = entry.release_date {
+            totals.released_entries += sign;
+            *self.releases.entry((entry.entry_date, group, (release - entry.entry_date).whole_days())).or_default() +=
+                sign;
+        }
+    }
+
+    /// Adds the totals of stored per-day aggregates (for a full rebuild).
+    fn add_aggregates(
+        &mut self,
+        membership: &Membership,
+        entries: &[tt_store::trade::EntryAggregate],
+        lines: &[tt_store::trade::LineAggregate],
+    ) {
+        for aggregate in entries {
+            let (group, _) = membership.group_on(&aggregate.importer_number, aggregate.entry_date);
+            let totals = self.groups.entry((aggregate.entry_date, group)).or_default();
+            totals.entries += aggregate.entries;
+            if let Some(reason) = aggregate.exam_reason.as_deref() {
+                totals.examined_entries += aggregate.entries;
+                totals.examined_hold_micro_hours += aggregate.hold_micro_hours;
+                if reason == "RANDOM" {
+                    totals.random_exams += aggregate.entries;
+                } else {
+                    totals.targeted_exams += aggregate.entries;
+                }
+            }
+            if let Some(days) = aggregate.release_days {
+                totals.released_entries += aggregate.entries;
+                *self.releases.entry((aggregate.entry_date, group, days)).or_default() += aggregate.entries;
+            }
+        }
+        for aggregate in lines {
+            let (group, _) = membership.group_on(&aggregate.importer_number, aggregate.entry_date);
+            let totals = self.groups.entry((aggregate.entry_date, group)).or_default();
+            totals.lines += aggregate.lines;
+            totals.entered_value_cents += aggregate.entered_value_cents;
+            totals.duty_cents += aggregate.duty_cents;
+            totals.recon_flagged_lines += aggregate.recon_flagged_lines;
+        }
+    }
+
+    fn into_rows(self) -> (Vec<GroupRollup>, Vec<ReleaseRollup>) {
+        let groups = self
+            .groups
+            .into_iter()
+            .map(|((entry_date, group), totals)| GroupRollup {
+                entry_date,
+                tier: group.tier.code().to_owned(),
+                trade_compliance: group.trade_compliance,
+                entries: totals.entries,
+                lines: totals.lines,
+                entered_value_cents: totals.entered_value_cents,
+                duty_cents: totals.duty_cents,
+                examined_entries: totals.examined_entries,
+                random_exams: totals.random_exams,
+                targeted_exams: totals.targeted_exams,
+                examined_hold_micro_hours: totals.examined_hold_micro_hours,
+                released_entries: totals.released_entries,
+                recon_flagged_lines: totals.recon_flagged_lines,
+            })
+            .collect();
+        let releases = self
+            .releases
+            .into_iter()
+            .filter(|(_, entries)| *entries != 0)
+            .map(|((entry_date, group, release_days), entries)| ReleaseRollup {
+                entry_date,
+                tier: group.tier.code().to_owned(),
+                trade_compliance: group.trade_compliance,
+                release_days,
+                entries,
+            })
+            .collect();
+        (groups, releases)
+    }
 }
 
 impl App {
@@ -455,10 +578,13 @@ impl App {
     ) -> AppResult<IngestReport> {
         let started_at = self.clock.now();
         actor.require(Permission::ImportTradeData, started_at)?;
+        let membership = self.membership().await?;
         let mut session = self.store.begin_ingest().await?;
         let mut batch = Batch {
             id: session.batch_id(),
             counts: IngestReport { file: file_name.to_owned(), ..IngestReport::default() },
+            membership,
+            rollup_changes: RollupChanges::default(),
         };
         let mut rejections = Rejections { file_name: file_name.to_owned(), writer: rejects, list: Vec::new() };
         loop {
@@ -501,6 +627,8 @@ impl App {
                 entries_new: to_i64(report.entries_new),
             },
         };
+        let (groups, releases) = std::mem::take(&mut batch.rollup_changes).into_rows();
+        session.adjust_rollups(&groups, &releases).await?;
         let audit = actor.audit(
             self.clock.now(),
             "trade.ingest",
@@ -564,6 +692,13 @@ async fn ingest_chunk(
         .into_iter()
         .map(|line| ((line.entry_number.clone(), line.line.line_number), line))
         .collect();
+    // The chunk's entries as they were, to take their old contribution out of the rollups.
+    let entries_before = entries.clone();
+    let mut lines_before: HashMap<String, Vec<LineFields>> = HashMap::new();
+    for stored in lines.values() {
+        lines_before.entry(stored.entry_number.clone()).or_default().push(stored.line.clone());
+    }
+    let mut touched: BTreeSet<String> = BTreeSet::new();
     let mut dirty_entries: BTreeSet<String> = BTreeSet::new();
     let mut to_write: Vec<(String, LineFields)> = Vec::new();
     for (record, parsed) in chunk {
@@ -617,7 +752,25 @@ async fn ingest_chunk(
             key,
             StoredLine { entry_number: entry_number.clone(), line: line.line.clone(), batch_id: batch.id },
         );
+        touched.insert(entry_number.clone());
         to_write.push((entry_number, line.line));
+    }
+    let mut lines_after: HashMap<&str, Vec<&LineFields>> = HashMap::new();
+    for stored in lines.values() {
+        if touched.contains(&stored.entry_number) {
+            lines_after.entry(stored.entry_number.as_str()).or_default().push(&stored.line);
+        }
+    }
+    for number in &touched {
+        if let Some(before) = entries_before.get(number) {
+            let old_lines: Vec<&LineFields> =
+                lines_before.get(number).map(|lines| lines.iter().collect()).unwrap_or_default();
+            batch.rollup_changes.add_entry(&batch.membership, &before.fields, &old_lines, -1);
+        }
+        if let Some(after) = entries.get(number) {
+            let new_lines = lines_after.get(number.as_str()).cloned().unwrap_or_default();
+            batch.rollup_changes.add_entry(&batch.membership, &after.fields, &new_lines, 1);
+        }
     }
     let changed_entries: Vec<StoredEntry> =
         dirty_entries.iter().filter_map(|number| entries.get(number).cloned()).collect();
@@ -778,7 +931,26 @@ impl App {
         Ok(Membership { owners, timelines, authorizations })
     }
 
+    /// Recomputes every KPI rollup from the stored entries and lines (after membership changes).
+    ///
+    /// # Errors
+    /// On storage failure.
+    pub async fn rebuild_kpi_rollups(&self) -> AppResult<()> {
+        let membership = self.membership().await?;
+        // The widest range both databases store as dates.
+        let first = Date::from_calendar_date(1, time::Month::January, 1).unwrap_or(Date::MIN);
+        let last = Date::from_calendar_date(9999, time::Month::December, 31).unwrap_or(Date::MAX);
+        let entries = self.store.entry_aggregates(first, last).await?;
+        let lines = self.store.line_aggregates(first, last).await?;
+        let mut changes = RollupChanges::default();
+        changes.add_aggregates(&membership, &entries, &lines);
+        let (groups, releases) = changes.into_rows();
+        self.store.replace_rollups(&groups, &releases).await?;
+        Ok(())
+    }
+
     /// KPIs for entries dated `from`..=`to`, grouped as asked; groups without entries are left out.
+    /// Without the account grouping they are read from the rollups kept at ingest.
     ///
     /// # Errors
     /// `Forbidden` without the permission, `Invalid` when `to` is before `from`.
@@ -787,6 +959,57 @@ impl App {
         if to < from {
             return Err(AppError::invalid("to", "is before from"));
         }
+        if grouping.account {
+            return self.kpis_recomputed(actor, from, to, grouping).await;
+        }
+        let mut totals: BTreeMap<KpiKey, KpiAccumulator> = BTreeMap::new();
+        let key_of = |day: Date, tier: &str, trade_compliance: bool| -> KpiKey {
+            let rank = match tier {
+                "T1" => 1,
+                "T2" => 2,
+                "T3" => 3,
+                _ => 4,
+            };
+            (
+                grouping.month.then(|| format!("{:04}-{:02}", day.year(), u8::from(day.month()))),
+                grouping.group.then_some((rank, trade_compliance)),
+                None,
+            )
+        };
+        let count = |value: i64| u64::try_from(value).unwrap_or(0);
+        for rollup in self.store.group_rollups(from, to).await? {
+            let totals = totals.entry(key_of(rollup.entry_date, &rollup.tier, rollup.trade_compliance)).or_default();
+            totals.entries += count(rollup.entries);
+            totals.lines += count(rollup.lines);
+            totals.entered_value_cents += i128::from(rollup.entered_value_cents);
+            totals.duty_cents += i128::from(rollup.duty_cents);
+            totals.examined_entries += count(rollup.examined_entries);
+            totals.random_exams += count(rollup.random_exams);
+            totals.targeted_exams += count(rollup.targeted_exams);
+            totals.examined_hold_micro_hours += i128::from(rollup.examined_hold_micro_hours);
+            totals.released_entries += count(rollup.released_entries);
+            totals.recon_flagged_lines += count(rollup.recon_flagged_lines);
+        }
+        for release in self.store.release_rollups(from, to).await? {
+            let totals = totals.entry(key_of(release.entry_date, &release.tier, release.trade_compliance)).or_default();
+            *totals.release_days.entry(release.release_days).or_default() += count(release.entries);
+        }
+        Ok(finish_rows(totals))
+    }
+
+    /// The same KPIs recomputed from every stored entry and line in the range (the reference the
+    /// rollups must always equal; also used for the account grouping).
+    ///
+    /// # Errors
+    /// As [`App::kpis`].
+    pub async fn kpis_recomputed(
+        &self,
+        actor: &Actor,
+        from: Date,
+        to: Date,
+        grouping: KpiGrouping,
+    ) -> AppResult<Vec<KpiRow>> {
+        actor.require(Permission::ViewProgramData, self.clock.now())?;
         let membership = self.membership().await?;
         let mut totals: BTreeMap<KpiKey, KpiAccumulator> = BTreeMap::new();
         let key_of = |day: Date, importer: &str| -> KpiKey {
@@ -821,27 +1044,34 @@ impl App {
             totals.duty_cents += i128::from(aggregate.duty_cents);
             totals.recon_flagged_lines += u64::try_from(aggregate.recon_flagged_lines).unwrap_or(0);
         }
-        let mut rows: Vec<(KpiKey, KpiRow)> = totals
-            .into_iter()
-            .filter(|(_, totals)| totals.entries > 0)
-            .map(|(key, totals)| {
-                let row = KpiRow {
-                    month: key.0.clone(),
-                    group: key.1.map(|(rank, trade_compliance)| group_of_rank(rank, trade_compliance)),
-                    account_number: key.2.clone(),
-                    figures: totals.finish(),
-                };
-                (key, row)
-            })
-            .collect();
-        // Month, then tier (T1, T2, T3, NM), then Trade Compliance, then account (unowned last).
-        rows.sort_by(|(left, _), (right, _)| {
-            let account = |key: &KpiKey| key.2.clone().map(|account| (account.is_none(), account));
-            (&left.0, &left.1, account(left)).cmp(&(&right.0, &right.1, account(right)))
-        });
-        Ok(rows.into_iter().map(|(_, row)| row).collect())
+        Ok(finish_rows(totals))
     }
+}
 
+/// Finishes the totals into rows, leaving out groups without entries, in a stable order.
+fn finish_rows(totals: BTreeMap<KpiKey, KpiAccumulator>) -> Vec<KpiRow> {
+    let mut rows: Vec<(KpiKey, KpiRow)> = totals
+        .into_iter()
+        .filter(|(_, totals)| totals.entries > 0)
+        .map(|(key, totals)| {
+            let row = KpiRow {
+                month: key.0.clone(),
+                group: key.1.map(|(rank, trade_compliance)| group_of_rank(rank, trade_compliance)),
+                account_number: key.2.clone(),
+                figures: totals.finish(),
+            };
+            (key, row)
+        })
+        .collect();
+    // Month, then tier (T1, T2, T3, NM), then Trade Compliance, then account (unowned last).
+    rows.sort_by(|(left, _), (right, _)| {
+        let account = |key: &KpiKey| key.2.clone().map(|account| (account.is_none(), account));
+        (&left.0, &left.1, account(left)).cmp(&(&right.0, &right.1, account(right)))
+    });
+    rows.into_iter().map(|(_, row)| row).collect()
+}
+
+impl App {
     /// Defender alerts for entries dated `from`..=`to` of members enrolled on the entry's date.
     ///
     /// # Errors

@@ -9,8 +9,8 @@ use tt_domain::membership::{FilerAuthorization, StatusChange, StatusEvent};
 use tt_domain::trade::{Cents, EntryFields, Exam, ExamReason, LineFields, MicroHours};
 use tt_domain::{AccountId, AccountNumber, ImporterNumber, NewAuditRecord};
 use tt_store::trade::{
-    BatchCounts, BatchRecord, EntryAggregate, EntryOrigin, IngestSession, LineAggregate, NewStatusEvent, StoredEntry,
-    StoredLine, TradeStore,
+    BatchCounts, BatchRecord, EntryAggregate, EntryOrigin, GroupRollup, IngestSession, LineAggregate, NewStatusEvent,
+    ReleaseRollup, StoredEntry, StoredLine, TradeStore,
 };
 use tt_store::{StoreError, StoreResult};
 
@@ -65,6 +65,87 @@ fn line_from_row(row: &PgRow) -> StoreResult<StoredLine> {
             recon_flag: recon.map(|flag| flag == "Y"),
         },
         batch_id: row.try_get("batch_id").map_err(translate)?,
+    })
+}
+
+/// Adds rollup rows to the stored totals (inserting the ones not there yet).
+async fn add_to_rollups(
+    connection: &mut sqlx::PgConnection,
+    groups: &[GroupRollup],
+    releases: &[ReleaseRollup],
+) -> StoreResult<()> {
+    for chunk in groups.chunks(CHUNK) {
+        let mut builder = QueryBuilder::new(
+            "INSERT INTO kpi_group_daily (entry_date, tier, trade_compliance, entries, lines, entered_value_cents,
+                 duty_cents, examined_entries, random_exams, targeted_exams, examined_hold_micro_hours,
+                 released_entries, recon_flagged_lines) ",
+        );
+        builder.push_values(chunk, |mut row, group| {
+            row.push_bind(group.entry_date)
+                .push_bind(group.tier.as_str())
+                .push_bind(group.trade_compliance)
+                .push_bind(group.entries)
+                .push_bind(group.lines)
+                .push_bind(group.entered_value_cents)
+                .push_bind(group.duty_cents)
+                .push_bind(group.examined_entries)
+                .push_bind(group.random_exams)
+                .push_bind(group.targeted_exams)
+                .push_bind(group.examined_hold_micro_hours)
+                .push_bind(group.released_entries)
+                .push_bind(group.recon_flagged_lines);
+        });
+        builder.push(
+            " ON CONFLICT (entry_date, tier, trade_compliance) DO UPDATE SET
+                entries = kpi_group_daily.entries + excluded.entries,
+                lines = kpi_group_daily.lines + excluded.lines,
+                entered_value_cents = kpi_group_daily.entered_value_cents + excluded.entered_value_cents,
+                duty_cents = kpi_group_daily.duty_cents + excluded.duty_cents,
+                examined_entries = kpi_group_daily.examined_entries + excluded.examined_entries,
+                random_exams = kpi_group_daily.random_exams + excluded.random_exams,
+                targeted_exams = kpi_group_daily.targeted_exams + excluded.targeted_exams,
+                examined_hold_micro_hours = kpi_group_daily.examined_hold_micro_hours + excluded.examined_hold_micro_hours,
+                released_entries = kpi_group_daily.released_entries + excluded.released_entries,
+                recon_flagged_lines = kpi_group_daily.recon_flagged_lines + excluded.recon_flagged_lines",
+        );
+        builder.build().execute(&mut *connection).await.map_err(translate)?;
+    }
+    for chunk in releases.chunks(CHUNK) {
+        let mut builder = QueryBuilder::new(
+            "INSERT INTO kpi_group_release_days (entry_date, tier, trade_compliance, release_days, entries) ",
+        );
+        builder.push_values(chunk, |mut row, release| {
+            row.push_bind(release.entry_date)
+                .push_bind(release.tier.as_str())
+                .push_bind(release.trade_compliance)
+                .push_bind(release.release_days)
+                .push_bind(release.entries);
+        });
+        builder.push(
+            " ON CONFLICT (entry_date, tier, trade_compliance, release_days) DO UPDATE SET
+                entries = kpi_group_release_days.entries + excluded.entries",
+        );
+        builder.build().execute(&mut *connection).await.map_err(translate)?;
+    }
+    Ok(())
+}
+
+fn group_rollup_from_row(row: &PgRow) -> StoreResult<GroupRollup> {
+    let number = |column: &str| row.try_get::<i64, _>(column).map_err(translate);
+    Ok(GroupRollup {
+        entry_date: row.try_get("entry_date").map_err(translate)?,
+        tier: row.try_get("tier").map_err(translate)?,
+        trade_compliance: row.try_get("trade_compliance").map_err(translate)?,
+        entries: number("entries")?,
+        lines: number("lines")?,
+        entered_value_cents: number("entered_value_cents")?,
+        duty_cents: number("duty_cents")?,
+        examined_entries: number("examined_entries")?,
+        random_exams: number("random_exams")?,
+        targeted_exams: number("targeted_exams")?,
+        examined_hold_micro_hours: number("examined_hold_micro_hours")?,
+        released_entries: number("released_entries")?,
+        recon_flagged_lines: number("recon_flagged_lines")?,
     })
 }
 
@@ -176,6 +257,10 @@ impl IngestSession for PostgresIngest {
             builder.build().execute(&mut *self.transaction).await.map_err(translate)?;
         }
         Ok(())
+    }
+
+    async fn adjust_rollups(&mut self, groups: &[GroupRollup], releases: &[ReleaseRollup]) -> StoreResult<()> {
+        add_to_rollups(&mut self.transaction, groups, releases).await
     }
 
     async fn finish(mut self: Box<Self>, record: &BatchRecord, audit: &NewAuditRecord) -> StoreResult<()> {
@@ -369,6 +454,45 @@ impl TradeStore for PostgresStore {
                     AccountNumber::parse(&row.try_get::<String, _>("account_number").map_err(translate)?)
                         .map_err(corrupt)?,
                 ))
+            })
+            .collect()
+    }
+
+    async fn replace_rollups(&self, groups: &[GroupRollup], releases: &[ReleaseRollup]) -> StoreResult<()> {
+        let mut transaction = self.begin_write().await?;
+        sqlx::query("DELETE FROM kpi_group_daily").execute(&mut *transaction).await.map_err(translate)?;
+        sqlx::query("DELETE FROM kpi_group_release_days").execute(&mut *transaction).await.map_err(translate)?;
+        add_to_rollups(&mut transaction, groups, releases).await?;
+        transaction.commit().await.map_err(translate)
+    }
+
+    async fn group_rollups(&self, from: Date, to: Date) -> StoreResult<Vec<GroupRollup>> {
+        let rows = sqlx::query("SELECT * FROM kpi_group_daily WHERE entry_date BETWEEN $1 AND $2 AND entries <> 0")
+            .bind(from)
+            .bind(to)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(translate)?;
+        rows.iter().map(group_rollup_from_row).collect()
+    }
+
+    async fn release_rollups(&self, from: Date, to: Date) -> StoreResult<Vec<ReleaseRollup>> {
+        let rows =
+            sqlx::query("SELECT * FROM kpi_group_release_days WHERE entry_date BETWEEN $1 AND $2 AND entries <> 0")
+                .bind(from)
+                .bind(to)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(translate)?;
+        rows.iter()
+            .map(|row| {
+                Ok(ReleaseRollup {
+                    entry_date: row.try_get("entry_date").map_err(translate)?,
+                    tier: row.try_get("tier").map_err(translate)?,
+                    trade_compliance: row.try_get("trade_compliance").map_err(translate)?,
+                    release_days: row.try_get("release_days").map_err(translate)?,
+                    entries: row.try_get("entries").map_err(translate)?,
+                })
             })
             .collect()
     }

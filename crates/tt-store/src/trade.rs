@@ -95,6 +95,37 @@ pub struct EntryOrigin {
     pub country_of_origin: String,
 }
 
+/// KPI totals of one day and program group (tier and Trade Compliance). Used both as stored
+/// totals and as signed changes to them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupRollup {
+    pub entry_date: Date,
+    /// `T1`, `T2`, `T3` or `NM`.
+    pub tier: String,
+    pub trade_compliance: bool,
+    pub entries: i64,
+    pub lines: i64,
+    pub entered_value_cents: i64,
+    pub duty_cents: i64,
+    pub examined_entries: i64,
+    pub random_exams: i64,
+    pub targeted_exams: i64,
+    pub examined_hold_micro_hours: i64,
+    pub released_entries: i64,
+    pub recon_flagged_lines: i64,
+}
+
+/// How many entries of one day and group were released after a number of days (or a change
+/// to that count).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReleaseRollup {
+    pub entry_date: Date,
+    pub tier: String,
+    pub trade_compliance: bool,
+    pub release_days: i64,
+    pub entries: i64,
+}
+
 /// One file's ingest, all-or-nothing: dropping it without [`IngestSession::finish`] rolls
 /// every write back.
 #[async_trait]
@@ -109,6 +140,8 @@ pub trait IngestSession: Send {
     async fn write_entries(&mut self, entries: &[StoredEntry]) -> StoreResult<()>;
     /// Inserts or replaces lines, marking them as this batch's.
     async fn write_lines(&mut self, lines: &[(String, LineFields)]) -> StoreResult<()>;
+    /// Adds signed changes to the KPI rollups.
+    async fn adjust_rollups(&mut self, groups: &[GroupRollup], releases: &[ReleaseRollup]) -> StoreResult<()>;
     /// Records the batch with its counts and audit record, and commits everything.
     async fn finish(self: Box<Self>, record: &BatchRecord, audit: &NewAuditRecord) -> StoreResult<()>;
 }
@@ -137,6 +170,11 @@ pub trait TradeStore: Send + Sync {
     async fn anl_anniversary(&self, account_id: AccountId) -> StoreResult<Option<String>>;
     /// Every importer number with its owning account.
     async fn importer_owners(&self) -> StoreResult<Vec<(String, AccountId, AccountNumber)>>;
+
+    /// Replaces every KPI rollup (after a membership change regroups entries).
+    async fn replace_rollups(&self, groups: &[GroupRollup], releases: &[ReleaseRollup]) -> StoreResult<()>;
+    async fn group_rollups(&self, from: Date, to: Date) -> StoreResult<Vec<GroupRollup>>;
+    async fn release_rollups(&self, from: Date, to: Date) -> StoreResult<Vec<ReleaseRollup>>;
 
     async fn entry_aggregates(&self, from: Date, to: Date) -> StoreResult<Vec<EntryAggregate>>;
     async fn line_aggregates(&self, from: Date, to: Date) -> StoreResult<Vec<LineAggregate>>;

@@ -410,3 +410,114 @@ async fn demo_seeding_twice_adds_nothing() {
     assert_eq!(test_app.app.store.audit_chain(0, 100_000).await.expect("chain").len(), records);
     assert!(Role::ALL.iter().all(|role| logins.iter().any(|login| login.role == *role)), "every role has a demo user");
 }
+
+mod kpi_rollups {
+    //! The KPI rollups kept at ingest always equal a recomputation from the stored lines, whatever
+    //! the batches (with rejects, duplicates and corrections) and membership changes.
+
+    use proptest::prelude::*;
+    use tt_app::Actor;
+    use tt_app::trade::{KpiGrouping, MembershipFile};
+    use tt_feed::FeedFile;
+    use tt_testkit::TestApp;
+
+    /// One generated row: entry, line, importer, day, exam, release, value, recon.
+    type Row = (u8, u8, u8, u8, u8, Option<u8>, u32, bool);
+
+    fn row() -> impl Strategy<Value = Row> {
+        (0..25u8, 1..4u8, 0..6u8, 0..60u8, 0..4u8, proptest::option::of(0..9u8), 0..50_000u32, any::<bool>())
+    }
+
+    fn csv(rows: &[Row]) -> String {
+        let mut text = String::from(
+            "entry_number,line_number,entry_type,importer_number,port_code,entry_date,release_date,exam,exam_reason,hold_hours,country_of_origin,hts_number,entered_value_usd,recon_flag\n",
+        );
+        let start = time::macros::date!(2025 - 01 - 01);
+        for (entry, line, importer, day, exam, release, value, recon) in rows {
+            let date = start + time::Duration::days(i64::from(*day));
+            let release = release
+                .map(|days| tt_app::trade::format_date(date + time::Duration::days(i64::from(days))))
+                .unwrap_or_default();
+            let (exam, reason, hold) = match exam {
+                0 => ("NII", "RANDOM", "2.5"),
+                1 => ("PHYSICAL", "TARGETED", "7"),
+                _ => ("", "", ""),
+            };
+            text.push_str(&format!(
+                "AB1{entry:07}0,{line},01,{:09},2704,{},{release},{exam},{reason},{hold},CN,8471300100,{}.{:02},{}\n",
+                100_000_000 + u32::from(*importer),
+                tt_app::trade::format_date(date),
+                value / 100,
+                value % 100,
+                if *recon { "Y" } else { "" }
+            ));
+        }
+        text
+    }
+
+    async fn load(test_app: &TestApp, kind: Option<MembershipFile>, content: &str) {
+        let path = std::env::temp_dir().join(format!("tt-rollup-{}.csv", uuid::Uuid::new_v4().simple()));
+        std::fs::write(&path, content).expect("write");
+        let actor = Actor::system("test");
+        match kind {
+            Some(kind) => {
+                let mut file = FeedFile::open(&path, kind.required_columns()).expect("open");
+                test_app.app.import_membership(&actor, kind, &mut file, "m.csv").await.expect("import");
+            }
+            None => {
+                let mut file = FeedFile::open(&path, &[]).expect("open");
+                test_app.app.ingest_entries(&actor, &mut file, "e.csv", None, &mut |_, _| {}).await.expect("ingest");
+            }
+        }
+    }
+
+    async fn assert_rollups_match(test_app: &TestApp) {
+        let actor = Actor::system("test");
+        let (from, to) = (time::macros::date!(2025 - 01 - 01), time::macros::date!(2025 - 03 - 31));
+        for by in ["month,group", "group", "month", ""] {
+            let grouping = KpiGrouping::parse(by).expect("grouping");
+            let from_rollups = test_app.app.kpis(&actor, from, to, grouping).await.expect("kpis");
+            let recomputed = test_app.app.kpis_recomputed(&actor, from, to, grouping).await.expect("recomputed");
+            assert_eq!(from_rollups, recomputed, "grouping by '{by}'");
+            assert!(!recomputed.is_empty(), "every batch has valid lines in the range");
+        }
+        // A partial range cuts through the days the rollups are kept by.
+        let (from, to) = (time::macros::date!(2025 - 01 - 10), time::macros::date!(2025 - 01 - 20));
+        let grouping = KpiGrouping::parse("month,group").expect("grouping");
+        assert_eq!(
+            test_app.app.kpis(&actor, from, to, grouping).await.expect("kpis"),
+            test_app.app.kpis_recomputed(&actor, from, to, grouping).await.expect("recomputed")
+        );
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+        #[test]
+        fn rollups_equal_a_full_recomputation_after_any_batches_and_membership_changes(
+            first in proptest::collection::vec(row(), 1..60),
+            second in proptest::collection::vec(row(), 1..60),
+            third in proptest::collection::vec(row(), 1..40),
+            tiers in proptest::collection::vec((0..3u8, 0..40u8, 0..4u8), 1..6),
+        ) {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            runtime.block_on(async {
+                let test_app = TestApp::new().await;
+                load(&test_app, Some(MembershipFile::Accounts), "account_number,legal_name,business_type,ior_numbers\nA0,Zero,importer,100000000\nA1,One,importer,100000001;100000002\nA2,Two,importer,100000003\n").await;
+                load(&test_app, None, &csv(&first)).await;
+                load(&test_app, None, &csv(&second)).await;
+                assert_rollups_match(&test_app).await;
+                let mut events = String::from("account_number,effective_date,kind,value\n");
+                for (account, day, value) in &tiers {
+                    let date = tt_app::trade::format_date(time::macros::date!(2025 - 01 - 01) + time::Duration::days(i64::from(*day)));
+                    let (kind, value) = match value { 0 => ("ctpat", "T1"), 1 => ("ctpat", "T2"), 2 => ("ctpat", "T3"), _ => ("tc", "ON") };
+                    events.push_str(&format!("A{account},{date},{kind},{value}\n"));
+                }
+                load(&test_app, Some(MembershipFile::StatusEvents), &events).await;
+                assert_rollups_match(&test_app).await;
+                load(&test_app, None, &csv(&third)).await;
+                load(&test_app, None, &csv(&first)).await;
+                assert_rollups_match(&test_app).await;
+            });
+        }
+    }
+}
