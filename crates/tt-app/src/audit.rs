@@ -12,6 +12,7 @@ use crate::{Actor, App, AppError, AppResult, Permission};
 /// Filters as typed in the browse form or the query string.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Part of the actor's e-mail address or label.
     pub actor: Option<String>,

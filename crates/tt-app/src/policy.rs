@@ -36,6 +36,10 @@ pub enum Permission {
     ViewProgramData,
     /// Screen arrivals for random exams.
     ScreenArrivals,
+    /// Confirm or deny one's own company's Defender alerts.
+    ReviewDefenderAlerts,
+    /// Record the outcome of a case opened by a denied alert.
+    RecordCaseOutcome,
 }
 
 /// Each permission, whether it changes data, a description, and the roles that hold it.
@@ -111,6 +115,18 @@ pub const POLICY: &[(Permission, bool, &str, &[Role])] = &[
         &[Scss, ScssSupervisor, Nam, NamSupervisor, TcHqAnalyst, RegulatoryAudit, ProgramDirector],
     ),
     (Permission::ScreenArrivals, false, "Screen arrivals for random exams", &[Scss, ScssSupervisor, ProgramDirector]),
+    (
+        Permission::ReviewDefenderAlerts,
+        true,
+        "Confirm or deny the company's Defender alerts (a denial opens a case)",
+        &[CompanyOfficer, Employee, Consultant],
+    ),
+    (
+        Permission::RecordCaseOutcome,
+        true,
+        "Record the outcome of a case opened by a denied Defender alert",
+        &[Scss, ScssSupervisor, ProgramDirector],
+    ),
 ];
 
 impl Permission {

@@ -12,11 +12,37 @@ use tt_domain::kpi::{KpiAccumulator, KpiFigures, screening_draw};
 use tt_domain::membership::{FilerAuthorization, Group, StatusChange, Timeline, defender_enrolled, parse_anniversary};
 use tt_domain::trade::{EntryFields, EntryLine, LineFields, parse_date, parse_entry_line};
 use tt_domain::{Account, AccountId, AccountNumber, BusinessType, ImporterNumber, LegalName, ValidationError};
-use tt_feed::{FeedFile, Record, RejectsWriter};
+pub use tt_feed::{FeedError, FeedFile};
+use tt_feed::{Record, RejectsWriter};
 use tt_store::trade::{BatchCounts, BatchRecord, GroupRollup, NewStatusEvent, ReleaseRollup, StoredEntry, StoredLine};
 
 use crate::actor::NOTHING;
 use crate::{Actor, App, AppError, AppResult, Permission};
+
+/// An uploaded file kept in a temporary file for as long as it is read.
+struct Upload(std::path::PathBuf);
+
+impl Upload {
+    fn write(file_name: &str, body: &[u8]) -> AppResult<Self> {
+        // The name keeps its extension, which tells the format; nothing else of it is used.
+        let safe: String =
+            file_name.chars().filter(|c| c.is_ascii_alphanumeric() || ".-_".contains(*c)).take(100).collect();
+        let path = std::env::temp_dir().join(format!("tt-upload-{}-{safe}", uuid::Uuid::new_v4().simple()));
+        std::fs::write(&path, body).map_err(|error| AppError::Internal(error.into()))?;
+        Ok(Self(path))
+    }
+}
+
+impl Drop for Upload {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// The columns an entry file must have.
+fn required_entry_columns() -> Vec<&'static str> {
+    tt_domain::trade::ENTRY_COLUMNS.iter().filter(|(_, required)| *required).map(|(name, _)| *name).collect()
+}
 
 /// One rejected row: which file, which physical line, which field, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -432,6 +458,38 @@ impl App {
     }
 }
 
+impl App {
+    /// Ingests an uploaded entry file (the body), as one batch.
+    ///
+    /// # Errors
+    /// `Forbidden` without the permission (checked before the body is read); `Invalid` (field
+    /// `file`) when the file cannot be read.
+    pub async fn ingest_upload(&self, actor: &Actor, file_name: &str, body: &[u8]) -> AppResult<IngestReport> {
+        actor.require(Permission::ImportTradeData, self.clock.now())?;
+        let upload = Upload::write(file_name, body)?;
+        let mut file = FeedFile::open(&upload.0, &required_entry_columns()).map_err(feed_error)?;
+        self.ingest_entries(actor, &mut file, file_name, None, &mut |_, _| {}).await
+    }
+
+    /// Screens an uploaded arrivals file (the body).
+    ///
+    /// # Errors
+    /// As [`App::screen`], checked before the body is read.
+    pub async fn screen_upload(
+        &self,
+        actor: &Actor,
+        file_name: &str,
+        body: &[u8],
+        rate: f64,
+        seed: &str,
+    ) -> AppResult<ScreeningReport> {
+        actor.require(Permission::ScreenArrivals, self.clock.now())?;
+        let upload = Upload::write(file_name, body)?;
+        let mut file = FeedFile::open(&upload.0, &required_entry_columns()).map_err(feed_error)?;
+        self.screen(actor, &mut file, file_name, rate, seed).await
+    }
+}
+
 /// Valid rows are processed this many at a time: memory is bounded by this, not the file.
 const INGEST_CHUNK_ROWS: usize = 20_000;
 
@@ -574,7 +632,7 @@ impl App {
         file: &mut FeedFile,
         file_name: &str,
         rejects: Option<&mut RejectsWriter>,
-        progress: &mut dyn FnMut(&FeedFile, u64),
+        progress: &mut (dyn FnMut(&FeedFile, u64) + Send),
     ) -> AppResult<IngestReport> {
         let started_at = self.clock.now();
         actor.require(Permission::ImportTradeData, started_at)?;
@@ -816,6 +874,29 @@ pub struct KpiRow {
     pub figures: KpiFigures,
 }
 
+impl KpiRow {
+    /// The row as the contract prints it: exactly the requested grouping keys, then the KPIs.
+    #[must_use]
+    pub fn to_json(&self) -> serde_json::Map<String, serde_json::Value> {
+        use serde_json::json;
+        let mut object = serde_json::Map::new();
+        if let Some(month) = &self.month {
+            object.insert("month".to_owned(), json!(month));
+        }
+        if let Some(group) = self.group {
+            object.insert("tier".to_owned(), json!(group.tier.code()));
+            object.insert("tc".to_owned(), json!(group.trade_compliance));
+        }
+        if let Some(account) = &self.account_number {
+            object.insert("account_number".to_owned(), json!(account));
+        }
+        if let Ok(serde_json::Value::Object(figures)) = serde_json::to_value(&self.figures) {
+            object.extend(figures);
+        }
+        object
+    }
+}
+
 type KpiKey = (Option<String>, Option<(u8, bool)>, Option<Option<String>>);
 
 /// Who owns each importer number and each account's timeline, loaded once per computation.
@@ -931,6 +1012,15 @@ impl App {
         Ok(Membership { owners, timelines, authorizations })
     }
 
+    /// The latest ingest batches: where the numbers come from.
+    ///
+    /// # Errors
+    /// `Forbidden` without the permission.
+    pub async fn ingest_batches(&self, actor: &Actor, limit: i64) -> AppResult<Vec<BatchRecord>> {
+        actor.require(Permission::ViewProgramData, self.clock.now())?;
+        Ok(self.store.list_batches(limit).await?)
+    }
+
     /// Recomputes every KPI rollup from the stored entries and lines (after membership changes).
     ///
     /// # Errors
@@ -959,6 +1049,37 @@ impl App {
         if to < from {
             return Err(AppError::invalid("to", "is before from"));
         }
+        self.compute_kpis(actor, from, to, grouping).await
+    }
+
+    /// A member's own KPIs by month, and the non-member baseline for the same months.
+    ///
+    /// # Errors
+    /// `Forbidden` for anyone but a member, `Invalid` when `to` is before `from`.
+    pub async fn member_kpis(&self, actor: &Actor, from: Date, to: Date) -> AppResult<(Vec<KpiRow>, Vec<KpiRow>)> {
+        actor.require(Permission::ViewAccounts, self.clock.now())?;
+        let account_id = actor.own_account().ok_or(AppError::Forbidden("only members have their own KPIs"))?;
+        if to < from {
+            return Err(AppError::invalid("to", "is before from"));
+        }
+        let number = self.store.get_account(account_id).await?.number.to_string();
+        let system = Actor::system("kpi");
+        let own = self
+            .compute_kpis(&system, from, to, KpiGrouping { month: true, group: false, account: true })
+            .await?
+            .into_iter()
+            .filter(|row| row.account_number.as_ref().and_then(Option::as_deref) == Some(number.as_str()))
+            .collect();
+        let baseline = self
+            .compute_kpis(&system, from, to, KpiGrouping { month: true, group: true, account: false })
+            .await?
+            .into_iter()
+            .filter(|row| row.group.is_some_and(|group| group.tier == tt_domain::membership::Tier::NonMember))
+            .collect();
+        Ok((own, baseline))
+    }
+
+    async fn compute_kpis(&self, actor: &Actor, from: Date, to: Date, grouping: KpiGrouping) -> AppResult<Vec<KpiRow>> {
         if grouping.account {
             return self.kpis_recomputed(actor, from, to, grouping).await;
         }
@@ -1081,6 +1202,11 @@ impl App {
         if to < from {
             return Err(AppError::invalid("to", "is before from"));
         }
+        self.compute_defender_alerts(from, to).await
+    }
+
+    /// The alerts themselves, for whoever the caller has already checked may see them.
+    pub(crate) async fn compute_defender_alerts(&self, from: Date, to: Date) -> AppResult<Vec<DefenderAlert>> {
         let membership = self.membership().await?;
         let history_start = from - Duration::days(WINDOW_DAYS);
         // Entries of one importer number, in date order: (date, entry number, port, countries).

@@ -266,25 +266,6 @@ fn print_ingest(report: &IngestReport, as_json: bool) {
     }
 }
 
-/// One KPI row as a JSON object with exactly the requested keys.
-fn kpi_object(row: &KpiRow) -> Map<String, Value> {
-    let mut object = Map::new();
-    if let Some(month) = &row.month {
-        object.insert("month".to_owned(), json!(month));
-    }
-    if let Some(group) = row.group {
-        object.insert("tier".to_owned(), json!(group.tier.code()));
-        object.insert("tc".to_owned(), json!(group.trade_compliance));
-    }
-    if let Some(account) = &row.account_number {
-        object.insert("account_number".to_owned(), json!(account));
-    }
-    if let Ok(Value::Object(figures)) = serde_json::to_value(&row.figures) {
-        object.extend(figures);
-    }
-    object
-}
-
 fn keys_of(grouping: KpiGrouping) -> Vec<&'static str> {
     let mut keys = Vec::new();
     if grouping.month {
@@ -352,7 +333,7 @@ pub async fn kpi(app: &App, actor: &Actor, from: &str, to: &str, by: &str, forma
     let (from, to) = (date_argument("from", from)?, date_argument("to", to)?);
     let grouping = KpiGrouping::parse(by).map_err(|error| anyhow::anyhow!("--by: {}", error.message))?;
     let rows = app.kpis(actor, from, to, grouping).await?;
-    let objects: Vec<Map<String, Value>> = rows.iter().map(kpi_object).collect();
+    let objects: Vec<Map<String, Value>> = rows.iter().map(KpiRow::to_json).collect();
     print_objects(&objects, &keys_of(grouping), format)?;
     Ok(0)
 }

@@ -48,3 +48,7 @@ uuid_id!(
     /// A personal API token (the secret itself is never stored).
     ApiTokenId
 );
+uuid_id!(
+    /// A case opened when a member denies a Defender alert.
+    CaseId
+);

@@ -22,7 +22,7 @@ pub use account::{
 };
 pub use audit::{AuditRecord, ChainHash, NewAuditRecord};
 pub use error::ValidationError;
-pub use ids::{AccountId, ApiTokenId, UserId};
+pub use ids::{AccountId, ApiTokenId, CaseId, UserId};
 pub use password::PasswordPolicy;
 pub use role::{Role, Side};
 pub use token::{ApiToken, TokenScope};

@@ -6,6 +6,7 @@
 mod accounts;
 mod audit;
 mod credentials;
+mod defender;
 mod rows;
 mod trade;
 mod users;

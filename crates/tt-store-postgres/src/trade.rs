@@ -21,7 +21,7 @@ use crate::{PostgresStore, translate};
 /// Rows per multi-row statement: well under PostgreSQL's limit of bound parameters.
 const CHUNK: usize = 500;
 
-fn entry_from_row(row: &PgRow) -> StoreResult<StoredEntry> {
+pub(crate) fn entry_from_row(row: &PgRow) -> StoreResult<StoredEntry> {
     let text = |column: &str| row.try_get::<Option<String>, _>(column).map_err(translate);
     let exam = text("exam")?
         .map(|code| Exam::from_code(&code).ok_or_else(|| StoreError::Other(format!("bad exam {code}").into())))
@@ -51,7 +51,7 @@ fn entry_from_row(row: &PgRow) -> StoreResult<StoredEntry> {
     })
 }
 
-fn line_from_row(row: &PgRow) -> StoreResult<StoredLine> {
+pub(crate) fn line_from_row(row: &PgRow) -> StoreResult<StoredLine> {
     let recon: Option<String> = row.try_get("recon_flag").map_err(translate)?;
     Ok(StoredLine {
         entry_number: row.try_get("entry_number").map_err(translate)?,

@@ -4,6 +4,7 @@
 //! Every method that changes data takes the audit record describing the change and writes both
 //! in one transaction, so a change without its audit record (or the reverse) cannot exist.
 
+pub mod defender;
 pub mod trade;
 
 use async_trait::async_trait;
@@ -183,6 +184,7 @@ pub trait Store:
     + LoginAttemptStore
     + AuditStore
     + trade::TradeStore
+    + defender::DefenderStore
     + DatabaseAdmin
 {
 }
@@ -195,6 +197,7 @@ impl<T> Store for T where
         + LoginAttemptStore
         + AuditStore
         + trade::TradeStore
+        + defender::DefenderStore
         + DatabaseAdmin
 {
 }

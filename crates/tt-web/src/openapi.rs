@@ -19,6 +19,7 @@ use utoipa::{Modify, OpenApi};
         (name = "tokens", description = "Personal API tokens"),
         (name = "audit", description = "The audit trail"),
         (name = "admin", description = "Program administration"),
+        (name = "trade data", description = "Entry data, KPIs, Defender alerts and cases, screening"),
     )
 )]
 pub struct ApiDoc;

@@ -13,7 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::error::{ApiError, error_page};
-use crate::pages::{accounts, admin, home, profile, session, users};
+use crate::pages::{accounts, admin, defender, home, kpis, profile, session, users};
 use crate::{WebState, api, middleware, openapi};
 
 /// Who may use a route.
@@ -81,6 +81,12 @@ page_routes! {
     get "/users/{id}" => users::user_page, may(&[Permission::ViewUsers]), false;
     post "/users/{id}/active" => users::set_user_active, may(&[Permission::ManageAccountUsers, Permission::ManageAllUsers]), false;
     post "/users/{id}/delegate" => users::delegate_consultant, may(&[Permission::DelegateConsultant]), false;
+    get "/kpis" => kpis::kpis_page, may(&[Permission::ViewAccounts]), true;
+    get "/alerts" => defender::alerts_page, may(&[Permission::ReviewDefenderAlerts]), false;
+    post "/alerts/review" => defender::review_alert, may(&[Permission::ReviewDefenderAlerts]), false;
+    get "/cases" => defender::cases_page, may(&[Permission::ViewProgramData]), false;
+    get "/cases/{id}" => defender::case_page, may(&[Permission::ViewProgramData]), false;
+    post "/cases/{id}/outcome" => defender::record_case_outcome, may(&[Permission::RecordCaseOutcome]), false;
     get "/admin/roles" => admin::roles_page, may(&[Permission::ViewPolicy]), false;
     get "/admin/audit" => admin::audit_page, may(&[Permission::ViewAuditTrail]), false;
     get "/admin/audit.csv" => admin::export_audit, may(&[Permission::ViewAuditTrail]), false;
@@ -147,6 +153,48 @@ pub const API_ROUTES: &[RouteSpec] = &[
         rule_may_refuse: false,
     },
     RouteSpec { method: "get", path: "/api/v1/policy", access: may(&[Permission::ViewPolicy]), rule_may_refuse: false },
+    RouteSpec {
+        method: "get",
+        path: "/api/v1/kpis",
+        access: may(&[Permission::ViewProgramData]),
+        rule_may_refuse: false,
+    },
+    RouteSpec {
+        method: "get",
+        path: "/api/v1/alerts",
+        access: may(&[Permission::ReviewDefenderAlerts]),
+        rule_may_refuse: false,
+    },
+    RouteSpec {
+        method: "post",
+        path: "/api/v1/alerts/review",
+        access: may(&[Permission::ReviewDefenderAlerts]),
+        rule_may_refuse: false,
+    },
+    RouteSpec {
+        method: "get",
+        path: "/api/v1/cases",
+        access: may(&[Permission::ViewProgramData]),
+        rule_may_refuse: false,
+    },
+    RouteSpec {
+        method: "post",
+        path: "/api/v1/cases/{id}/outcome",
+        access: may(&[Permission::RecordCaseOutcome]),
+        rule_may_refuse: false,
+    },
+    RouteSpec {
+        method: "post",
+        path: "/api/v1/ingest",
+        access: may(&[Permission::ImportTradeData]),
+        rule_may_refuse: false,
+    },
+    RouteSpec {
+        method: "post",
+        path: "/api/v1/screen",
+        access: may(&[Permission::ScreenArrivals]),
+        rule_may_refuse: false,
+    },
 ];
 
 /// The JSON API, with the OpenAPI document built from the same handler list.
@@ -162,6 +210,13 @@ pub fn api_router() -> OpenApiRouter<WebState> {
         .routes(routes!(api::revoke_token))
         .routes(routes!(api::list_audit))
         .routes(routes!(api::get_policy))
+        .routes(routes!(api::trade::get_kpis))
+        .routes(routes!(api::trade::list_alerts))
+        .routes(routes!(api::trade::review_alert))
+        .routes(routes!(api::trade::list_cases))
+        .routes(routes!(api::trade::record_case_outcome))
+        .routes(routes!(api::trade::ingest))
+        .routes(routes!(api::trade::screen))
 }
 
 /// Operational routes: liveness, readiness, metrics, the stylesheet.

@@ -19,6 +19,8 @@ use crate::WebState;
 use crate::error::{ApiError, Problem};
 use crate::extractors::{ApiActor, ApiJson};
 
+pub mod trade;
+
 fn not_found<T>(_: T) -> ApiError {
     ApiError(AppError::NotFound)
 }

@@ -3,7 +3,9 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod defender;
 pub mod home;
+pub mod kpis;
 pub mod profile;
 pub mod session;
 pub mod users;
@@ -48,6 +50,15 @@ impl Layout {
         }
         if can(Permission::ViewUsers) {
             nav.push(NavLink { href: "/users", label: "Users" });
+        }
+        if can(Permission::ViewProgramData) || !actor.is_agency() {
+            nav.push(NavLink { href: "/kpis", label: "KPIs" });
+        }
+        if can(Permission::ReviewDefenderAlerts) {
+            nav.push(NavLink { href: "/alerts", label: "Defender alerts" });
+        }
+        if can(Permission::ViewProgramData) {
+            nav.push(NavLink { href: "/cases", label: "Cases" });
         }
         if can(Permission::ViewAuditTrail) {
             nav.push(NavLink { href: "/admin/audit", label: "Audit trail" });

@@ -54,7 +54,13 @@ fn concrete_path(spec: &RouteSpec, ids: &Ids) -> String {
     } else {
         uuid::Uuid::new_v4().to_string()
     };
-    spec.path.replace("{id}", &id).replace("{secret}", "not-a-real-invitation")
+    let path = spec.path.replace("{id}", &id).replace("{secret}", "not-a-real-invitation");
+    match spec.path {
+        "/api/v1/ingest" => format!("{path}?file_name=walk.csv"),
+        "/api/v1/screen" => format!("{path}?file_name=walk.csv&rate=0.1&seed=walk"),
+        "/api/v1/kpis" => format!("{path}?from=2025-01-01&to=2025-12-31"),
+        _ => path,
+    }
 }
 
 fn holds(role: Role, access: Access) -> bool {
@@ -177,6 +183,10 @@ fn api_body(spec: &RouteSpec, role: Role) -> serde_json::Value {
             "role": "employee",
             "account_number": "DEMO-IMP-001"
         }),
+        ("post", "/api/v1/alerts/review") => {
+            json!({"entry_number": "AB112345678", "code": "NEW_PORT", "decision": "confirmed"})
+        }
+        ("post", "/api/v1/cases/{id}/outcome") => json!({"outcome": "walk"}),
         _ => json!({}),
     }
 }

@@ -1,0 +1,192 @@
+//! The Defender workflow: members confirm or deny the alerts raised on their importer numbers;
+//! a denial opens a case in the agency's queue, where staff record the outcome.
+
+use serde::Serialize;
+use time::Date;
+use tt_domain::{AccountId, CaseId};
+use tt_store::defender::{AlertCase, AlertReview, CaseOutcome};
+use tt_store::trade::{StoredEntry, StoredLine};
+
+use crate::actor::NOTHING;
+use crate::trade::DefenderAlert;
+use crate::{Actor, App, AppError, AppResult, Permission};
+
+/// An alert with the member's answer and, after a denial, the case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReviewedAlert {
+    #[serde(flatten)]
+    pub alert: DefenderAlert,
+    /// `confirmed`, `denied`, or `None` while unanswered.
+    pub decision: Option<String>,
+    pub case_id: Option<CaseId>,
+    pub case_outcome: Option<String>,
+}
+
+/// A case with its shipment.
+#[derive(Debug, Clone)]
+pub struct CaseDetails {
+    pub case: AlertCase,
+    pub account_number: String,
+    pub entry: Option<(StoredEntry, Vec<StoredLine>)>,
+}
+
+/// The earliest day alerts are looked for in the member's list.
+fn first_day() -> Date {
+    Date::from_calendar_date(2000, time::Month::January, 1).unwrap_or(Date::MIN)
+}
+
+impl App {
+    fn today(&self) -> Date {
+        self.clock.now().date()
+    }
+
+    /// The actor's company's alerts (all of them to date), newest first, each with its answer.
+    ///
+    /// # Errors
+    /// `Forbidden` without the permission or without a member account.
+    pub async fn member_alerts(&self, actor: &Actor) -> AppResult<Vec<ReviewedAlert>> {
+        actor.require(Permission::ReviewDefenderAlerts, self.clock.now())?;
+        let account_id = actor.own_account().ok_or(AppError::Forbidden("only members review their alerts"))?;
+        let account = self.store.get_account(account_id).await?;
+        let alerts = self.compute_defender_alerts(first_day(), self.today().max(first_day())).await?;
+        let reviews = self.store.reviews(Some(account_id)).await?;
+        let cases = self.store.cases().await?;
+        let mut list: Vec<ReviewedAlert> = alerts
+            .into_iter()
+            .filter(|alert| alert.account_number == account.number.as_str())
+            .map(|alert| {
+                let decision = reviews
+                    .iter()
+                    .rev()
+                    .find(|review| review.entry_number == alert.entry_number && review.code == alert.code)
+                    .map(|review| review.decision.clone());
+                let case = cases.iter().find(|case| case.entry_number == alert.entry_number && case.code == alert.code);
+                ReviewedAlert {
+                    decision,
+                    case_id: case.map(|case| case.id),
+                    case_outcome: case.and_then(|case| case.outcome.as_ref().map(|outcome| outcome.outcome.clone())),
+                    alert,
+                }
+            })
+            .collect();
+        list.reverse();
+        Ok(list)
+    }
+
+    /// Records a member's answer to one of its alerts; a denial opens a case for the agency.
+    ///
+    /// # Errors
+    /// `Invalid` for an unknown decision, `NotFound` when the company has no such alert,
+    /// `Conflict` when it was already answered.
+    pub async fn review_alert(
+        &self,
+        actor: &Actor,
+        entry_number: &str,
+        code: &str,
+        decision: &str,
+        note: Option<&str>,
+    ) -> AppResult<Option<CaseId>> {
+        let now = self.clock.now();
+        actor.require(Permission::ReviewDefenderAlerts, now)?;
+        if decision != "confirmed" && decision != "denied" {
+            return Err(AppError::invalid("decision", "must be confirmed or denied"));
+        }
+        let note = note.map(str::trim).filter(|note| !note.is_empty());
+        if note.is_some_and(|note| note.chars().count() > 2000) {
+            return Err(AppError::invalid("note", "must be at most 2000 characters"));
+        }
+        let alerts = self.member_alerts(actor).await?;
+        let alert = alerts
+            .iter()
+            .find(|alert| alert.alert.entry_number == entry_number && alert.alert.code == code)
+            .ok_or(AppError::NotFound)?;
+        if alert.decision.is_some() {
+            return Err(AppError::Conflict {
+                field: "decision",
+                message: "this alert has already been answered".to_owned(),
+            });
+        }
+        let account_id: AccountId =
+            actor.own_account().ok_or(AppError::Forbidden("only members review their alerts"))?;
+        let review = AlertReview {
+            account_id,
+            entry_number: entry_number.to_owned(),
+            code: code.to_owned(),
+            decision: decision.to_owned(),
+            note: note.map(str::to_owned),
+            decided_by: actor.user.as_ref().map(|user| user.id),
+            decided_at: now,
+        };
+        let case = (decision == "denied").then(|| AlertCase {
+            id: CaseId::generate(),
+            account_id,
+            entry_number: entry_number.to_owned(),
+            code: code.to_owned(),
+            opened_by: review.decided_by,
+            opened_at: now,
+            outcome: None,
+        });
+        let audit = actor.audit(
+            now,
+            &format!("defender.alert_{decision}"),
+            "defender_alert",
+            Some(format!("{entry_number}/{code}")),
+            NOTHING,
+            Some(&alert.alert),
+        );
+        self.store.record_review(&review, case.as_ref(), &audit).await?;
+        Ok(case.map(|case| case.id))
+    }
+
+    /// The agency's queue: every case, open ones first, newest first.
+    ///
+    /// # Errors
+    /// `Forbidden` without the permission.
+    pub async fn list_cases(&self, actor: &Actor) -> AppResult<Vec<CaseDetails>> {
+        actor.require(Permission::ViewProgramData, self.clock.now())?;
+        let mut cases = Vec::new();
+        for case in self.store.cases().await? {
+            let account_number = self.store.get_account(case.account_id).await?.number.to_string();
+            cases.push(CaseDetails { case, account_number, entry: None });
+        }
+        cases.sort_by_key(|details| details.case.outcome.is_some());
+        Ok(cases)
+    }
+
+    /// One case with the shipment's details.
+    ///
+    /// # Errors
+    /// `Forbidden` without the permission, `NotFound` for an unknown case.
+    pub async fn get_case(&self, actor: &Actor, id: CaseId) -> AppResult<CaseDetails> {
+        actor.require(Permission::ViewProgramData, self.clock.now())?;
+        let case = self.store.get_case(id).await?;
+        let account_number = self.store.get_account(case.account_id).await?.number.to_string();
+        let entry = self.store.entry_details(&case.entry_number).await?;
+        Ok(CaseDetails { case, account_number, entry })
+    }
+
+    /// Closes a case with its outcome.
+    ///
+    /// # Errors
+    /// `Invalid` for an empty outcome, `Conflict` when the case is already closed.
+    pub async fn record_case_outcome(&self, actor: &Actor, id: CaseId, outcome: &str) -> AppResult<()> {
+        let now = self.clock.now();
+        actor.require(Permission::RecordCaseOutcome, now)?;
+        let outcome = outcome.trim();
+        if outcome.is_empty() || outcome.chars().count() > 2000 {
+            return Err(AppError::invalid("outcome", "must be 1 to 2000 characters"));
+        }
+        let case = self.store.get_case(id).await?;
+        let audit = actor.audit(now, "defender.case_closed", "case", Some(id.to_string()), NOTHING, Some(&outcome));
+        let record = CaseOutcome {
+            outcome: outcome.to_owned(),
+            decided_by: actor.user.as_ref().map(|user| user.id),
+            decided_at: now,
+        };
+        if case.outcome.is_some() {
+            return Err(AppError::Conflict { field: "outcome", message: "this case is already closed".to_owned() });
+        }
+        self.store.record_case_outcome(id, &record, &audit).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,153 @@
+//! The Defender workflow tables on SQLite.
+
+use async_trait::async_trait;
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+use tt_domain::{AccountId, CaseId, NewAuditRecord, UserId};
+use tt_store::defender::{AlertCase, AlertReview, CaseOutcome, DefenderStore};
+use tt_store::trade::{StoredEntry, StoredLine};
+use tt_store::{StoreError, StoreResult};
+
+use crate::audit::append_in;
+use crate::trade::{entry_from_row, line_from_row};
+use crate::{SqliteStore, translate};
+
+fn review_from_row(row: &SqliteRow) -> StoreResult<AlertReview> {
+    Ok(AlertReview {
+        account_id: AccountId(row.try_get("account_id").map_err(translate)?),
+        entry_number: row.try_get("entry_number").map_err(translate)?,
+        code: row.try_get("code").map_err(translate)?,
+        decision: row.try_get("decision").map_err(translate)?,
+        note: row.try_get("note").map_err(translate)?,
+        decided_by: row.try_get::<Option<uuid::Uuid>, _>("decided_by").map_err(translate)?.map(UserId),
+        decided_at: row.try_get("decided_at").map_err(translate)?,
+    })
+}
+
+fn case_from_row(row: &SqliteRow) -> StoreResult<AlertCase> {
+    let outcome: Option<String> = row.try_get("outcome").map_err(translate)?;
+    Ok(AlertCase {
+        id: CaseId(row.try_get("id").map_err(translate)?),
+        account_id: AccountId(row.try_get("account_id").map_err(translate)?),
+        entry_number: row.try_get("entry_number").map_err(translate)?,
+        code: row.try_get("code").map_err(translate)?,
+        opened_by: row.try_get::<Option<uuid::Uuid>, _>("opened_by").map_err(translate)?.map(UserId),
+        opened_at: row.try_get("opened_at").map_err(translate)?,
+        outcome: match outcome {
+            None => None,
+            Some(outcome) => Some(CaseOutcome {
+                outcome,
+                decided_by: row.try_get::<Option<uuid::Uuid>, _>("decided_by").map_err(translate)?.map(UserId),
+                decided_at: row.try_get("decided_at").map_err(translate)?,
+            }),
+        },
+    })
+}
+
+const SELECT_CASES: &str = "SELECT c.*, o.outcome, o.decided_by, o.decided_at
+     FROM alert_cases c LEFT JOIN alert_case_outcomes o ON o.case_id = c.id";
+
+#[async_trait]
+impl DefenderStore for SqliteStore {
+    async fn record_review(
+        &self,
+        review: &AlertReview,
+        case: Option<&AlertCase>,
+        audit: &NewAuditRecord,
+    ) -> StoreResult<()> {
+        let mut transaction = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO alert_reviews (account_id, entry_number, code, decision, note, decided_by, decided_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(review.account_id.0)
+        .bind(&review.entry_number)
+        .bind(&review.code)
+        .bind(&review.decision)
+        .bind(&review.note)
+        .bind(review.decided_by.map(|id| id.0))
+        .bind(review.decided_at)
+        .execute(&mut *transaction)
+        .await
+        .map_err(translate)?;
+        if let Some(case) = case {
+            sqlx::query(
+                "INSERT INTO alert_cases (id, account_id, entry_number, code, opened_by, opened_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(case.id.0)
+            .bind(case.account_id.0)
+            .bind(&case.entry_number)
+            .bind(&case.code)
+            .bind(case.opened_by.map(|id| id.0))
+            .bind(case.opened_at)
+            .execute(&mut *transaction)
+            .await
+            .map_err(translate)?;
+        }
+        append_in(&mut transaction, audit).await?;
+        transaction.commit().await.map_err(translate)
+    }
+
+    async fn reviews(&self, account_id: Option<AccountId>) -> StoreResult<Vec<AlertReview>> {
+        let rows = sqlx::query("SELECT * FROM alert_reviews WHERE ($1 IS NULL OR account_id = $1) ORDER BY sequence")
+            .bind(account_id.map(|id| id.0))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(translate)?;
+        rows.iter().map(review_from_row).collect()
+    }
+
+    async fn cases(&self) -> StoreResult<Vec<AlertCase>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT_CASES} ORDER BY c.opened_at DESC")))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(translate)?;
+        rows.iter().map(case_from_row).collect()
+    }
+
+    async fn get_case(&self, id: CaseId) -> StoreResult<AlertCase> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT_CASES} WHERE c.id = $1")))
+            .bind(id.0)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(translate)?;
+        case_from_row(&row)
+    }
+
+    async fn record_case_outcome(&self, id: CaseId, outcome: &CaseOutcome, audit: &NewAuditRecord) -> StoreResult<()> {
+        let mut transaction = self.begin_write().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO alert_case_outcomes (case_id, outcome, decided_by, decided_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (case_id) DO NOTHING",
+        )
+        .bind(id.0)
+        .bind(&outcome.outcome)
+        .bind(outcome.decided_by.map(|id| id.0))
+        .bind(outcome.decided_at)
+        .execute(&mut *transaction)
+        .await
+        .map_err(translate)?;
+        if inserted.rows_affected() == 0 {
+            return Err(StoreError::Conflict { field: "outcome" });
+        }
+        append_in(&mut transaction, audit).await?;
+        transaction.commit().await.map_err(translate)
+    }
+
+    async fn entry_details(&self, entry_number: &str) -> StoreResult<Option<(StoredEntry, Vec<StoredLine>)>> {
+        let Some(entry) = sqlx::query("SELECT * FROM entries WHERE entry_number = $1")
+            .bind(entry_number)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(translate)?
+        else {
+            return Ok(None);
+        };
+        let lines = sqlx::query("SELECT * FROM entry_lines WHERE entry_number = $1 ORDER BY line_number")
+            .bind(entry_number)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(translate)?;
+        Ok(Some((entry_from_row(&entry)?, lines.iter().map(line_from_row).collect::<StoreResult<_>>()?)))
+    }
+}
