@@ -339,6 +339,7 @@ pub async fn run(command: Command, mut settings: Settings) -> anyhow::Result<Exi
             let app = build_app(&settings).await?;
             if demo {
                 print_demo_logins(&app.seed_demo().await?);
+                simulate::seed_demo_trade_data(&app).await?;
             }
             let listener = tokio::net::TcpListener::bind(&settings.listen)
                 .await
@@ -350,6 +351,7 @@ pub async fn run(command: Command, mut settings: Settings) -> anyhow::Result<Exi
         Command::Demo(DemoCommand::Seed) => {
             let app = build_app(&settings).await?;
             print_demo_logins(&app.seed_demo().await?);
+            simulate::seed_demo_trade_data(&app).await?;
         }
         Command::Admin(AdminCommand::CreateUser { email, name, role, account, password_stdin }) => {
             let app = build_app(&settings).await?;

@@ -193,3 +193,64 @@ pub fn simulate(plan: &Plan) -> anyhow::Result<Written> {
     }
     Ok(Written { files: vec![accounts_path, events_path, filers_path, entries_path], entries: entry_count })
 }
+
+/// Fills a demo database with trade data, once: a simulated program of 200 members over the
+/// past year, standing and Defender enrolment for the demo companies, and a history for
+/// DEMO-IMP-001 that ends in three suspicious shipments, so every dashboard and the Defender
+/// workflow have something to show.
+///
+/// # Errors
+/// When a file cannot be written or a use case fails.
+pub async fn seed_demo_trade_data(app: &tt_app::App) -> anyhow::Result<()> {
+    use std::fmt::Write as _;
+    use tt_app::trade::{FeedFile, MembershipFile};
+    if !app.store.list_batches(1).await?.is_empty() {
+        return Ok(());
+    }
+    let actor = tt_app::Actor::system("system:demo");
+    let today = app.clock.now().date();
+    let folder = std::env::temp_dir().join(format!("tt-demo-{}", uuid::Uuid::new_v4().simple()));
+    let first_day = today - Duration::days(365);
+    simulate(&Plan { folder: folder.clone(), lines: 20_000, seed: 2026, accounts: 200, first_day, days: 365 })?;
+    let format_date = tt_app::trade::format_date;
+    let long_ago = format_date(today - Duration::days(3 * 365));
+    let mut events = std::fs::read_to_string(folder.join("status-events.csv"))?;
+    for (account, tier, trade_compliance) in
+        [("DEMO-IMP-001", "T2", true), ("DEMO-IMP-005", "T1", false), ("DEMO-BRK-002", "T3", false)]
+    {
+        writeln!(events, "{account},{long_ago},ctpat,{tier},certified")?;
+        if trade_compliance {
+            writeln!(events, "{account},{long_ago},tc,ON,accepted into Trade Compliance")?;
+        }
+    }
+    std::fs::write(folder.join("status-events.csv"), events)?;
+    let mut filers = std::fs::read_to_string(folder.join("defender-filers.csv"))?;
+    writeln!(filers, "DEMO-IMP-001,B01,{long_ago},")?;
+    std::fs::write(folder.join("defender-filers.csv"), filers)?;
+    let mut entries = std::fs::read_to_string(folder.join("entries.csv"))?;
+    for day in 0..30_i64 {
+        let date = format_date(today - Duration::days(330 - day * 10));
+        writeln!(
+            entries,
+            "B01{:07}0,1,01,36123456700,2704,{date},{date},10,,,,CN,,8471300100,2450.00,61.25,",
+            9_000_000 + day
+        )?;
+    }
+    let recent = format_date(today - Duration::days(5));
+    writeln!(entries, "X99{:07}0,1,01,36123456700,2704,{recent},,10,,,,CN,,8471300100,990.00,24.75,", 9_100_001)?;
+    writeln!(entries, "B01{:07}0,1,01,36123456700,3001,{recent},,10,,,,CN,,8471300100,1200.00,30.00,", 9_100_002)?;
+    writeln!(entries, "B01{:07}0,1,01,36123456700,2704,{recent},,10,,,,VN,,6110202079,310.00,50.00,", 9_100_003)?;
+    std::fs::write(folder.join("entries.csv"), entries)?;
+    for (kind, name) in [
+        (MembershipFile::Accounts, "accounts.csv"),
+        (MembershipFile::StatusEvents, "status-events.csv"),
+        (MembershipFile::DefenderFilers, "defender-filers.csv"),
+    ] {
+        let mut file = FeedFile::open(&folder.join(name), kind.required_columns())?;
+        app.import_membership(&actor, kind, &mut file, name).await?;
+    }
+    let mut file = FeedFile::open(&folder.join("entries.csv"), &[])?;
+    app.ingest_entries(&actor, &mut file, "demo-entries.csv", None, &mut |_, _| {}).await?;
+    let _ = std::fs::remove_dir_all(&folder);
+    Ok(())
+}

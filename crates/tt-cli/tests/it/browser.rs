@@ -152,6 +152,7 @@ async fn a_member_and_a_staff_user_sign_in_with_a_real_browser() {
     let settings = tt_cli::Settings { database_url: tt_cli::Secret::new(database_url), ..tt_cli::Settings::default() };
     let app = tt_cli::build_app(&settings).await.expect("app");
     app.seed_demo().await.expect("demo data");
+    tt_cli::simulate::seed_demo_trade_data(&app).await.expect("demo trade data");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("address"));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -169,6 +170,21 @@ async fn a_member_and_a_staff_user_sign_in_with_a_real_browser() {
     let home = browser.page_source().await;
     assert!(home.contains("My company") && home.contains("Great Lakes Home Goods"), "member home page:\n{home}");
     browser.screenshot("member-home").await;
+    // Defender: the member denies the first alert and confirms the next.
+    browser.go(&format!("{base}/alerts")).await;
+    let alerts = browser.page_source().await;
+    assert!(
+        alerts.contains("UNAUTHORIZED_FILER") && alerts.contains("NEW_PORT") && alerts.contains("NEW_ORIGIN"),
+        "{alerts}"
+    );
+    browser.click("button[value=denied]").await;
+    assert!(browser.page_source().await.contains("Denied: case opened"));
+    browser.click("button[value=confirmed]").await;
+    assert!(browser.page_source().await.contains("Confirmed: this shipment is ours"));
+    browser.screenshot("member-alerts").await;
+    browser.go(&format!("{base}/kpis")).await;
+    assert!(browser.page_source().await.contains("Non-member baseline"));
+    browser.screenshot("member-kpis").await;
     browser.sign_out().await;
     assert!(browser.page_source().await.contains("Sign in"));
 
@@ -186,6 +202,17 @@ async fn a_member_and_a_staff_user_sign_in_with_a_real_browser() {
     browser.go(&format!("{base}/accounts")).await;
     assert!(browser.page_source().await.contains("DEMO-BRK-002"));
     browser.screenshot("staff-accounts").await;
+    // The denied alert is an open case; the specialist records its outcome.
+    browser.go(&format!("{base}/cases")).await;
+    assert!(browser.page_source().await.contains("<strong>Open</strong>"));
+    browser.click("table a").await;
+    browser.type_into("#outcome", "The filer was not authorized: referred for investigation").await;
+    browser.click("form[action$='/outcome'] button").await;
+    assert!(browser.page_source().await.contains("Closed: The filer was not authorized"));
+    browser.screenshot("staff-case").await;
+    browser.go(&format!("{base}/kpis")).await;
+    assert!(browser.page_source().await.contains("demo-entries.csv"), "staff see the batches behind the numbers");
+    browser.screenshot("staff-kpis").await;
 
     let _ = stop.send(());
     server.await.expect("server task").expect("server stopped cleanly");
