@@ -36,9 +36,14 @@ pub async fn home_page(State(state): State<WebState>, signed_in: SignedIn) -> Re
     } else {
         accounts.iter().find(|account| Some(account.id) == actor.own_account()).map(AccountRow::from)
     };
-    // The queues are filled by the lifecycle, validation and benefit capabilities as they land;
-    // until then they are honestly empty.
+    // Applications and validations are filled by the lifecycle and validation capabilities as
+    // they land; until then those queues are honestly empty.
     let queues = if actor.is_agency() {
+        let open_cases = if super::can(actor, tt_app::Permission::ViewProgramData) {
+            state.app.list_cases(actor).await?.iter().filter(|details| details.case.outcome.is_none()).count()
+        } else {
+            0
+        };
         vec![
             WorkQueue {
                 title: "Applications to review",
@@ -46,7 +51,11 @@ pub async fn home_page(State(state): State<WebState>, signed_in: SignedIn) -> Re
                 count: 0,
             },
             WorkQueue { title: "Validations due", description: "Validations and revalidations coming due", count: 0 },
-            WorkQueue { title: "Open cases", description: "Alerts and requests needing a decision", count: 0 },
+            WorkQueue {
+                title: "Open cases",
+                description: "Denied Defender alerts awaiting an outcome",
+                count: open_cases,
+            },
         ]
     } else {
         Vec::new()
