@@ -12,6 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZES="${BENCH_SIZES:-1000000 10000000}"
 POSTGRES_SERVER="${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
+export PGOPTIONS="--client-min-messages=warning"
 WORK="${BENCH_DIR:-target/bench}"
 mkdir -p "$WORK"
 
