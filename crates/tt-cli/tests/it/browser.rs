@@ -117,6 +117,20 @@ impl Driver {
         std::fs::write(directory.join(format!("{name}.png")), bytes).expect("write screenshot");
     }
 
+    /// The page source once it contains `text` (a click's navigation may still be under way
+    /// when the click returns); panics after five seconds.
+    async fn wait_for_text(&self, text: &str) -> String {
+        let mut source = String::new();
+        for _ in 0..50 {
+            source = self.page_source().await;
+            if source.contains(text) {
+                return source;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the page never showed {text:?}:\n{source}")
+    }
+
     async fn sign_out(&self) {
         self.click("form[action='/logout'] button").await;
     }
@@ -167,8 +181,8 @@ async fn a_member_and_a_staff_user_sign_in_with_a_real_browser() {
     browser.type_into("#email", "officer@greatlakes.example").await;
     browser.type_into("#password", tt_app::demo::DEMO_PASSWORD).await;
     browser.click("button[type=submit]").await;
-    let home = browser.page_source().await;
-    assert!(home.contains("My company") && home.contains("Great Lakes Home Goods"), "member home page:\n{home}");
+    let home = browser.wait_for_text("My company").await;
+    assert!(home.contains("Great Lakes Home Goods"), "member home page:\n{home}");
     browser.screenshot("member-home").await;
     // Defender: the member denies the first alert and confirms the next.
     browser.go(&format!("{base}/alerts")).await;
@@ -178,26 +192,26 @@ async fn a_member_and_a_staff_user_sign_in_with_a_real_browser() {
         "{alerts}"
     );
     browser.click("button[value=denied]").await;
-    assert!(browser.page_source().await.contains("Denied: case opened"));
+    browser.wait_for_text("Denied: case opened").await;
     browser.click("button[value=confirmed]").await;
-    assert!(browser.page_source().await.contains("Confirmed: this shipment is ours"));
+    browser.wait_for_text("Confirmed: this shipment is ours").await;
     browser.screenshot("member-alerts").await;
     browser.go(&format!("{base}/kpis")).await;
     assert!(browser.page_source().await.contains("Non-member baseline"));
     browser.screenshot("member-kpis").await;
     browser.sign_out().await;
-    assert!(browser.page_source().await.contains("Sign in"));
+    browser.wait_for_text("Sign in").await;
 
     browser.type_into("#email", "scss@cbp.example").await;
     browser.type_into("#password", tt_app::demo::DEMO_PASSWORD).await;
     browser.click("button[type=submit]").await;
-    assert!(browser.page_source().await.contains("authentication code"), "staff are asked for a second factor");
+    browser.wait_for_text("authentication code").await;
     let secret = tt_app::totp::base32_decode(tt_app::demo::DEMO_TOTP_SECRET).expect("secret");
     let code = tt_app::totp::code_at(&secret, time::OffsetDateTime::now_utc().unix_timestamp());
     browser.type_into("#code", &code).await;
     browser.click("button[type=submit]").await;
-    let home = browser.page_source().await;
-    assert!(home.contains("My work") && home.contains("Applications to review"), "staff home page:\n{home}");
+    let home = browser.wait_for_text("My work").await;
+    assert!(home.contains("Applications to review"), "staff home page:\n{home}");
     browser.screenshot("staff-home").await;
     browser.go(&format!("{base}/accounts")).await;
     assert!(browser.page_source().await.contains("DEMO-BRK-002"));
@@ -206,9 +220,10 @@ async fn a_member_and_a_staff_user_sign_in_with_a_real_browser() {
     browser.go(&format!("{base}/cases")).await;
     assert!(browser.page_source().await.contains("<strong>Open</strong>"));
     browser.click("table a").await;
+    browser.wait_for_text("Record the outcome").await;
     browser.type_into("#outcome", "The filer was not authorized: referred for investigation").await;
     browser.click("form[action$='/outcome'] button").await;
-    assert!(browser.page_source().await.contains("Closed: The filer was not authorized"));
+    browser.wait_for_text("Closed: The filer was not authorized").await;
     browser.screenshot("staff-case").await;
     browser.go(&format!("{base}/kpis")).await;
     assert!(browser.page_source().await.contains("demo-entries.csv"), "staff see the batches behind the numbers");
