@@ -48,7 +48,7 @@ impl App {
         actor.require(Permission::ReviewDefenderAlerts, self.clock.now())?;
         let account_id = actor.own_account().ok_or(AppError::Forbidden("only members review their alerts"))?;
         let account = self.store.get_account(account_id).await?;
-        let alerts = self.compute_defender_alerts(first_day(), self.today().max(first_day())).await?;
+        let alerts = self.compute_defender_alerts(first_day(), self.today().max(first_day()), Some(account_id)).await?;
         let reviews = self.store.reviews(Some(account_id)).await?;
         let cases = self.store.cases().await?;
         let mut list: Vec<ReviewedAlert> = alerts
@@ -144,11 +144,25 @@ impl App {
     /// `Forbidden` without the permission.
     pub async fn list_cases(&self, actor: &Actor) -> AppResult<Vec<CaseDetails>> {
         actor.require(Permission::ViewProgramData, self.clock.now())?;
-        let mut cases = Vec::new();
-        for case in self.store.cases().await? {
-            let account_number = self.store.get_account(case.account_id).await?.number.to_string();
-            cases.push(CaseDetails { case, account_number, entry: None });
-        }
+        // One read of the accounts rather than one per case.
+        let numbers: std::collections::HashMap<AccountId, String> = self
+            .store
+            .list_accounts()
+            .await?
+            .into_iter()
+            .map(|account| (account.id, account.number.to_string()))
+            .collect();
+        let mut cases: Vec<CaseDetails> = self
+            .store
+            .cases()
+            .await?
+            .into_iter()
+            .map(|case| CaseDetails {
+                account_number: numbers.get(&case.account_id).cloned().unwrap_or_default(),
+                case,
+                entry: None,
+            })
+            .collect();
         cases.sort_by_key(|details| details.case.outcome.is_some());
         Ok(cases)
     }

@@ -1202,18 +1202,24 @@ impl App {
         if to < from {
             return Err(AppError::invalid("to", "is before from"));
         }
-        self.compute_defender_alerts(from, to).await
+        self.compute_defender_alerts(from, to, None).await
     }
 
-    /// The alerts themselves, for whoever the caller has already checked may see them.
-    pub(crate) async fn compute_defender_alerts(&self, from: Date, to: Date) -> AppResult<Vec<DefenderAlert>> {
+    /// The alerts themselves, for whoever the caller has already checked may see them; with
+    /// `only`, just that account's (other importers' histories are not even kept).
+    pub(crate) async fn compute_defender_alerts(
+        &self,
+        from: Date,
+        to: Date,
+        only: Option<AccountId>,
+    ) -> AppResult<Vec<DefenderAlert>> {
         let membership = self.membership().await?;
         let history_start = from - Duration::days(WINDOW_DAYS);
         // Entries of one importer number, in date order: (date, entry number, port, countries).
         let mut by_importer: BTreeMap<String, Vec<HistoryEntry>> = BTreeMap::new();
         for origin in self.store.entry_origins(history_start, to).await? {
             let Some((account_id, _)) = membership.owners.get(&origin.importer_number) else { continue };
-            if !membership.authorizations.contains_key(account_id) {
+            if !membership.authorizations.contains_key(account_id) || only.is_some_and(|only| only != *account_id) {
                 continue;
             }
             let entries = by_importer.entry(origin.importer_number.clone()).or_default();
