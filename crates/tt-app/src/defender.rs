@@ -5,7 +5,7 @@ use serde::Serialize;
 use time::Date;
 use tt_domain::{AccountId, CaseId};
 use tt_store::defender::{AlertCase, AlertReview, CaseOutcome};
-use tt_store::trade::{StoredEntry, StoredLine};
+use tt_store::trade::EntryWithLines;
 
 use crate::actor::NOTHING;
 use crate::trade::DefenderAlert;
@@ -27,7 +27,7 @@ pub struct ReviewedAlert {
 pub struct CaseDetails {
     pub case: AlertCase,
     pub account_number: String,
-    pub entry: Option<(StoredEntry, Vec<StoredLine>)>,
+    pub entry: Option<EntryWithLines>,
 }
 
 /// The earliest day alerts are looked for in the member's list.

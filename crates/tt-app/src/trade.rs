@@ -13,8 +13,10 @@ use tt_domain::membership::{FilerAuthorization, Group, StatusChange, Timeline, d
 use tt_domain::trade::{EntryFields, EntryLine, LineFields, parse_date, parse_entry_line};
 use tt_domain::{Account, AccountId, AccountNumber, BusinessType, ImporterNumber, LegalName, ValidationError};
 pub use tt_feed::{FeedError, FeedFile};
-use tt_feed::{Record, RejectsWriter};
-use tt_store::trade::{BatchCounts, BatchRecord, GroupRollup, NewStatusEvent, ReleaseRollup, StoredEntry, StoredLine};
+use tt_feed::{ReadProgress, Record, RejectsWriter};
+use tt_store::trade::{
+    BatchCounts, BatchRecord, EntryWithLines, GroupRollup, NewStatusEvent, ReleaseRollup, StoredEntry, StoredLine,
+};
 
 use crate::actor::NOTHING;
 use crate::{Actor, App, AppError, AppResult, Permission};
@@ -467,8 +469,8 @@ impl App {
     pub async fn ingest_upload(&self, actor: &Actor, file_name: &str, body: &[u8]) -> AppResult<IngestReport> {
         actor.require(Permission::ImportTradeData, self.clock.now())?;
         let upload = Upload::write(file_name, body)?;
-        let mut file = FeedFile::open(&upload.0, &required_entry_columns()).map_err(feed_error)?;
-        self.ingest_entries(actor, &mut file, file_name, None, &mut |_, _| {}).await
+        let file = FeedFile::open(&upload.0, &required_entry_columns()).map_err(feed_error)?;
+        self.ingest_entries(actor, file, file_name, None, &mut |_, _| {}).await
     }
 
     /// Screens an uploaded arrivals file (the body).
@@ -485,13 +487,70 @@ impl App {
     ) -> AppResult<ScreeningReport> {
         actor.require(Permission::ScreenArrivals, self.clock.now())?;
         let upload = Upload::write(file_name, body)?;
-        let mut file = FeedFile::open(&upload.0, &required_entry_columns()).map_err(feed_error)?;
-        self.screen(actor, &mut file, file_name, rate, seed).await
+        let file = FeedFile::open(&upload.0, &required_entry_columns()).map_err(feed_error)?;
+        let mut decisions = Vec::new();
+        let mut report = self
+            .screen(actor, file, file_name, rate, seed, &mut |decision| {
+                decisions.push(decision);
+                Ok(())
+            })
+            .await?;
+        report.decisions = decisions;
+        Ok(report)
     }
 }
 
 /// Valid rows are processed this many at a time: memory is bounded by this, not the file.
 const INGEST_CHUNK_ROWS: usize = 20_000;
+
+/// Rows read and parsed off the async thread, with how far the file had been read.
+struct ParsedChunk {
+    rows: Vec<(Record, Result<EntryLine, ValidationError>)>,
+    progress: ReadProgress,
+    end_of_file: bool,
+}
+
+/// Reads and parses the file on a blocking thread, a chunk ahead of the caller, so parsing
+/// runs on one core while the previous chunk is applied and written on the other. The channel
+/// holds one chunk: memory stays bounded by the chunk size, not the file size.
+fn read_in_background(
+    mut file: FeedFile,
+    chunk_rows: usize,
+) -> tokio::sync::mpsc::Receiver<Result<ParsedChunk, tt_feed::FeedError>> {
+    let (sender, receiver) = tokio::sync::mpsc::channel(1);
+    tokio::task::spawn_blocking(move || {
+        loop {
+            let mut rows = Vec::with_capacity(chunk_rows);
+            let mut end_of_file = false;
+            while rows.len() < chunk_rows {
+                match file.next_record() {
+                    Ok(Some(mut record)) => {
+                        let parsed = match unreadable(&record) {
+                            Some(error) => Err(error),
+                            None => parse_entry_line(|column| file.value(&record, column)),
+                        };
+                        record.drop_values();
+                        rows.push((record, parsed));
+                    }
+                    Ok(None) => {
+                        end_of_file = true;
+                        break;
+                    }
+                    Err(error) => {
+                        let _ = sender.blocking_send(Err(error));
+                        return;
+                    }
+                }
+            }
+            let chunk = ParsedChunk { rows, progress: file.progress(), end_of_file };
+            // A closed channel means the ingest stopped (an error): nothing more to read.
+            if sender.blocking_send(Ok(chunk)).is_err() || end_of_file {
+                return;
+            }
+        }
+    });
+    receiver
+}
 
 /// The running state of one batch.
 struct Batch {
@@ -629,10 +688,10 @@ impl App {
     pub async fn ingest_entries(
         &self,
         actor: &Actor,
-        file: &mut FeedFile,
+        file: FeedFile,
         file_name: &str,
         rejects: Option<&mut RejectsWriter>,
-        progress: &mut (dyn FnMut(&FeedFile, u64) + Send),
+        progress: &mut (dyn FnMut(&ReadProgress, u64) + Send),
     ) -> AppResult<IngestReport> {
         let started_at = self.clock.now();
         actor.require(Permission::ImportTradeData, started_at)?;
@@ -645,27 +704,29 @@ impl App {
             rollup_changes: RollupChanges::default(),
         };
         let mut rejections = Rejections { file_name: file_name.to_owned(), writer: rejects, list: Vec::new() };
+        let mut chunks = read_in_background(file, INGEST_CHUNK_ROWS);
+        // The entries the previous chunk changed: written while the next chunk is applied, so
+        // the database works on one core while the rules run on the other.
+        let mut pending: Vec<EntryWithLines> = Vec::new();
         loop {
-            let mut chunk: Vec<(Record, Result<EntryLine, ValidationError>)> = Vec::with_capacity(INGEST_CHUNK_ROWS);
-            let mut end_of_file = false;
-            while chunk.len() < INGEST_CHUNK_ROWS {
-                let Some(record) = file.next_record().map_err(feed_error)? else {
-                    end_of_file = true;
-                    break;
-                };
-                batch.counts.rows_read += 1;
-                let parsed = match unreadable(&record) {
-                    Some(error) => Err(error),
-                    None => parse_entry_line(|column| file.value(&record, column)),
-                };
-                chunk.push((record, parsed));
-            }
-            ingest_chunk(session.as_mut(), &mut batch, chunk, &mut rejections).await?;
-            progress(file, batch.counts.rows_read);
-            if end_of_file {
+            let Some(chunk) = chunks.recv().await else {
+                return Err(AppError::Internal(anyhow::anyhow!("the file reader stopped before the end of the file")));
+            };
+            let chunk = chunk.map_err(feed_error)?;
+            batch.counts.rows_read += chunk.rows.len() as u64;
+            let working = working_entries(session.as_mut(), &chunk.rows, &pending).await?;
+            let (written, applied) = tokio::join!(
+                session.write_entries(&pending),
+                apply_chunk(&mut batch, chunk.rows, working, &mut rejections)
+            );
+            written?;
+            pending = applied?;
+            progress(&chunk.progress, batch.counts.rows_read);
+            if chunk.end_of_file {
                 break;
             }
         }
+        session.write_entries(&pending).await?;
         let mut report = batch.counts;
         report.rejects = rejections.list;
         report.rejected = report.rejects.len() as u64;
@@ -718,48 +779,60 @@ impl CountsSummary for BatchRecord {
     }
 }
 
-/// Applies the batch rules (spec §3.2, §3.3) to one chunk of rows, in file order, so rejects
-/// come out in the order of the file.
-async fn ingest_chunk(
+/// One entry of a chunk while the chunk is applied: as stored before the chunk (to take its
+/// old contribution out of the rollups) and as it is now.
+struct WorkingEntry {
+    before: Option<(EntryFields, Vec<LineFields>)>,
+    entry: StoredEntry,
+    lines: BTreeMap<i32, StoredLine>,
+    touched: bool,
+}
+
+/// The chunk's entries as they stand before it: from `pending` (the previous chunk's, not
+/// written yet) or else from the store.
+async fn working_entries(
     session: &mut dyn tt_store::trade::IngestSession,
-    batch: &mut Batch,
-    chunk: Vec<(Record, Result<EntryLine, ValidationError>)>,
-    rejections: &mut Rejections<'_>,
-) -> AppResult<()> {
-    if chunk.is_empty() {
-        return Ok(());
-    }
-    let entry_numbers: Vec<String> = chunk
+    rows: &[(Record, Result<EntryLine, ValidationError>)],
+    pending: &[EntryWithLines],
+) -> AppResult<HashMap<String, WorkingEntry>> {
+    let pending: HashMap<&str, &EntryWithLines> =
+        pending.iter().map(|stored| (stored.entry.fields.entry_number.as_str(), stored)).collect();
+    let numbers: BTreeSet<&str> = rows
         .iter()
         .filter_map(|(_, parsed)| parsed.as_ref().ok())
-        .map(|line| line.entry.entry_number.clone())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
+        .map(|line| line.entry.entry_number.as_str())
         .collect();
-    let mut entries: HashMap<String, StoredEntry> = session
-        .stored_entries(&entry_numbers)
-        .await?
+    let to_read: Vec<String> =
+        numbers.iter().filter(|number| !pending.contains_key(*number)).map(|number| (*number).to_owned()).collect();
+    let stored = session.stored_entries(&to_read).await?;
+    let from_pending = numbers.iter().filter_map(|number| pending.get(number).map(|stored| (*stored).clone()));
+    Ok(stored
         .into_iter()
-        .map(|entry| (entry.fields.entry_number.clone(), entry))
-        .collect();
-    // Only entries already stored can have stored lines; a new entry's lines are all new.
-    let known: Vec<String> = entry_numbers.iter().filter(|number| entries.contains_key(*number)).cloned().collect();
-    let mut lines: HashMap<(String, i32), StoredLine> = session
-        .stored_lines(&known)
-        .await?
-        .into_iter()
-        .map(|line| ((line.entry_number.clone(), line.line.line_number), line))
-        .collect();
-    // The chunk's entries as they were, to take their old contribution out of the rollups.
-    let entries_before = entries.clone();
-    let mut lines_before: HashMap<String, Vec<LineFields>> = HashMap::new();
-    for stored in lines.values() {
-        lines_before.entry(stored.entry_number.clone()).or_default().push(stored.line.clone());
-    }
-    let mut touched: BTreeSet<String> = BTreeSet::new();
-    let mut dirty_entries: BTreeSet<String> = BTreeSet::new();
-    let mut to_write: Vec<(String, LineFields)> = Vec::new();
-    for (record, parsed) in chunk {
+        .chain(from_pending)
+        .map(|EntryWithLines { entry, lines }| {
+            let before = (entry.fields.clone(), lines.iter().map(|stored| stored.line.clone()).collect());
+            let lines = lines.into_iter().map(|stored| (stored.line.line_number, stored)).collect();
+            (entry.fields.entry_number.clone(), WorkingEntry { before: Some(before), entry, lines, touched: false })
+        })
+        .collect())
+}
+
+/// Rows applied between two yields, so the write of the previous chunk (polled in between)
+/// keeps the database busy.
+const ROWS_BETWEEN_YIELDS: usize = 1024;
+
+/// Applies the batch rules (spec §3.2, §3.3) to one chunk of rows, in file order, so rejects
+/// come out in the order of the file; returns the entries to write.
+async fn apply_chunk(
+    batch: &mut Batch,
+    rows: Vec<(Record, Result<EntryLine, ValidationError>)>,
+    mut working: HashMap<String, WorkingEntry>,
+    rejections: &mut Rejections<'_>,
+) -> AppResult<Vec<EntryWithLines>> {
+    for (index, (record, parsed)) in rows.into_iter().enumerate() {
+        if index % ROWS_BETWEEN_YIELDS == 0 {
+            tokio::task::yield_now().await;
+        }
         let line = match parsed {
             Ok(line) => line,
             Err(error) => {
@@ -767,74 +840,66 @@ async fn ingest_chunk(
                 continue;
             }
         };
-        let entry_number = line.entry.entry_number.clone();
-        let key = (entry_number.clone(), line.line.line_number);
-        let stored_line = lines.get(&key);
-        if stored_line.is_some_and(|stored| stored.batch_id == batch.id) {
+        let EntryLine { entry: fields, line } = line;
+        let stored = working.get(&fields.entry_number);
+        let line_in_this_batch = stored
+            .and_then(|working| working.lines.get(&line.line_number))
+            .is_some_and(|stored_line| stored_line.batch_id == batch.id);
+        if line_in_this_batch {
             rejections.reject(&record, &ValidationError::new("line_number", "duplicate key in file"))?;
             continue;
         }
-        match entries.get(&entry_number) {
-            Some(entry) if entry.batch_id == batch.id => {
-                if let Some(field) = entry.fields.first_difference(&line.entry) {
-                    let reason = format!("differs from the entry's first line in this file (row {})", entry.first_row);
-                    rejections.reject(&record, &ValidationError::new(field, reason))?;
-                    continue;
-                }
-            }
-            before => {
-                let changed = before.is_none_or(|stored| stored.fields != line.entry);
-                if before.is_none() {
-                    batch.counts.entries_new += 1;
-                }
-                let row = i64::try_from(record.row).unwrap_or(i64::MAX);
-                entries.insert(
-                    entry_number.clone(),
-                    StoredEntry {
-                        fields: line.entry.clone(),
+        if let Some(stored) = stored.filter(|working| working.entry.batch_id == batch.id)
+            && let Some(field) = stored.entry.fields.first_difference(&fields)
+        {
+            let reason = format!("differs from the entry's first line in this file (row {})", stored.entry.first_row);
+            rejections.reject(&record, &ValidationError::new(field, reason))?;
+            continue;
+        }
+        let row = i64::try_from(record.row).unwrap_or(i64::MAX);
+        let working = match working.entry(fields.entry_number.clone()) {
+            std::collections::hash_map::Entry::Occupied(occupied) => occupied.into_mut(),
+            std::collections::hash_map::Entry::Vacant(vacant) => {
+                batch.counts.entries_new += 1;
+                vacant.insert(WorkingEntry {
+                    before: None,
+                    entry: StoredEntry {
+                        fields: fields.clone(),
                         batch_id: batch.id,
                         first_row: row,
-                        changed_in_batch: changed,
+                        changed_in_batch: true,
                     },
-                );
-                dirty_entries.insert(entry_number.clone());
+                    lines: BTreeMap::new(),
+                    touched: false,
+                })
             }
+        };
+        // The first line of a stored entry in this batch sets its entry-level fields.
+        if working.entry.batch_id != batch.id {
+            let changed = working.before.as_ref().is_none_or(|(before, _)| *before != fields);
+            working.entry = StoredEntry { fields, batch_id: batch.id, first_row: row, changed_in_batch: changed };
         }
-        let entry_changed = entries.get(&entry_number).is_some_and(|entry| entry.changed_in_batch);
-        match stored_line {
-            Some(stored) if stored.line == line.line && !entry_changed => batch.counts.duplicates += 1,
+        match working.lines.get(&line.line_number) {
+            Some(stored) if stored.line == line && !working.entry.changed_in_batch => batch.counts.duplicates += 1,
             Some(_) => batch.counts.corrections += 1,
             None => {}
         }
-        lines.insert(
-            key,
-            StoredLine { entry_number: entry_number.clone(), line: line.line.clone(), batch_id: batch.id },
-        );
-        touched.insert(entry_number.clone());
-        to_write.push((entry_number, line.line));
+        working.lines.insert(line.line_number, StoredLine { line, batch_id: batch.id });
+        working.touched = true;
     }
-    let mut lines_after: HashMap<&str, Vec<&LineFields>> = HashMap::new();
-    for stored in lines.values() {
-        if touched.contains(&stored.entry_number) {
-            lines_after.entry(stored.entry_number.as_str()).or_default().push(&stored.line);
+    let mut to_write = Vec::new();
+    for working in working.into_values().filter(|working| working.touched) {
+        if let Some((fields, lines)) = &working.before {
+            let old_lines: Vec<&LineFields> = lines.iter().collect();
+            batch.rollup_changes.add_entry(&batch.membership, fields, &old_lines, -1);
         }
+        let new_lines: Vec<&LineFields> = working.lines.values().map(|stored| &stored.line).collect();
+        batch.rollup_changes.add_entry(&batch.membership, &working.entry.fields, &new_lines, 1);
+        to_write.push(EntryWithLines { entry: working.entry, lines: working.lines.into_values().collect() });
     }
-    for number in &touched {
-        if let Some(before) = entries_before.get(number) {
-            let old_lines: Vec<&LineFields> =
-                lines_before.get(number).map(|lines| lines.iter().collect()).unwrap_or_default();
-            batch.rollup_changes.add_entry(&batch.membership, &before.fields, &old_lines, -1);
-        }
-        if let Some(after) = entries.get(number) {
-            let new_lines = lines_after.get(number.as_str()).cloned().unwrap_or_default();
-            batch.rollup_changes.add_entry(&batch.membership, &after.fields, &new_lines, 1);
-        }
-    }
-    let changed_entries: Vec<StoredEntry> =
-        dirty_entries.iter().filter_map(|number| entries.get(number).cloned()).collect();
-    session.write_entries(&changed_entries).await?;
-    session.write_lines(&to_write).await?;
-    Ok(())
+    // Written in key order: neighbouring keys share index pages.
+    to_write.sort_by(|left, right| left.entry.fields.entry_number.cmp(&right.entry.fields.entry_number));
+    Ok(to_write)
 }
 
 /// How KPIs are grouped.
@@ -1222,18 +1287,12 @@ impl App {
             if !membership.authorizations.contains_key(account_id) || only.is_some_and(|only| only != *account_id) {
                 continue;
             }
-            let entries = by_importer.entry(origin.importer_number.clone()).or_default();
-            match entries.last_mut() {
-                Some(last) if last.1 == origin.entry_number => {
-                    last.3.insert(origin.country_of_origin);
-                }
-                _ => entries.push((
-                    origin.entry_date,
-                    origin.entry_number,
-                    origin.port_code,
-                    BTreeSet::from([origin.country_of_origin]),
-                )),
-            }
+            by_importer.entry(origin.importer_number.clone()).or_default().push((
+                origin.entry_date,
+                origin.entry_number,
+                origin.port_code,
+                origin.countries.into_iter().collect(),
+            ));
         }
         let mut alerts = Vec::new();
         for (importer, entries) in &by_importer {
@@ -1308,17 +1367,21 @@ impl App {
     }
 
     /// Decides for each distinct entry of an arrivals file whether it is selected for a random
-    /// exam; Trade Compliance members' entries are exempt.
+    /// exam; Trade Compliance members' entries are exempt. Each decision goes to `decide` in
+    /// the order the entries first appear, as soon as it is made, so a file of any size is
+    /// screened in bounded memory (the report's `decisions` stay empty).
     ///
     /// # Errors
-    /// `Forbidden` without the permission; `Invalid` for a rate outside 0..=1 or an unreadable file.
+    /// `Forbidden` without the permission; `Invalid` for a rate outside 0..=1 or an unreadable
+    /// file; whatever `decide` returns.
     pub async fn screen(
         &self,
         actor: &Actor,
-        file: &mut FeedFile,
+        file: FeedFile,
         file_name: &str,
         rate: f64,
         seed: &str,
+        decide: &mut (dyn FnMut(ScreeningDecision) -> AppResult<()> + Send),
     ) -> AppResult<ScreeningReport> {
         actor.require(Permission::ScreenArrivals, self.clock.now())?;
         if !(0.0..=1.0).contains(&rate) {
@@ -1326,47 +1389,102 @@ impl App {
         }
         let membership = self.membership().await?;
         let mut rejections = Rejections { file_name: file_name.to_owned(), writer: None, list: Vec::new() };
-        let mut seen: HashMap<String, EntryFields> = HashMap::new();
+        let mut seen: HashMap<[u8; ENTRY_NUMBER_LENGTH], FirstLine> = HashMap::new();
         let mut report = ScreeningReport::default();
-        while let Some(record) = file.next_record().map_err(feed_error)? {
-            report.rows_read += 1;
-            let parsed = match unreadable(&record) {
-                Some(error) => Err(error),
-                None => parse_entry_line(|column| file.value(&record, column)),
+        let mut chunks = read_in_background(file, INGEST_CHUNK_ROWS);
+        loop {
+            let Some(chunk) = chunks.recv().await else {
+                return Err(AppError::Internal(anyhow::anyhow!("the file reader stopped before the end of the file")));
             };
-            let line = match parsed {
-                Ok(line) => line,
-                Err(error) => {
-                    rejections.reject(&record, &error)?;
-                    continue;
+            let chunk = chunk.map_err(feed_error)?;
+            report.rows_read += chunk.rows.len() as u64;
+            for (record, parsed) in chunk.rows {
+                let entry = match parsed {
+                    Ok(line) => line.entry,
+                    Err(error) => {
+                        rejections.reject(&record, &error)?;
+                        continue;
+                    }
+                };
+                let mut key = [0u8; ENTRY_NUMBER_LENGTH];
+                key.copy_from_slice(&entry.entry_number.as_bytes()[..ENTRY_NUMBER_LENGTH]);
+                let fingerprints = entry.field_fingerprints();
+                match seen.entry(key) {
+                    std::collections::hash_map::Entry::Occupied(first) => {
+                        if let Some(field) = first.get().first_difference(&fingerprints) {
+                            let reason =
+                                format!("differs from the entry's first line in this file (row {})", first.get().row);
+                            rejections.reject(&record, &ValidationError::new(field, reason))?;
+                        }
+                        continue;
+                    }
+                    std::collections::hash_map::Entry::Vacant(vacant) => {
+                        vacant.insert(FirstLine::new(&fingerprints, record.row));
+                    }
                 }
-            };
-            if let Some(first) = seen.get(&line.entry.entry_number) {
-                if let Some(field) = first.first_difference(&line.entry) {
-                    rejections.reject(
-                        &record,
-                        &ValidationError::new(field, "differs from the entry's first line in this file"),
-                    )?;
-                }
-                continue;
+                let (group, account) = membership.group_on(entry.importer_number.as_str(), entry.entry_date);
+                let u = screening_draw(seed, &entry.entry_number);
+                let exempt = group.trade_compliance;
+                decide(ScreeningDecision {
+                    importer_number: entry.importer_number.to_string(),
+                    entry_number: entry.entry_number,
+                    account_number: account.map(ToString::to_string),
+                    tier: group.tier.code(),
+                    tc: group.trade_compliance,
+                    exempt,
+                    selected: !exempt && u < rate,
+                    u,
+                })?;
             }
-            let entry = line.entry;
-            let (group, account) = membership.group_on(entry.importer_number.as_str(), entry.entry_date);
-            let u = screening_draw(seed, &entry.entry_number);
-            let exempt = group.trade_compliance;
-            report.decisions.push(ScreeningDecision {
-                entry_number: entry.entry_number.clone(),
-                importer_number: entry.importer_number.to_string(),
-                account_number: account.map(ToString::to_string),
-                tier: group.tier.code(),
-                tc: group.trade_compliance,
-                exempt,
-                selected: !exempt && u < rate,
-                u,
-            });
-            seen.insert(entry.entry_number.clone(), entry);
+            if chunk.end_of_file {
+                break;
+            }
         }
         report.rejects = rejections.list;
         Ok(report)
+    }
+}
+
+/// Normalized entry numbers are exactly this long (spec §3).
+const ENTRY_NUMBER_LENGTH: usize = 11;
+
+/// What screening keeps of an entry's first line: a fingerprint of its entry-level fields
+/// (to notice a later line that disagrees, with a false match chance of 2^-64) and one byte
+/// per field (to name the field that differs), in about 30 bytes an entry.
+struct FirstLine {
+    all: u64,
+    each: [u8; 9],
+    row: u64,
+}
+
+impl FirstLine {
+    fn new(fingerprints: &[u64; 9], row: u64) -> Self {
+        Self {
+            all: Self::combine(fingerprints),
+            each: fingerprints.map(|fingerprint| fingerprint.to_le_bytes()[0]),
+            row,
+        }
+    }
+
+    fn combine(fingerprints: &[u64; 9]) -> u64 {
+        fingerprints.iter().fold(0xcbf2_9ce4_8422_2325_u64, |all, fingerprint| {
+            (all ^ fingerprint).wrapping_mul(0x0000_0100_0000_01b3).rotate_left(17)
+        })
+    }
+
+    /// The first field in which a later line differs, if it does.
+    fn first_difference(&self, fingerprints: &[u64; 9]) -> Option<&'static str> {
+        if Self::combine(fingerprints) == self.all {
+            return None;
+        }
+        let index = self
+            .each
+            .iter()
+            .zip(fingerprints)
+            .position(|(first, later)| *first != later.to_le_bytes()[0])
+            // Every per-field byte matched although the fields differ (one chance in 256 per
+            // field): the first field is the best name left.
+            .unwrap_or(0);
+        Some(EntryFields::FIELD_NAMES[index])
     }
 }

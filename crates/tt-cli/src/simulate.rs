@@ -249,8 +249,8 @@ pub async fn seed_demo_trade_data(app: &tt_app::App) -> anyhow::Result<()> {
         let mut file = FeedFile::open(&folder.join(name), kind.required_columns())?;
         app.import_membership(&actor, kind, &mut file, name).await?;
     }
-    let mut file = FeedFile::open(&folder.join("entries.csv"), &[])?;
-    app.ingest_entries(&actor, &mut file, "demo-entries.csv", None, &mut |_, _| {}).await?;
+    let file = FeedFile::open(&folder.join("entries.csv"), &[])?;
+    app.ingest_entries(&actor, file, "demo-entries.csv", None, &mut |_, _| {}).await?;
     let _ = std::fs::remove_dir_all(&folder);
     Ok(())
 }

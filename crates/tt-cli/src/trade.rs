@@ -15,7 +15,7 @@ use tt_app::trade::{
 use tt_app::{Actor, App, AppError};
 use tt_domain::kpi::KPI_NAMES;
 use tt_domain::trade::{ENTRY_COLUMNS, parse_date};
-use tt_feed::{FeedFile, rejects_path};
+use tt_feed::{FeedFile, ReadProgress, rejects_path};
 
 /// Exit statuses of the data commands.
 pub const EXIT_REJECTED: u8 = 3;
@@ -122,18 +122,18 @@ impl Progress {
         Self { enabled: !quiet && std::io::stderr().is_terminal(), started: Instant::now() }
     }
 
-    fn show(&self, file: &FeedFile, rows: u64) {
+    fn show(&self, read: &ReadProgress, rows: u64) {
         if !self.enabled {
             return;
         }
-        let (bytes, size) = file.progress();
+        let (bytes, size) = (read.bytes_read, read.size);
         let seconds = self.started.elapsed().as_secs_f64().max(0.001);
         #[allow(clippy::cast_precision_loss, reason = "a progress display")]
         let (rows_per_second, megabytes_per_second) = (rows as f64 / seconds, bytes as f64 / seconds / 1e6);
         let percent = (bytes * 100).checked_div(size).unwrap_or(0);
         eprint!(
             "\r{}: {percent:>3}% {rows} rows  {rows_per_second:.0} rows/s  {megabytes_per_second:.1} MB/s   ",
-            file.path()
+            read.path
         );
         let _ = std::io::stderr().flush();
     }
@@ -222,14 +222,13 @@ async fn ingest_one(
     rejects: Option<PathBuf>,
     progress: &Progress,
 ) -> anyhow::Result<IngestReport> {
-    let mut feed = FeedFile::open(path, required)?;
+    let feed = FeedFile::open(path, required)?;
     let mut writer = match &rejects {
         Some(rejects) => Some(feed.rejects_writer(rejects).with_context(|| format!("creating {}", rejects.display()))?),
         None => None,
     };
-    let report = app
-        .ingest_entries(actor, &mut feed, name, writer.as_mut(), &mut |file, rows| progress.show(file, rows))
-        .await?;
+    let report =
+        app.ingest_entries(actor, feed, name, writer.as_mut(), &mut |read, rows| progress.show(read, rows)).await?;
     if let Some(writer) = writer {
         writer.finish().context("writing the rejects file")?;
     }
@@ -401,18 +400,67 @@ pub async fn screen(
     }
     let required: Vec<&str> = ENTRY_COLUMNS.iter().filter(|(_, required)| *required).map(|(name, _)| *name).collect();
     let name = file.display().to_string();
-    let mut feed = FeedFile::open(file, &required)?;
-    let report = app.screen(actor, &mut feed, &name, rate, seed).await?;
-    let objects: Vec<Map<String, Value>> = report.decisions.iter().map(decision_object).collect();
-    let keys = ["entry_number", "importer_number", "account_number", "tier", "tc", "exempt", "selected", "u"];
-    print_objects(&objects, &keys, if format == ScreenFormat::Json { OutputFormat::Json } else { OutputFormat::Csv })?;
+    let feed = FeedFile::open(file, &required)?;
+    let mut output = DecisionWriter::new(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout()), format)?;
+    let report = app.screen(actor, feed, &name, rate, seed, &mut |decision| output.write(&decision)).await?;
+    output.finish()?;
     print_rejects_human(&report.rejects);
     Ok(if report.rejects.is_empty() { 0 } else { EXIT_REJECTED })
 }
 
-fn decision_object(decision: &ScreeningDecision) -> Map<String, Value> {
-    match serde_json::to_value(decision) {
-        Ok(Value::Object(object)) => object,
-        _ => Map::new(),
+/// Writes screening decisions as they are made: a JSON array or CSV with a header.
+struct DecisionWriter<W: Write> {
+    output: W,
+    format: ScreenFormat,
+    written: u64,
+}
+
+const DECISION_KEYS: [&str; 8] =
+    ["entry_number", "importer_number", "account_number", "tier", "tc", "exempt", "selected", "u"];
+
+impl<W: Write> DecisionWriter<W> {
+    fn new(mut output: W, format: ScreenFormat) -> std::io::Result<Self> {
+        match format {
+            ScreenFormat::Json => output.write_all(b"[")?,
+            ScreenFormat::Csv => writeln!(output, "{}", DECISION_KEYS.join(","))?,
+        }
+        Ok(Self { output, format, written: 0 })
+    }
+
+    fn write(&mut self, decision: &ScreeningDecision) -> Result<(), AppError> {
+        self.write_one(decision).map_err(|error| AppError::Internal(anyhow::anyhow!("writing the decisions: {error}")))
+    }
+
+    fn write_one(&mut self, decision: &ScreeningDecision) -> std::io::Result<()> {
+        match self.format {
+            ScreenFormat::Json => {
+                if self.written > 0 {
+                    self.output.write_all(b",")?;
+                }
+                serde_json::to_writer(&mut self.output, decision)?;
+            }
+            // Every value is a code, a boolean or a number: nothing a CSV cell must quote.
+            ScreenFormat::Csv => writeln!(
+                self.output,
+                "{},{},{},{},{},{},{},{}",
+                decision.entry_number,
+                decision.importer_number,
+                decision.account_number.as_deref().unwrap_or(""),
+                decision.tier,
+                decision.tc,
+                decision.exempt,
+                decision.selected,
+                Value::from(decision.u)
+            )?,
+        }
+        self.written += 1;
+        Ok(())
+    }
+
+    fn finish(mut self) -> std::io::Result<()> {
+        if self.format == ScreenFormat::Json {
+            self.output.write_all(b"]\n")?;
+        }
+        self.output.flush()
     }
 }

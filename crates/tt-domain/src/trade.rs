@@ -193,6 +193,43 @@ impl EntryFields {
         &self.entry_number[..3]
     }
 
+    /// The entry-level fields in the contract's order (as named in rejects).
+    pub const FIELD_NAMES: [&'static str; 9] = [
+        "entry_type",
+        "importer_number",
+        "port_code",
+        "entry_date",
+        "release_date",
+        "mode_of_transport",
+        "exam",
+        "exam_reason",
+        "hold_hours",
+    ];
+
+    /// A fingerprint of each entry-level field (without the entry number), in the order of
+    /// [`Self::FIELD_NAMES`]: to tell later lines from the first one without keeping every
+    /// entry's fields.
+    #[must_use]
+    pub fn field_fingerprints(&self) -> [u64; 9] {
+        use std::hash::{Hash, Hasher};
+        fn fingerprint(value: impl Hash) -> u64 {
+            let mut hasher = std::hash::DefaultHasher::new();
+            value.hash(&mut hasher);
+            hasher.finish()
+        }
+        [
+            fingerprint(&self.entry_type),
+            fingerprint(&self.importer_number),
+            fingerprint(&self.port_code),
+            fingerprint(self.entry_date),
+            fingerprint(self.release_date),
+            fingerprint(&self.mode_of_transport),
+            fingerprint(self.exam),
+            fingerprint(self.exam_reason),
+            fingerprint(self.hold),
+        ]
+    }
+
     /// The first entry-level field in which `other` differs, in the contract's order.
     #[must_use]
     pub fn first_difference(&self, other: &Self) -> Option<&'static str> {

@@ -45,6 +45,15 @@ impl Format {
     }
 }
 
+/// How far a file has been read: bytes taken from it so far (compressed bytes for gzip) and
+/// its size.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadProgress {
+    pub path: String,
+    pub bytes_read: u64,
+    pub size: u64,
+}
+
 /// One record of a file: where it starts, its exact bytes, and its values.
 #[derive(Debug, Clone)]
 pub struct Record {
@@ -60,8 +69,20 @@ pub struct Record {
 
 #[derive(Debug, Clone)]
 enum Values {
-    Csv(Vec<String>),
+    /// Untrimmed; trimmed when read.
+    Csv(csv::StringRecord),
     Json(Vec<(String, String)>),
+    /// Freed by [`Record::drop_values`].
+    Dropped,
+}
+
+impl Record {
+    /// Frees the values once they have been parsed; the row and raw bytes stay for the
+    /// rejects file. (The ingest parses on one thread and keeps records on another: freeing
+    /// where they were made is cheaper.)
+    pub fn drop_values(&mut self) {
+        self.values = Values::Dropped;
+    }
 }
 
 /// Counts bytes taken from the underlying file (compressed bytes for gzip), for progress.
@@ -251,10 +272,10 @@ impl FeedFile {
         &self.path
     }
 
-    /// Bytes taken from the file so far and its size (for progress).
+    /// How far the file has been read.
     #[must_use]
-    pub fn progress(&self) -> (u64, u64) {
-        (self.bytes_read.load(Ordering::Relaxed), self.size)
+    pub fn progress(&self) -> ReadProgress {
+        ReadProgress { path: self.path.clone(), bytes_read: self.bytes_read.load(Ordering::Relaxed), size: self.size }
     }
 
     /// A record's trimmed value for a column (case-insensitive name); empty when absent.
@@ -262,7 +283,7 @@ impl FeedFile {
     pub fn value<'a>(&self, record: &'a Record, column: &str) -> &'a str {
         match (&record.values, &self.reader) {
             (Values::Csv(values), Reader::Csv { columns, .. }) => {
-                columns.get(column).and_then(|index| values.get(*index)).map_or("", String::as_str)
+                columns.get(column).and_then(|index| values.get(*index)).map_or("", str::trim)
             }
             (Values::Json(pairs), _) => {
                 pairs.iter().find(|(key, _)| key == column).map_or("", |(_, value)| value.as_str())
@@ -385,17 +406,10 @@ fn next_csv(
             capture.bytes.drain(..to);
             capture.base += to as u64;
         }
-        let mut values = Vec::with_capacity(record.len());
-        let mut unreadable = None;
-        for field in &record {
-            match std::str::from_utf8(field) {
-                Ok(text) => values.push(text.trim().to_owned()),
-                Err(_) => {
-                    unreadable = Some("the row is not valid UTF-8".to_owned());
-                    values.push(String::new());
-                }
-            }
-        }
+        let (values, unreadable) = match csv::StringRecord::from_byte_record(record) {
+            Ok(values) => (values, None),
+            Err(_) => (csv::StringRecord::new(), Some("the row is not valid UTF-8".to_owned())),
+        };
         return Ok(Some(Record { row, raw, unreadable, values: Values::Csv(values) }));
     }
 }

@@ -5,11 +5,11 @@ use sqlx::Row;
 use sqlx::postgres::PgRow;
 use tt_domain::{AccountId, CaseId, NewAuditRecord, UserId};
 use tt_store::defender::{AlertCase, AlertReview, CaseOutcome, DefenderStore};
-use tt_store::trade::{StoredEntry, StoredLine};
+use tt_store::trade::EntryWithLines;
 use tt_store::{StoreError, StoreResult};
 
 use crate::audit::append_in;
-use crate::trade::{entry_from_row, line_from_row};
+use crate::trade::entry_with_lines_from_row;
 use crate::{PostgresStore, translate};
 
 fn review_from_row(row: &PgRow) -> StoreResult<AlertReview> {
@@ -134,20 +134,12 @@ impl DefenderStore for PostgresStore {
         transaction.commit().await.map_err(translate)
     }
 
-    async fn entry_details(&self, entry_number: &str) -> StoreResult<Option<(StoredEntry, Vec<StoredLine>)>> {
-        let Some(entry) = sqlx::query("SELECT * FROM entries WHERE entry_number = $1")
+    async fn entry_details(&self, entry_number: &str) -> StoreResult<Option<EntryWithLines>> {
+        let row = sqlx::query("SELECT * FROM entries WHERE entry_number = $1")
             .bind(entry_number)
             .fetch_optional(&self.pool)
             .await
-            .map_err(translate)?
-        else {
-            return Ok(None);
-        };
-        let lines = sqlx::query("SELECT * FROM entry_lines WHERE entry_number = $1 ORDER BY line_number")
-            .bind(entry_number)
-            .fetch_all(&self.pool)
-            .await
             .map_err(translate)?;
-        Ok(Some((entry_from_row(&entry)?, lines.iter().map(line_from_row).collect::<StoreResult<_>>()?)))
+        row.as_ref().map(entry_with_lines_from_row).transpose()
     }
 }

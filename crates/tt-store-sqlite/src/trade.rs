@@ -6,11 +6,12 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
 use time::{Date, OffsetDateTime};
 use tt_domain::membership::{FilerAuthorization, StatusChange, StatusEvent};
-use tt_domain::trade::{Cents, EntryFields, Exam, ExamReason, LineFields, MicroHours};
+use tt_domain::trade::{EntryFields, Exam, ExamReason, MicroHours};
 use tt_domain::{AccountId, AccountNumber, ImporterNumber, NewAuditRecord};
+use tt_store::trade::packed_lines::{self, LineTotals};
 use tt_store::trade::{
-    BatchCounts, BatchRecord, EntryAggregate, EntryOrigin, GroupRollup, IngestSession, LineAggregate, NewStatusEvent,
-    ReleaseRollup, StoredEntry, StoredLine, TradeStore,
+    BatchCounts, BatchRecord, EntryAggregate, EntryOrigin, EntryWithLines, GroupRollup, IngestSession, LineAggregate,
+    NewStatusEvent, ReleaseRollup, StoredEntry, TradeStore,
 };
 use tt_store::{StoreError, StoreResult};
 
@@ -51,20 +52,12 @@ pub(crate) fn entry_from_row(row: &SqliteRow) -> StoreResult<StoredEntry> {
     })
 }
 
-pub(crate) fn line_from_row(row: &SqliteRow) -> StoreResult<StoredLine> {
-    let recon: Option<String> = row.try_get("recon_flag").map_err(translate)?;
-    Ok(StoredLine {
-        entry_number: row.try_get("entry_number").map_err(translate)?,
-        line: LineFields {
-            line_number: row.try_get("line_number").map_err(translate)?,
-            country_of_origin: row.try_get("country_of_origin").map_err(translate)?,
-            manufacturer_id: row.try_get("manufacturer_id").map_err(translate)?,
-            hts_number: row.try_get("hts_number").map_err(translate)?,
-            entered_value: Cents(row.try_get("entered_value_cents").map_err(translate)?),
-            duty: Cents(row.try_get("duty_cents").map_err(translate)?),
-            recon_flag: recon.map(|flag| flag == "Y"),
-        },
-        batch_id: row.try_get("batch_id").map_err(translate)?,
+/// An entry row with its packed lines.
+pub(crate) fn entry_with_lines_from_row(row: &SqliteRow) -> StoreResult<EntryWithLines> {
+    let packed: String = row.try_get("lines").map_err(translate)?;
+    Ok(EntryWithLines {
+        entry: entry_from_row(row)?,
+        lines: packed_lines::decode(&packed).map_err(|message| StoreError::Other(message.into()))?,
     })
 }
 
@@ -169,40 +162,29 @@ impl IngestSession for SqliteIngest {
         self.batch_id
     }
 
-    async fn stored_entries(&mut self, entry_numbers: &[String]) -> StoreResult<Vec<StoredEntry>> {
+    async fn stored_entries(&mut self, entry_numbers: &[String]) -> StoreResult<Vec<EntryWithLines>> {
         let mut found = Vec::new();
         for chunk in entry_numbers.chunks(CHUNK) {
             let mut builder = QueryBuilder::new("SELECT * FROM entries WHERE entry_number IN (");
             in_list(&mut builder, chunk);
             let rows = builder.build().fetch_all(&mut *self.transaction).await.map_err(translate)?;
             for row in &rows {
-                found.push(entry_from_row(row)?);
+                found.push(entry_with_lines_from_row(row)?);
             }
         }
         Ok(found)
     }
 
-    async fn stored_lines(&mut self, entry_numbers: &[String]) -> StoreResult<Vec<StoredLine>> {
-        let mut found = Vec::new();
-        for chunk in entry_numbers.chunks(CHUNK) {
-            let mut builder = QueryBuilder::new("SELECT * FROM entry_lines WHERE entry_number IN (");
-            in_list(&mut builder, chunk);
-            let rows = builder.build().fetch_all(&mut *self.transaction).await.map_err(translate)?;
-            for row in &rows {
-                found.push(line_from_row(row)?);
-            }
-        }
-        Ok(found)
-    }
-
-    async fn write_entries(&mut self, entries: &[StoredEntry]) -> StoreResult<()> {
+    async fn write_entries(&mut self, entries: &[EntryWithLines]) -> StoreResult<()> {
         for chunk in entries.chunks(CHUNK) {
             let mut builder = QueryBuilder::new(
                 "INSERT INTO entries (entry_number, entry_type, importer_number, port_code, entry_date, release_date,
-                     mode_of_transport, exam, exam_reason, hold_micro_hours, batch_id, first_row, changed_in_batch) ",
+                     mode_of_transport, exam, exam_reason, hold_micro_hours, batch_id, first_row, changed_in_batch,
+                     lines, line_count, entered_value_cents, duty_cents, recon_flagged_lines, countries) ",
             );
-            builder.push_values(chunk, |mut row, entry| {
+            builder.push_values(chunk, |mut row, EntryWithLines { entry, lines }| {
                 let fields = &entry.fields;
+                let totals = LineTotals::of(lines);
                 row.push_bind(fields.entry_number.as_str())
                     .push_bind(fields.entry_type.as_str())
                     .push_bind(fields.importer_number.as_str())
@@ -215,7 +197,13 @@ impl IngestSession for SqliteIngest {
                     .push_bind(fields.hold.0)
                     .push_bind(entry.batch_id)
                     .push_bind(entry.first_row)
-                    .push_bind(entry.changed_in_batch);
+                    .push_bind(entry.changed_in_batch)
+                    .push_bind(packed_lines::encode(lines))
+                    .push_bind(totals.lines)
+                    .push_bind(totals.entered_value_cents)
+                    .push_bind(totals.duty_cents)
+                    .push_bind(totals.recon_flagged_lines)
+                    .push_bind(totals.countries);
             });
             builder.push(
                 " ON CONFLICT (entry_number) DO UPDATE SET entry_type = excluded.entry_type,
@@ -224,36 +212,10 @@ impl IngestSession for SqliteIngest {
                     mode_of_transport = excluded.mode_of_transport, exam = excluded.exam,
                     exam_reason = excluded.exam_reason, hold_micro_hours = excluded.hold_micro_hours,
                     batch_id = excluded.batch_id, first_row = excluded.first_row,
-                    changed_in_batch = excluded.changed_in_batch",
-            );
-            builder.build().execute(&mut *self.transaction).await.map_err(translate)?;
-        }
-        Ok(())
-    }
-
-    async fn write_lines(&mut self, lines: &[(String, LineFields)]) -> StoreResult<()> {
-        let batch_id = self.batch_id;
-        for chunk in lines.chunks(CHUNK) {
-            let mut builder = QueryBuilder::new(
-                "INSERT INTO entry_lines (entry_number, line_number, country_of_origin, manufacturer_id, hts_number,
-                     entered_value_cents, duty_cents, recon_flag, batch_id) ",
-            );
-            builder.push_values(chunk, |mut row, (entry_number, line)| {
-                row.push_bind(entry_number.as_str())
-                    .push_bind(line.line_number)
-                    .push_bind(line.country_of_origin.as_str())
-                    .push_bind(line.manufacturer_id.as_deref())
-                    .push_bind(line.hts_number.as_str())
-                    .push_bind(line.entered_value.0)
-                    .push_bind(line.duty.0)
-                    .push_bind(line.recon_flag.map(|flag| if flag { "Y" } else { "N" }))
-                    .push_bind(batch_id);
-            });
-            builder.push(
-                " ON CONFLICT (entry_number, line_number) DO UPDATE SET country_of_origin = excluded.country_of_origin,
-                    manufacturer_id = excluded.manufacturer_id, hts_number = excluded.hts_number,
-                    entered_value_cents = excluded.entered_value_cents, duty_cents = excluded.duty_cents,
-                    recon_flag = excluded.recon_flag, batch_id = excluded.batch_id",
+                    changed_in_batch = excluded.changed_in_batch, lines = excluded.lines,
+                    line_count = excluded.line_count, entered_value_cents = excluded.entered_value_cents,
+                    duty_cents = excluded.duty_cents, recon_flagged_lines = excluded.recon_flagged_lines,
+                    countries = excluded.countries",
             );
             builder.build().execute(&mut *self.transaction).await.map_err(translate)?;
         }
@@ -532,11 +494,10 @@ impl TradeStore for SqliteStore {
 
     async fn line_aggregates(&self, from: Date, to: Date) -> StoreResult<Vec<LineAggregate>> {
         let rows = sqlx::query(
-            "SELECT e.entry_date, e.importer_number, COUNT(*) AS lines, SUM(l.entered_value_cents) AS value,
-                    SUM(l.duty_cents) AS duty, SUM(CASE WHEN l.recon_flag = 'Y' THEN 1 ELSE 0 END) AS recon
-             FROM entry_lines l JOIN entries e ON e.entry_number = l.entry_number
-             WHERE e.entry_date BETWEEN $1 AND $2
-             GROUP BY e.entry_date, e.importer_number",
+            "SELECT entry_date, importer_number, SUM(line_count) AS lines, SUM(entered_value_cents) AS value,
+                    SUM(duty_cents) AS duty, SUM(recon_flagged_lines) AS recon
+             FROM entries WHERE entry_date BETWEEN $1 AND $2
+             GROUP BY entry_date, importer_number",
         )
         .bind(from)
         .bind(to)
@@ -559,10 +520,9 @@ impl TradeStore for SqliteStore {
 
     async fn entry_origins(&self, from: Date, to: Date) -> StoreResult<Vec<EntryOrigin>> {
         let rows = sqlx::query(
-            "SELECT e.entry_number, e.importer_number, e.entry_date, e.port_code, l.country_of_origin
-             FROM entries e JOIN entry_lines l ON l.entry_number = e.entry_number
-             WHERE e.entry_date BETWEEN $1 AND $2
-             ORDER BY e.importer_number, e.entry_date, e.entry_number",
+            "SELECT entry_number, importer_number, entry_date, port_code, countries
+             FROM entries WHERE entry_date BETWEEN $1 AND $2
+             ORDER BY importer_number, entry_date, entry_number",
         )
         .bind(from)
         .bind(to)
@@ -576,7 +536,9 @@ impl TradeStore for SqliteStore {
                     importer_number: row.try_get("importer_number").map_err(translate)?,
                     entry_date: row.try_get("entry_date").map_err(translate)?,
                     port_code: row.try_get("port_code").map_err(translate)?,
-                    country_of_origin: row.try_get("country_of_origin").map_err(translate)?,
+                    countries: packed_lines::split_countries(
+                        &row.try_get::<String, _>("countries").map_err(translate)?,
+                    ),
                 })
             })
             .collect()

@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 use tt_domain::{AccountId, CaseId, NewAuditRecord, UserId};
 
 use crate::StoreResult;
-use crate::trade::{StoredEntry, StoredLine};
+use crate::trade::EntryWithLines;
 
 /// A member's answer to one alert.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,5 +58,5 @@ pub trait DefenderStore: Send + Sync {
     /// Closes a case; a case already closed is a conflict.
     async fn record_case_outcome(&self, id: CaseId, outcome: &CaseOutcome, audit: &NewAuditRecord) -> StoreResult<()>;
     /// An entry and its lines, if stored.
-    async fn entry_details(&self, entry_number: &str) -> StoreResult<Option<(StoredEntry, Vec<StoredLine>)>>;
+    async fn entry_details(&self, entry_number: &str) -> StoreResult<Option<EntryWithLines>>;
 }

@@ -36,9 +36,18 @@ pub struct StoredEntry {
 /// A line as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredLine {
-    pub entry_number: String,
     pub line: LineFields,
+    /// The latest batch that had this line.
     pub batch_id: i64,
+}
+
+/// An entry with its lines: the unit the ingest reads and writes. The lines are stored packed
+/// in the entry's row (see [`packed_lines`]), so an entry of any number of lines is one row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryWithLines {
+    pub entry: StoredEntry,
+    /// In line-number order.
+    pub lines: Vec<StoredLine>,
 }
 
 /// The counts of one batch, kept as its lineage.
@@ -85,14 +94,15 @@ pub struct LineAggregate {
     pub recon_flagged_lines: i64,
 }
 
-/// One line of an entry's history for Defender: when, where, and from which country.
+/// One entry of an importer's history for Defender: when, where, and from which countries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EntryOrigin {
     pub entry_number: String,
     pub importer_number: String,
     pub entry_date: Date,
     pub port_code: String,
-    pub country_of_origin: String,
+    /// The distinct countries of origin of its lines, sorted.
+    pub countries: Vec<String>,
 }
 
 /// KPI totals of one day and program group (tier and Trade Compliance). Used both as stored
@@ -132,14 +142,11 @@ pub struct ReleaseRollup {
 pub trait IngestSession: Send {
     /// This batch's number.
     fn batch_id(&self) -> i64;
-    /// The stored entries among these numbers (as written so far in this batch too).
-    async fn stored_entries(&mut self, entry_numbers: &[String]) -> StoreResult<Vec<StoredEntry>>;
-    /// The stored lines of these entries.
-    async fn stored_lines(&mut self, entry_numbers: &[String]) -> StoreResult<Vec<StoredLine>>;
-    /// Inserts or replaces entries.
-    async fn write_entries(&mut self, entries: &[StoredEntry]) -> StoreResult<()>;
-    /// Inserts or replaces lines, marking them as this batch's.
-    async fn write_lines(&mut self, lines: &[(String, LineFields)]) -> StoreResult<()>;
+    /// The stored entries among these numbers, with their lines (as written so far in this
+    /// batch too).
+    async fn stored_entries(&mut self, entry_numbers: &[String]) -> StoreResult<Vec<EntryWithLines>>;
+    /// Inserts or replaces entries with all their lines.
+    async fn write_entries(&mut self, entries: &[EntryWithLines]) -> StoreResult<()>;
     /// Adds signed changes to the KPI rollups.
     async fn adjust_rollups(&mut self, groups: &[GroupRollup], releases: &[ReleaseRollup]) -> StoreResult<()>;
     /// Records the batch with its counts and audit record, and commits everything.
@@ -178,6 +185,104 @@ pub trait TradeStore: Send + Sync {
 
     async fn entry_aggregates(&self, from: Date, to: Date) -> StoreResult<Vec<EntryAggregate>>;
     async fn line_aggregates(&self, from: Date, to: Date) -> StoreResult<Vec<LineAggregate>>;
-    /// Entry lines with entry_date in the range, ordered by importer number, date and entry.
+    /// Entries with entry_date in the range, ordered by importer number, date and entry.
     async fn entry_origins(&self, from: Date, to: Date) -> StoreResult<Vec<EntryOrigin>>;
+}
+
+/// The storage format of an entry's lines, shared by both backends: a JSON array with one
+/// array per line, `[line_number, country_of_origin, manufacturer_id, hts_number,
+/// entered_value_cents, duty_cents, recon_flag, batch_id]` (`manufacturer_id` and `recon_flag`
+/// (`"Y"`/`"N"`) may be null). JSON keeps the lines readable by SQL (`json_each` in SQLite,
+/// `jsonb_array_elements` in PostgreSQL); beside it the entry row carries the line totals the
+/// KPIs and alerts read, so they never decode it.
+pub mod packed_lines {
+    use tt_domain::trade::{Cents, LineFields};
+
+    use super::StoredLine;
+
+    type PackedLine<'a> = (i32, &'a str, Option<&'a str>, &'a str, i64, i64, Option<&'a str>, i64);
+    type OwnedPackedLine = (i32, String, Option<String>, String, i64, i64, Option<String>, i64);
+
+    /// Encodes lines for storage.
+    #[must_use]
+    pub fn encode(lines: &[StoredLine]) -> String {
+        let packed: Vec<PackedLine<'_>> = lines
+            .iter()
+            .map(|stored| {
+                let line = &stored.line;
+                (
+                    line.line_number,
+                    line.country_of_origin.as_str(),
+                    line.manufacturer_id.as_deref(),
+                    line.hts_number.as_str(),
+                    line.entered_value.0,
+                    line.duty.0,
+                    line.recon_flag.map(|flag| if flag { "Y" } else { "N" }),
+                    stored.batch_id,
+                )
+            })
+            .collect();
+        serde_json::to_string(&packed).unwrap_or_else(|_| "[]".to_owned())
+    }
+
+    /// Decodes stored lines.
+    ///
+    /// # Errors
+    /// When the text is not in the storage format (a corrupt row).
+    pub fn decode(text: &str) -> Result<Vec<StoredLine>, String> {
+        let packed: Vec<OwnedPackedLine> = serde_json::from_str(text)
+            .map_err(|error| format!("stored lines are not in the packed format: {error}"))?;
+        let mut lines: Vec<StoredLine> = packed
+            .into_iter()
+            .map(|(line_number, country_of_origin, manufacturer_id, hts_number, value, duty, recon, batch_id)| {
+                StoredLine {
+                    line: LineFields {
+                        line_number,
+                        country_of_origin,
+                        manufacturer_id,
+                        hts_number,
+                        entered_value: Cents(value),
+                        duty: Cents(duty),
+                        recon_flag: recon.map(|flag| flag == "Y"),
+                    },
+                    batch_id,
+                }
+            })
+            .collect();
+        lines.sort_by_key(|stored| stored.line.line_number);
+        Ok(lines)
+    }
+
+    /// The per-entry line totals stored beside the packed lines.
+    #[derive(Debug, Clone, Default, PartialEq, Eq)]
+    pub struct LineTotals {
+        pub lines: i64,
+        pub entered_value_cents: i64,
+        pub duty_cents: i64,
+        pub recon_flagged_lines: i64,
+        /// The distinct countries of origin, sorted, joined with `,`.
+        pub countries: String,
+    }
+
+    impl LineTotals {
+        #[must_use]
+        pub fn of(lines: &[StoredLine]) -> Self {
+            let mut countries: Vec<&str> = lines.iter().map(|stored| stored.line.country_of_origin.as_str()).collect();
+            countries.sort_unstable();
+            countries.dedup();
+            Self {
+                lines: lines.len() as i64,
+                entered_value_cents: lines.iter().map(|stored| stored.line.entered_value.0).sum(),
+                duty_cents: lines.iter().map(|stored| stored.line.duty.0).sum(),
+                recon_flagged_lines: lines.iter().filter(|stored| stored.line.recon_flag == Some(true)).count() as i64,
+                countries: countries.join(","),
+            }
+        }
+    }
+
+    /// Splits the stored `countries` column.
+    #[must_use]
+    pub fn split_countries(text: &str) -> Vec<String> {
+        text.split(',').filter(|country| !country.is_empty()).map(str::to_owned).collect()
+    }
 }

@@ -320,6 +320,90 @@ pub async fn the_schema_lists_the_application_tables(store: &dyn Store) {
     assert!(!columns.iter().any(|(t, _)| t.starts_with("_sqlx")), "migration bookkeeping is not part of the schema");
 }
 
+fn sample_entry(entry_number: &str, batch_id: i64) -> tt_store::trade::EntryWithLines {
+    use tt_domain::trade::{Cents, EntryFields, Exam, ExamReason, LineFields, MicroHours};
+    use tt_store::trade::{EntryWithLines, StoredEntry, StoredLine};
+    let line = |line_number: i32, country: &str, manufacturer: Option<&str>, cents: i64, recon: Option<bool>| StoredLine {
+        line: LineFields {
+            line_number,
+            country_of_origin: country.to_owned(),
+            manufacturer_id: manufacturer.map(str::to_owned),
+            hts_number: "8471300100".to_owned(),
+            entered_value: Cents(cents),
+            duty: Cents(cents / 10),
+            recon_flag: recon,
+        },
+        batch_id,
+    };
+    EntryWithLines {
+        entry: StoredEntry {
+            fields: EntryFields {
+                entry_number: entry_number.to_owned(),
+                entry_type: "01".to_owned(),
+                importer_number: ImporterNumber::parse("123456789").expect("importer"),
+                port_code: "2704".to_owned(),
+                entry_date: time::macros::date!(2024 - 03 - 01),
+                release_date: Some(time::macros::date!(2024 - 03 - 04)),
+                mode_of_transport: None,
+                exam: Some(Exam::Physical),
+                exam_reason: Some(ExamReason::Random),
+                hold: MicroHours(2_500_000),
+            },
+            batch_id,
+            first_row: 2,
+            changed_in_batch: true,
+        },
+        lines: vec![
+            line(1, "VN", Some("MXMFR1951"), 123_456, Some(true)),
+            line(2, "CN", None, 99, None),
+            line(3, "VN", None, 1, Some(false)),
+        ],
+    }
+}
+
+fn batch_record(id: i64) -> tt_store::trade::BatchRecord {
+    tt_store::trade::BatchRecord {
+        id,
+        file_name: "entries.csv".to_owned(),
+        started_at: now(),
+        finished_at: now(),
+        counts: tt_store::trade::BatchCounts { rows_read: 3, lines_ingested: 3, entries_new: 1, ..Default::default() },
+    }
+}
+
+pub async fn an_entry_round_trips_with_its_lines_and_their_totals(store: &dyn Store) {
+    let mut session = store.begin_ingest().await.expect("begin");
+    let batch_id = session.batch_id();
+    let entry = sample_entry("AB112345678", batch_id);
+    session.write_entries(std::slice::from_ref(&entry)).await.expect("write");
+    let numbers = ["AB112345678".to_owned(), "ZZZ00000000".to_owned()];
+    assert_eq!(session.stored_entries(&numbers).await.expect("read"), vec![entry.clone()], "visible inside the batch");
+    session.finish(&batch_record(batch_id), &audit("trade.ingest")).await.expect("finish");
+
+    assert_eq!(store.entry_details("AB112345678").await.expect("details"), Some(entry));
+    let day = time::macros::date!(2024 - 03 - 01);
+    let origins = store.entry_origins(day, day).await.expect("origins");
+    assert_eq!(origins.len(), 1);
+    assert_eq!(origins[0].countries, ["CN", "VN"], "distinct and sorted");
+    let totals = store.line_aggregates(day, day).await.expect("line totals");
+    assert_eq!(
+        (totals[0].lines, totals[0].entered_value_cents, totals[0].duty_cents, totals[0].recon_flagged_lines),
+        (3, 123_556, 12_354, 1)
+    );
+    assert_eq!(store.list_batches(10).await.expect("batches")[0].id, batch_id);
+}
+
+pub async fn a_batch_dropped_before_it_finishes_leaves_nothing(store: &dyn Store) {
+    let mut session = store.begin_ingest().await.expect("begin");
+    let batch_id = session.batch_id();
+    session.write_entries(&[sample_entry("AB112345678", batch_id)]).await.expect("write");
+    drop(session);
+    assert_eq!(store.entry_details("AB112345678").await.expect("details"), None);
+    assert!(store.list_batches(10).await.expect("batches").is_empty());
+    let next = store.begin_ingest().await.expect("begin again");
+    assert_eq!(next.batch_id(), batch_id, "the dropped batch's number is free again");
+}
+
 /// Generates one `#[tokio::test]` per contract case. `$make` is an async fn returning
 /// `Option<Arc<dyn Store>>` (`None` skips, for a backend that is not available here).
 #[macro_export]
@@ -339,7 +423,9 @@ macro_rules! store_contract_suite {
             api_tokens_are_found_by_hash_and_revoked_once,
             failed_logins_are_counted_since_the_last_success,
             audit_records_form_a_chain_and_can_be_filtered,
-            the_schema_lists_the_application_tables
+            the_schema_lists_the_application_tables,
+            an_entry_round_trips_with_its_lines_and_their_totals,
+            a_batch_dropped_before_it_finishes_leaves_nothing
         );
     };
     (@cases $make:path; $($case:ident),*) => {

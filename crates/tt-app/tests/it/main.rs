@@ -465,8 +465,8 @@ mod kpi_rollups {
                 test_app.app.import_membership(&actor, kind, &mut file, "m.csv").await.expect("import");
             }
             None => {
-                let mut file = FeedFile::open(&path, &[]).expect("open");
-                test_app.app.ingest_entries(&actor, &mut file, "e.csv", None, &mut |_, _| {}).await.expect("ingest");
+                let file = FeedFile::open(&path, &[]).expect("open");
+                test_app.app.ingest_entries(&actor, file, "e.csv", None, &mut |_, _| {}).await.expect("ingest");
             }
         }
     }

@@ -547,6 +547,34 @@ async fn screening_draws_u_from_sha256_and_exempts_trade_compliance_members() {
 }
 
 #[tokio::test]
+async fn screening_rejects_a_later_line_that_disagrees_with_its_entry_and_decides_the_entry_once() {
+    let workspace = Workspace::new().await;
+    let mut content = String::from(HEADER);
+    content.push_str(&line("ab1-0000001-0", 1, "999999999", "2024-03-01", &[]));
+    content.push_str(&line("ab1-0000002-0", 1, "999999999", "2024-03-01", &[]));
+    content.push_str(&line("ab1-0000001-0", 2, "999999999", "2024-03-01", &[("port_code", "3001")]));
+    content.push_str(&line("ab1-0000001-0", 3, "999999999", "2024-03-01", &[]));
+    workspace.write("arrivals.csv", content.as_bytes());
+    let (status, stdout) = workspace.run(&["screen", "arrivals.csv", "--rate", "1", "--seed", "s", "--format", "csv"]);
+    assert_eq!(status, 3, "a rejected row: {stdout}");
+    let rows: Vec<&str> = stdout.lines().collect();
+    assert_eq!(rows[0], "entry_number,importer_number,account_number,tier,tc,exempt,selected,u");
+    let u = expected_draw("s", "AB100000010");
+    assert_eq!(rows[1], format!("AB100000010,999999999,,NM,false,false,true,{}", serde_json::Value::from(u)));
+    assert!(rows[2].starts_with("AB100000020,"), "{stdout}");
+    assert_eq!(rows.len(), 3, "one decision per entry, in the order entries first appear");
+
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_trusted-trader"))
+        .args(["--database-url", &workspace.database_url, "screen", "arrivals.csv", "--rate", "1", "--seed", "s"])
+        .current_dir(&workspace.folder)
+        .env_remove("TT_DATABASE_URL")
+        .output()
+        .expect("run");
+    let errors = String::from_utf8_lossy(&output.stderr);
+    assert!(errors.contains("row 4") && errors.contains("port_code"), "names the row and field: {errors}");
+}
+
+#[tokio::test]
 async fn gzip_and_ndjson_inputs_are_read_like_csv() {
     use std::io::Write as _;
     let workspace = Workspace::new().await;

@@ -148,8 +148,8 @@ async fn case_page_with(
     let details = state.app.get_case(&signed_in.actor, id).await?;
     let (shipment, lines) = match &details.entry {
         None => (Vec::new(), Vec::new()),
-        Some((entry, lines)) => {
-            let fields = &entry.fields;
+        Some(stored) => {
+            let (fields, lines) = (&stored.entry.fields, &stored.lines);
             let shipment = vec![
                 ("Entry date", tt_app::trade::format_date(fields.entry_date)),
                 ("Filer code", fields.filer_code().to_owned()),

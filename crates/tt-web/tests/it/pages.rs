@@ -157,8 +157,8 @@ async fn defender_history(test_app: &TestApp) {
     writeln!(entries, "X99{:07}0,1,01,36123456700,3001,2025-06-01,CN,8471300100,100", 1).expect("write");
     let path = folder.join("entries.csv");
     std::fs::write(&path, entries).expect("write");
-    let mut file = tt_app::trade::FeedFile::open(&path, &[]).expect("open");
-    test_app.app.ingest_entries(&actor, &mut file, "entries.csv", None, &mut |_, _| {}).await.expect("ingest");
+    let file = tt_app::trade::FeedFile::open(&path, &[]).expect("open");
+    test_app.app.ingest_entries(&actor, file, "entries.csv", None, &mut |_, _| {}).await.expect("ingest");
 }
 
 #[tokio::test]
