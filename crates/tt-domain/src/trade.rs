@@ -344,6 +344,35 @@ pub fn parse_entry_number(text: &str) -> Result<String, ValidationError> {
     }
 }
 
+/// A normalized entry number as a 64-bit integer: the filer code read in base 36 (digits, then
+/// letters), times 10^8, plus the eight digits. The numbers are fixed-length, so the keys sort
+/// exactly as the text does; the stores use it as the entries' integer primary key (one B-tree,
+/// integer comparisons). `None` for text that is not a normalized entry number.
+#[must_use]
+pub fn entry_key(entry_number: &str) -> Option<i64> {
+    let bytes = entry_number.as_bytes();
+    if bytes.len() != 11 {
+        return None;
+    }
+    let mut filer: i64 = 0;
+    for byte in &bytes[..3] {
+        let digit = match byte {
+            b'0'..=b'9' => byte - b'0',
+            b'A'..=b'Z' => byte - b'A' + 10,
+            _ => return None,
+        };
+        filer = filer * 36 + i64::from(digit);
+    }
+    let mut serial: i64 = 0;
+    for byte in &bytes[3..] {
+        if !byte.is_ascii_digit() {
+            return None;
+        }
+        serial = serial * 10 + i64::from(byte - b'0');
+    }
+    Some(filer * 100_000_000 + serial)
+}
+
 /// Parses one row given a lookup of its trimmed raw values by column name (absent = empty),
 /// checking the fields in the contract's order.
 ///

@@ -6,7 +6,7 @@ use sqlx::postgres::PgRow;
 use sqlx::{Postgres, QueryBuilder, Row, Transaction};
 use time::{Date, OffsetDateTime};
 use tt_domain::membership::{FilerAuthorization, StatusChange, StatusEvent};
-use tt_domain::trade::{EntryFields, Exam, ExamReason, MicroHours};
+use tt_domain::trade::{EntryFields, Exam, ExamReason, MicroHours, entry_key};
 use tt_domain::{AccountId, AccountNumber, ImporterNumber, NewAuditRecord};
 use tt_store::trade::packed_lines::{self, LineTotals};
 use tt_store::trade::{
@@ -147,14 +147,6 @@ struct PostgresIngest {
     batch_id: i64,
 }
 
-fn in_list(builder: &mut QueryBuilder<Postgres>, values: &[String]) {
-    let mut separated = builder.separated(", ");
-    for value in values {
-        separated.push_bind(value.as_str());
-    }
-    builder.push(")");
-}
-
 #[async_trait]
 impl IngestSession for PostgresIngest {
     fn batch_id(&self) -> i64 {
@@ -163,9 +155,14 @@ impl IngestSession for PostgresIngest {
 
     async fn stored_entries(&mut self, entry_numbers: &[String]) -> StoreResult<Vec<EntryWithLines>> {
         let mut found = Vec::new();
-        for chunk in entry_numbers.chunks(CHUNK) {
-            let mut builder = QueryBuilder::new("SELECT * FROM entries WHERE entry_number IN (");
-            in_list(&mut builder, chunk);
+        let keys: Vec<i64> = entry_numbers.iter().filter_map(|number| entry_key(number)).collect();
+        for chunk in keys.chunks(CHUNK) {
+            let mut builder = QueryBuilder::new("SELECT * FROM entries WHERE entry_key IN (");
+            let mut separated = builder.separated(", ");
+            for key in chunk {
+                separated.push_bind(*key);
+            }
+            builder.push(")");
             let rows = builder.build().fetch_all(&mut *self.transaction).await.map_err(translate)?;
             for row in &rows {
                 found.push(entry_with_lines_from_row(row)?);
@@ -177,14 +174,16 @@ impl IngestSession for PostgresIngest {
     async fn write_entries(&mut self, entries: &[EntryWithLines]) -> StoreResult<()> {
         for chunk in entries.chunks(CHUNK) {
             let mut builder = QueryBuilder::new(
-                "INSERT INTO entries (entry_number, entry_type, importer_number, port_code, entry_date, release_date,
+                "INSERT INTO entries (entry_key, entry_number, entry_type, importer_number, port_code, entry_date,
+                     release_date,
                      mode_of_transport, exam, exam_reason, hold_micro_hours, batch_id, first_row, changed_in_batch,
                      lines, line_count, entered_value_cents, duty_cents, recon_flagged_lines, countries) ",
             );
             builder.push_values(chunk, |mut row, EntryWithLines { entry, lines }| {
                 let fields = &entry.fields;
                 let totals = LineTotals::of(lines);
-                row.push_bind(fields.entry_number.as_str())
+                row.push_bind(entry_key(&fields.entry_number))
+                    .push_bind(fields.entry_number.as_str())
                     .push_bind(fields.entry_type.as_str())
                     .push_bind(fields.importer_number.as_str())
                     .push_bind(fields.port_code.as_str())
@@ -205,7 +204,7 @@ impl IngestSession for PostgresIngest {
                     .push_bind(totals.countries);
             });
             builder.push(
-                " ON CONFLICT (entry_number) DO UPDATE SET entry_type = excluded.entry_type,
+                " ON CONFLICT (entry_key) DO UPDATE SET entry_type = excluded.entry_type,
                     importer_number = excluded.importer_number, port_code = excluded.port_code,
                     entry_date = excluded.entry_date, release_date = excluded.release_date,
                     mode_of_transport = excluded.mode_of_transport, exam = excluded.exam,

@@ -135,8 +135,9 @@ impl DefenderStore for SqliteStore {
     }
 
     async fn entry_details(&self, entry_number: &str) -> StoreResult<Option<EntryWithLines>> {
-        let row = sqlx::query("SELECT * FROM entries WHERE entry_number = $1")
-            .bind(entry_number)
+        let Some(key) = tt_domain::trade::entry_key(entry_number) else { return Ok(None) };
+        let row = sqlx::query("SELECT * FROM entries WHERE entry_key = $1")
+            .bind(key)
             .fetch_optional(&self.pool)
             .await
             .map_err(translate)?;

@@ -323,18 +323,19 @@ pub async fn the_schema_lists_the_application_tables(store: &dyn Store) {
 fn sample_entry(entry_number: &str, batch_id: i64) -> tt_store::trade::EntryWithLines {
     use tt_domain::trade::{Cents, EntryFields, Exam, ExamReason, LineFields, MicroHours};
     use tt_store::trade::{EntryWithLines, StoredEntry, StoredLine};
-    let line = |line_number: i32, country: &str, manufacturer: Option<&str>, cents: i64, recon: Option<bool>| StoredLine {
-        line: LineFields {
-            line_number,
-            country_of_origin: country.to_owned(),
-            manufacturer_id: manufacturer.map(str::to_owned),
-            hts_number: "8471300100".to_owned(),
-            entered_value: Cents(cents),
-            duty: Cents(cents / 10),
-            recon_flag: recon,
-        },
-        batch_id,
-    };
+    let line =
+        |line_number: i32, country: &str, manufacturer: Option<&str>, cents: i64, recon: Option<bool>| StoredLine {
+            line: LineFields {
+                line_number,
+                country_of_origin: country.to_owned(),
+                manufacturer_id: manufacturer.map(str::to_owned),
+                hts_number: "8471300100".to_owned(),
+                entered_value: Cents(cents),
+                duty: Cents(cents / 10),
+                recon_flag: recon,
+            },
+            batch_id,
+        };
     EntryWithLines {
         entry: StoredEntry {
             fields: EntryFields {

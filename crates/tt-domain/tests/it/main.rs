@@ -161,4 +161,32 @@ proptest! {
         let parsed = EmployerIdentificationNumber::parse(&ein).expect("ein");
         prop_assert_eq!(EmployerIdentificationNumber::parse(parsed.as_str()).expect("again"), parsed);
     }
+
+    #[test]
+    fn entry_keys_are_distinct_and_sort_as_the_entry_numbers_do(
+        left in "[A-Z0-9]{3}[0-9]{8}",
+        right in "[A-Z0-9]{3}[0-9]{8}",
+    ) {
+        let (left_key, right_key) = (
+            tt_domain::trade::entry_key(&left).expect("valid"),
+            tt_domain::trade::entry_key(&right).expect("valid"),
+        );
+        prop_assert_eq!(left_key.cmp(&right_key), left.cmp(&right));
+    }
+
+    #[test]
+    fn only_normalized_entry_numbers_have_keys(text in "[A-Za-z0-9 -]{0,13}") {
+        let normalized = text.len() == 11
+            && text[..3].bytes().all(|byte| byte.is_ascii_uppercase() || byte.is_ascii_digit())
+            && text[3..].bytes().all(|byte| byte.is_ascii_digit());
+        prop_assert_eq!(tt_domain::trade::entry_key(&text).is_some(), normalized);
+    }
+}
+
+#[test]
+fn entry_keys_read_the_filer_code_in_base_36() {
+    assert_eq!(tt_domain::trade::entry_key("00000000000"), Some(0));
+    assert_eq!(tt_domain::trade::entry_key("00112345678"), Some(112_345_678));
+    assert_eq!(tt_domain::trade::entry_key("ZZZ99999999"), Some(46_655 * 100_000_000 + 99_999_999));
+    assert_eq!(tt_domain::trade::entry_key("AB1-1234567-8"), None, "normalize first");
 }
