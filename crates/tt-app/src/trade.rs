@@ -202,8 +202,10 @@ impl App {
             }
         };
         if imported > 0 && kind != MembershipFile::DefenderFilers {
-            // Ownership or standing changed: every entry's group may have changed.
-            self.rebuild_kpi_rollups().await?;
+            // Ownership or standing changed: every entry's group may have changed. The import
+            // has committed; if the rebuild fails, the rollups stay marked stale and the next
+            // KPI read rebuilds them.
+            self.refresh_kpi_rollups().await;
         }
         let mut rejects = rejections.list;
         rejects.sort_by_key(|reject| reject.row);
@@ -503,6 +505,10 @@ impl App {
 /// Valid rows are processed this many at a time: memory is bounded by this, not the file.
 const INGEST_CHUNK_ROWS: usize = 20_000;
 
+/// How many times a rollup rebuild is computed again when a batch or membership change
+/// committed meanwhile.
+const REBUILD_ATTEMPTS: usize = 3;
+
 /// Rows read and parsed off the async thread, with how far the file had been read.
 struct ParsedChunk {
     rows: Vec<(Record, Result<EntryLine, ValidationError>)>,
@@ -695,8 +701,10 @@ impl App {
     ) -> AppResult<IngestReport> {
         let started_at = self.clock.now();
         actor.require(Permission::ImportTradeData, started_at)?;
-        let membership = self.membership().await?;
         let mut session = self.store.begin_ingest().await?;
+        // Read after the batch holds the write lock: no membership change can commit while it
+        // runs, so the rollup changes below are grouped by the standing they will be read with.
+        let membership = self.membership().await?;
         let mut batch = Batch {
             id: session.batch_id(),
             counts: IngestReport { file: file_name.to_owned(), ..IngestReport::default() },
@@ -1091,17 +1099,33 @@ impl App {
     /// # Errors
     /// On storage failure.
     pub async fn rebuild_kpi_rollups(&self) -> AppResult<()> {
-        let membership = self.membership().await?;
-        // The widest range both databases store as dates.
-        let first = Date::from_calendar_date(1, time::Month::January, 1).unwrap_or(Date::MIN);
-        let last = Date::from_calendar_date(9999, time::Month::December, 31).unwrap_or(Date::MAX);
-        let entries = self.store.entry_aggregates(first, last).await?;
-        let lines = self.store.line_aggregates(first, last).await?;
-        let mut changes = RollupChanges::default();
-        changes.add_aggregates(&membership, &entries, &lines);
-        let (groups, releases) = changes.into_rows();
-        self.store.replace_rollups(&groups, &releases).await?;
+        // A batch or a membership change committed while the totals were computed makes the
+        // store refuse them; computing again from the new state is then right.
+        for _ in 0..REBUILD_ATTEMPTS {
+            let basis = self.store.rollup_basis().await?;
+            let membership = self.membership().await?;
+            // The widest range both databases store as dates.
+            let first = Date::from_calendar_date(1, time::Month::January, 1).unwrap_or(Date::MIN);
+            let last = Date::from_calendar_date(9999, time::Month::December, 31).unwrap_or(Date::MAX);
+            let entries = self.store.entry_aggregates(first, last).await?;
+            let lines = self.store.line_aggregates(first, last).await?;
+            let mut changes = RollupChanges::default();
+            changes.add_aggregates(&membership, &entries, &lines);
+            let (groups, releases) = changes.into_rows();
+            if self.store.replace_rollups(&groups, &releases, basis).await? {
+                return Ok(());
+            }
+        }
+        // Still stale: KPI reads recompute from the entries until a later rebuild succeeds.
+        tracing::warn!("the KPI rollups changed under {REBUILD_ATTEMPTS} rebuilds in a row; left stale");
         Ok(())
+    }
+    /// Rebuilds the rollups, logging a failure instead of returning it (for callers whose own
+    /// work is done; stale rollups are detected and rebuilt when next read).
+    async fn refresh_kpi_rollups(&self) {
+        if let Err(error) = self.rebuild_kpi_rollups().await {
+            tracing::warn!(%error, "rebuilding the KPI rollups failed; they stay marked stale");
+        }
     }
 
     /// KPIs for entries dated `from`..=`to`, grouped as asked; groups without entries are left out.
@@ -1148,6 +1172,18 @@ impl App {
         if grouping.account {
             return self.kpis_recomputed(actor, from, to, grouping).await;
         }
+        let rollups = match self.store.read_rollups(from, to).await? {
+            Some(rollups) => Some(rollups),
+            // Stale (the membership changed and the rebuild did not run or did not finish):
+            // rebuild now, and if they are stale again already, recompute from the entries.
+            None => {
+                self.refresh_kpi_rollups().await;
+                self.store.read_rollups(from, to).await?
+            }
+        };
+        let Some((group_rollups, release_rollups)) = rollups else {
+            return self.recompute_kpis(from, to, grouping).await;
+        };
         let mut totals: BTreeMap<KpiKey, KpiAccumulator> = BTreeMap::new();
         let key_of = |day: Date, tier: &str, trade_compliance: bool| -> KpiKey {
             let rank = match tier {
@@ -1163,7 +1199,7 @@ impl App {
             )
         };
         let count = |value: i64| u64::try_from(value).unwrap_or(0);
-        for rollup in self.store.group_rollups(from, to).await? {
+        for rollup in group_rollups {
             let totals = totals.entry(key_of(rollup.entry_date, &rollup.tier, rollup.trade_compliance)).or_default();
             totals.entries += count(rollup.entries);
             totals.lines += count(rollup.lines);
@@ -1176,7 +1212,7 @@ impl App {
             totals.released_entries += count(rollup.released_entries);
             totals.recon_flagged_lines += count(rollup.recon_flagged_lines);
         }
-        for release in self.store.release_rollups(from, to).await? {
+        for release in release_rollups {
             let totals = totals.entry(key_of(release.entry_date, &release.tier, release.trade_compliance)).or_default();
             *totals.release_days.entry(release.release_days).or_default() += count(release.entries);
         }
@@ -1196,6 +1232,10 @@ impl App {
         grouping: KpiGrouping,
     ) -> AppResult<Vec<KpiRow>> {
         actor.require(Permission::ViewProgramData, self.clock.now())?;
+        self.recompute_kpis(from, to, grouping).await
+    }
+
+    async fn recompute_kpis(&self, from: Date, to: Date, grouping: KpiGrouping) -> AppResult<Vec<KpiRow>> {
         let membership = self.membership().await?;
         let mut totals: BTreeMap<KpiKey, KpiAccumulator> = BTreeMap::new();
         let key_of = |day: Date, importer: &str| -> KpiKey {

@@ -11,7 +11,7 @@ use tt_domain::{AccountId, AccountNumber, ImporterNumber, NewAuditRecord};
 use tt_store::trade::packed_lines::{self, LineTotals};
 use tt_store::trade::{
     BatchCounts, BatchRecord, EntryAggregate, EntryOrigin, EntryWithLines, GroupRollup, IngestSession, LineAggregate,
-    NewStatusEvent, ReleaseRollup, StoredEntry, TradeStore,
+    NewStatusEvent, ReleaseRollup, RollupBasis, StoredEntry, TradeStore,
 };
 use tt_store::{StoreError, StoreResult};
 
@@ -59,6 +59,17 @@ pub(crate) fn entry_with_lines_from_row(row: &PgRow) -> StoreResult<EntryWithLin
         entry: entry_from_row(row)?,
         lines: packed_lines::decode(&packed).map_err(|message| StoreError::Other(message.into()))?,
     })
+}
+
+/// The membership version and the last batch, as the connection sees them.
+async fn rollup_basis_in(connection: &mut sqlx::PgConnection) -> StoreResult<RollupBasis> {
+    let (membership_version, last_batch_id): (i64, i64) = sqlx::query_as(
+        "SELECT membership_version, (SELECT COALESCE(MAX(id), 0) FROM ingest_batches) FROM kpi_rollup_state",
+    )
+    .fetch_one(&mut *connection)
+    .await
+    .map_err(translate)?;
+    Ok(RollupBasis { membership_version, last_batch_id })
 }
 
 /// Adds rollup rows to the stored totals (inserting the ones not there yet).
@@ -419,43 +430,74 @@ impl TradeStore for PostgresStore {
             .collect()
     }
 
-    async fn replace_rollups(&self, groups: &[GroupRollup], releases: &[ReleaseRollup]) -> StoreResult<()> {
+    async fn rollup_basis(&self) -> StoreResult<RollupBasis> {
+        let mut connection = self.pool.acquire().await.map_err(translate)?;
+        rollup_basis_in(&mut connection).await
+    }
+
+    async fn replace_rollups(
+        &self,
+        groups: &[GroupRollup],
+        releases: &[ReleaseRollup],
+        basis: RollupBasis,
+    ) -> StoreResult<bool> {
         let mut transaction = self.begin_write().await?;
+        if rollup_basis_in(&mut transaction).await? != basis {
+            return Ok(false);
+        }
         sqlx::query("DELETE FROM kpi_group_daily").execute(&mut *transaction).await.map_err(translate)?;
         sqlx::query("DELETE FROM kpi_group_release_days").execute(&mut *transaction).await.map_err(translate)?;
         add_to_rollups(&mut transaction, groups, releases).await?;
-        transaction.commit().await.map_err(translate)
-    }
-
-    async fn group_rollups(&self, from: Date, to: Date) -> StoreResult<Vec<GroupRollup>> {
-        let rows = sqlx::query("SELECT * FROM kpi_group_daily WHERE entry_date BETWEEN $1 AND $2 AND entries <> 0")
-            .bind(from)
-            .bind(to)
-            .fetch_all(&self.pool)
+        sqlx::query("UPDATE kpi_rollup_state SET rollups_built_for = $1")
+            .bind(basis.membership_version)
+            .execute(&mut *transaction)
             .await
             .map_err(translate)?;
-        rows.iter().map(group_rollup_from_row).collect()
+        transaction.commit().await.map_err(translate)?;
+        Ok(true)
     }
 
-    async fn release_rollups(&self, from: Date, to: Date) -> StoreResult<Vec<ReleaseRollup>> {
-        let rows =
+    async fn read_rollups(&self, from: Date, to: Date) -> StoreResult<Option<(Vec<GroupRollup>, Vec<ReleaseRollup>)>> {
+        // One read transaction: the freshness check and both tables come from one snapshot.
+        let mut transaction =
+            self.pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await.map_err(translate)?;
+        let (version, built_for): (i64, i64) =
+            sqlx::query_as("SELECT membership_version, rollups_built_for FROM kpi_rollup_state")
+                .fetch_one(&mut *transaction)
+                .await
+                .map_err(translate)?;
+        if version != built_for {
+            return Ok(None);
+        }
+        let groups = sqlx::query("SELECT * FROM kpi_group_daily WHERE entry_date BETWEEN $1 AND $2 AND entries <> 0")
+            .bind(from)
+            .bind(to)
+            .fetch_all(&mut *transaction)
+            .await
+            .map_err(translate)?
+            .iter()
+            .map(group_rollup_from_row)
+            .collect::<StoreResult<Vec<_>>>()?;
+        let releases =
             sqlx::query("SELECT * FROM kpi_group_release_days WHERE entry_date BETWEEN $1 AND $2 AND entries <> 0")
                 .bind(from)
                 .bind(to)
-                .fetch_all(&self.pool)
+                .fetch_all(&mut *transaction)
                 .await
-                .map_err(translate)?;
-        rows.iter()
-            .map(|row| {
-                Ok(ReleaseRollup {
-                    entry_date: row.try_get("entry_date").map_err(translate)?,
-                    tier: row.try_get("tier").map_err(translate)?,
-                    trade_compliance: row.try_get("trade_compliance").map_err(translate)?,
-                    release_days: row.try_get("release_days").map_err(translate)?,
-                    entries: row.try_get("entries").map_err(translate)?,
+                .map_err(translate)?
+                .iter()
+                .map(|row| {
+                    Ok(ReleaseRollup {
+                        entry_date: row.try_get("entry_date").map_err(translate)?,
+                        tier: row.try_get("tier").map_err(translate)?,
+                        trade_compliance: row.try_get("trade_compliance").map_err(translate)?,
+                        release_days: row.try_get("release_days").map_err(translate)?,
+                        entries: row.try_get("entries").map_err(translate)?,
+                    })
                 })
-            })
-            .collect()
+                .collect::<StoreResult<Vec<_>>>()?;
+        transaction.commit().await.map_err(translate)?;
+        Ok(Some((groups, releases)))
     }
 
     async fn entry_aggregates(&self, from: Date, to: Date) -> StoreResult<Vec<EntryAggregate>> {

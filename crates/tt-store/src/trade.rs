@@ -136,6 +136,14 @@ pub struct ReleaseRollup {
     pub entries: i64,
 }
 
+/// What a rollup rebuild was computed from: the membership version (bumped by every change of
+/// importer-number ownership or standing) and the last ingested batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RollupBasis {
+    pub membership_version: i64,
+    pub last_batch_id: i64,
+}
+
 /// One file's ingest, all-or-nothing: dropping it without [`IngestSession::finish`] rolls
 /// every write back.
 #[async_trait]
@@ -178,10 +186,21 @@ pub trait TradeStore: Send + Sync {
     /// Every importer number with its owning account.
     async fn importer_owners(&self) -> StoreResult<Vec<(String, AccountId, AccountNumber)>>;
 
-    /// Replaces every KPI rollup (after a membership change regroups entries).
-    async fn replace_rollups(&self, groups: &[GroupRollup], releases: &[ReleaseRollup]) -> StoreResult<()>;
-    async fn group_rollups(&self, from: Date, to: Date) -> StoreResult<Vec<GroupRollup>>;
-    async fn release_rollups(&self, from: Date, to: Date) -> StoreResult<Vec<ReleaseRollup>>;
+    /// What a rollup rebuild starting now is computed from.
+    async fn rollup_basis(&self) -> StoreResult<RollupBasis>;
+    /// Replaces every KPI rollup (after a membership change regroups entries) and records the
+    /// membership version they are built for, in one write transaction; unless the membership
+    /// or the batches changed since `basis` was read: then nothing changes and the answer is
+    /// `false` (the caller computes again).
+    async fn replace_rollups(
+        &self,
+        groups: &[GroupRollup],
+        releases: &[ReleaseRollup],
+        basis: RollupBasis,
+    ) -> StoreResult<bool>;
+    /// The rollups of the range from one snapshot, or `None` when they are stale (the
+    /// membership changed after they were built).
+    async fn read_rollups(&self, from: Date, to: Date) -> StoreResult<Option<(Vec<GroupRollup>, Vec<ReleaseRollup>)>>;
 
     async fn entry_aggregates(&self, from: Date, to: Date) -> StoreResult<Vec<EntryAggregate>>;
     async fn line_aggregates(&self, from: Date, to: Date) -> StoreResult<Vec<LineAggregate>>;

@@ -490,6 +490,44 @@ mod kpi_rollups {
         );
     }
 
+    #[tokio::test]
+    async fn a_membership_change_committed_without_its_rollup_rebuild_is_caught_when_kpis_are_read() {
+        let test_app = TestApp::new().await;
+        load(
+            &test_app,
+            Some(MembershipFile::Accounts),
+            "account_number,legal_name,business_type,ior_numbers\nA1,One,importer,100000001\n",
+        )
+        .await;
+        load(&test_app, None, &csv(&[(1, 1, 1, 5, 3, Some(2), 1_000, false), (2, 1, 4, 6, 0, None, 500, true)])).await;
+        let actor = Actor::system("test");
+        let (from, to) = (time::macros::date!(2025 - 01 - 01), time::macros::date!(2025 - 03 - 31));
+        let grouping = KpiGrouping::parse("group").expect("grouping");
+        let before = test_app.app.kpis(&actor, from, to, grouping).await.expect("kpis");
+        assert!(before.iter().all(|row| row.group.is_some_and(|group| group.tier.code() == "NM")), "{before:?}");
+
+        // What an import writes before it rebuilds the rollups, as if the process died there.
+        let account = test_app.app.store.list_accounts().await.expect("accounts").remove(0);
+        let event = tt_store::trade::NewStatusEvent {
+            account_id: account.id,
+            effective_date: time::macros::date!(2024 - 12 - 01),
+            change: tt_domain::membership::StatusChange::parse("ctpat", "T2").expect("change"),
+            reason: None,
+            source: "import",
+            recorded_at: tt_testkit::contract::now(),
+        };
+        test_app
+            .app
+            .store
+            .append_status_events(&[event], &tt_testkit::contract::audit("status.import"))
+            .await
+            .expect("append");
+
+        let after = test_app.app.kpis(&actor, from, to, grouping).await.expect("kpis");
+        assert_eq!(after, test_app.app.kpis_recomputed(&actor, from, to, grouping).await.expect("recomputed"));
+        assert!(after.iter().any(|row| row.group.is_some_and(|group| group.tier.code() == "T2")), "{after:?}");
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
         #[test]
