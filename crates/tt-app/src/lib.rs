@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod mailer;
 pub mod password;
 pub mod policy;
+pub mod reject_list;
 pub mod secrets;
 pub mod settings;
 pub mod totp;

@@ -46,14 +46,7 @@ fn required_entry_columns() -> Vec<&'static str> {
     tt_domain::trade::ENTRY_COLUMNS.iter().filter(|(_, required)| *required).map(|(name, _)| *name).collect()
 }
 
-/// One rejected row: which file, which physical line, which field, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Reject {
-    pub file: String,
-    pub row: u64,
-    pub field: String,
-    pub reason: String,
-}
+pub use crate::reject_list::{Reject, RejectList};
 
 /// The outcome of importing one membership file.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -65,7 +58,7 @@ pub struct ImportReport {
 }
 
 /// The outcome of ingesting one entry file (one batch).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Default, PartialEq, Serialize)]
 pub struct IngestReport {
     pub file: String,
     pub rows_read: u64,
@@ -74,7 +67,7 @@ pub struct IngestReport {
     pub duplicates: u64,
     pub corrections: u64,
     pub entries_new: u64,
-    pub rejects: Vec<Reject>,
+    pub rejects: RejectList,
 }
 
 /// Which membership file is imported.
@@ -101,7 +94,7 @@ impl MembershipFile {
 struct Rejections<'a> {
     file_name: String,
     writer: Option<&'a mut RejectsWriter>,
-    list: Vec<Reject>,
+    list: RejectList,
 }
 
 impl Rejections<'_> {
@@ -116,8 +109,7 @@ impl Rejections<'_> {
             row: record.row,
             field: error.field.to_owned(),
             reason: error.message.clone(),
-        });
-        Ok(())
+        })
     }
 }
 
@@ -193,7 +185,7 @@ impl App {
     ) -> AppResult<ImportReport> {
         actor.require(Permission::ImportTradeData, self.clock.now())?;
         let records = read_all(file)?;
-        let mut rejections = Rejections { file_name: file_name.to_owned(), writer: None, list: Vec::new() };
+        let mut rejections = Rejections { file_name: file_name.to_owned(), writer: None, list: RejectList::default() };
         let imported = match kind {
             MembershipFile::Accounts => self.import_accounts(actor, file, &records, &mut rejections).await?,
             MembershipFile::StatusEvents => self.import_status_events(actor, file, &records, &mut rejections).await?,
@@ -207,7 +199,7 @@ impl App {
             // KPI read rebuilds them.
             self.refresh_kpi_rollups().await;
         }
-        let mut rejects = rejections.list;
+        let mut rejects: Vec<Reject> = rejections.list.iter().collect::<AppResult<_>>()?;
         rejects.sort_by_key(|reject| reject.row);
         Ok(ImportReport { rows_read: records.len() as u64, imported, rejected: rejects.len() as u64, rejects })
     }
@@ -711,7 +703,8 @@ impl App {
             membership,
             rollup_changes: RollupChanges::default(),
         };
-        let mut rejections = Rejections { file_name: file_name.to_owned(), writer: rejects, list: Vec::new() };
+        let mut rejections =
+            Rejections { file_name: file_name.to_owned(), writer: rejects, list: RejectList::default() };
         let mut chunks = read_in_background(file, INGEST_CHUNK_ROWS);
         // The entries the previous chunk changed: written while the next chunk is applied, so
         // the database works on one core while the rules run on the other.
@@ -736,8 +729,9 @@ impl App {
         }
         session.write_entries(&pending).await?;
         let mut report = batch.counts;
+        rejections.list.flush()?;
         report.rejects = rejections.list;
-        report.rejected = report.rejects.len() as u64;
+        report.rejected = report.rejects.len();
         report.lines_ingested = report.rows_read - report.rejected;
         let to_i64 = |value: u64| i64::try_from(value).unwrap_or(i64::MAX);
         let record = BatchRecord {
@@ -1051,11 +1045,11 @@ pub struct ScreeningDecision {
 }
 
 /// The outcome of screening a file.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Default, PartialEq, Serialize)]
 pub struct ScreeningReport {
     pub decisions: Vec<ScreeningDecision>,
     pub rows_read: u64,
-    pub rejects: Vec<Reject>,
+    pub rejects: RejectList,
 }
 
 /// One entry in an importer number's history: date, entry number, port, countries of origin.
@@ -1428,7 +1422,7 @@ impl App {
             return Err(AppError::invalid("rate", "must be between 0 and 1"));
         }
         let membership = self.membership().await?;
-        let mut rejections = Rejections { file_name: file_name.to_owned(), writer: None, list: Vec::new() };
+        let mut rejections = Rejections { file_name: file_name.to_owned(), writer: None, list: RejectList::default() };
         let mut seen: HashMap<[u8; ENTRY_NUMBER_LENGTH], FirstLine> = HashMap::new();
         let mut report = ScreeningReport::default();
         let mut chunks = read_in_background(file, INGEST_CHUNK_ROWS);
@@ -1480,6 +1474,7 @@ impl App {
                 break;
             }
         }
+        rejections.list.flush()?;
         report.rejects = rejections.list;
         Ok(report)
     }

@@ -77,12 +77,13 @@ fn rejects_json(rejects: &[Reject]) -> Value {
     serde_json::to_value(rejects).unwrap_or(Value::Null)
 }
 
-fn print_rejects_human(rejects: &[Reject]) {
-    for reject in rejects.iter().take(20) {
+/// The first rejects of `total`, for a person reading the terminal.
+fn print_rejects_human(rejects: impl Iterator<Item = Reject>, total: u64) {
+    for reject in rejects.take(20) {
         eprintln!("  {} row {}: {}: {}", reject.file, reject.row, reject.field, reject.reason);
     }
-    if rejects.len() > 20 {
-        eprintln!("  … and {} more", rejects.len() - 20);
+    if total > 20 {
+        eprintln!("  … and {} more", total - 20);
     }
 }
 
@@ -106,7 +107,7 @@ pub async fn import(app: &App, actor: &Actor, kind: MembershipKind, file: &Path,
         );
     } else {
         println!("{name}: {} rows read, {} imported, {} rejected", report.rows_read, report.imported, report.rejected);
-        print_rejects_human(&report.rejects);
+        print_rejects_human(report.rejects.iter().cloned(), report.rejects.len() as u64);
     }
     Ok(if report.rejected > 0 { EXIT_REJECTED } else { 0 })
 }
@@ -182,7 +183,7 @@ pub async fn ingest(
             Ok(report) => {
                 let file_status = if report.rejected > 0 { EXIT_REJECTED } else { 0 };
                 status = worse(status, file_status);
-                print_ingest(&report, as_json);
+                print_ingest(&report, as_json)?;
             }
             Err(error) => {
                 status = EXIT_FATAL;
@@ -235,21 +236,13 @@ async fn ingest_one(
     Ok(report)
 }
 
-fn print_ingest(report: &IngestReport, as_json: bool) {
+fn print_ingest(report: &IngestReport, as_json: bool) -> anyhow::Result<()> {
     if as_json {
-        println!(
-            "{}",
-            json!({
-                "file": report.file,
-                "rows_read": report.rows_read,
-                "rejected": report.rejected,
-                "lines_ingested": report.lines_ingested,
-                "duplicates": report.duplicates,
-                "corrections": report.corrections,
-                "entries_new": report.entries_new,
-                "rejects": rejects_json(&report.rejects),
-            })
-        );
+        // Streamed: the rejects of a large file are read back from their temporary file.
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        serde_json::to_writer(&mut out, report)?;
+        writeln!(out)?;
+        out.flush()?;
     } else {
         println!(
             "{}: {} rows read, {} ingested ({} duplicates, {} corrections), {} rejected, {} new entries",
@@ -261,8 +254,9 @@ fn print_ingest(report: &IngestReport, as_json: bool) {
             report.rejected,
             report.entries_new
         );
-        print_rejects_human(&report.rejects);
+        print_rejects_human(report.rejects.iter().filter_map(Result::ok), report.rejects.len());
     }
+    Ok(())
 }
 
 fn keys_of(grouping: KpiGrouping) -> Vec<&'static str> {
@@ -404,7 +398,7 @@ pub async fn screen(
     let mut output = DecisionWriter::new(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout()), format)?;
     let report = app.screen(actor, feed, &name, rate, seed, &mut |decision| output.write(&decision)).await?;
     output.finish()?;
-    print_rejects_human(&report.rejects);
+    print_rejects_human(report.rejects.iter().filter_map(Result::ok), report.rejects.len());
     Ok(if report.rejects.is_empty() { 0 } else { EXIT_REJECTED })
 }
 

@@ -559,3 +559,26 @@ mod kpi_rollups {
         }
     }
 }
+
+#[test]
+fn a_reject_list_spills_beyond_memory_and_gives_every_reject_back_in_order() {
+    use tt_app::reject_list::{Reject, RejectList};
+    let reject = |row: u64| Reject {
+        file: "big.csv".to_owned(),
+        row,
+        field: "entry_number".to_owned(),
+        reason: "bad".to_owned(),
+    };
+    let mut list = RejectList::default();
+    for row in 2..150_002 {
+        list.push(reject(row)).expect("push");
+    }
+    list.flush().expect("flush");
+    assert_eq!(list.len(), 150_000);
+    let rows: Vec<u64> = list.iter().map(|reject| reject.expect("read back").row).collect();
+    assert_eq!(rows, (2..150_002).collect::<Vec<_>>());
+    let json = serde_json::to_value(&list).expect("serialize");
+    let array = json.as_array().expect("an array");
+    assert_eq!(array.len(), 150_000);
+    assert_eq!(array[149_999]["row"], 150_001);
+}
