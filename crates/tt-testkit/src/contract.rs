@@ -405,6 +405,39 @@ pub async fn a_batch_dropped_before_it_finishes_leaves_nothing(store: &dyn Store
     assert_eq!(next.batch_id(), batch_id, "the dropped batch's number is free again");
 }
 
+/// After migrating the rows of `ROWS_BEFORE_PACKED_LINES` (in each store crate's tests): both
+/// entries, the lines in order with their batch, and the totals beside them.
+pub async fn old_entries_survive_packing(store: &dyn Store) {
+    let entry = store.entry_details("AB112345678").await.expect("details").expect("kept");
+    let lines: Vec<(i32, &str, Option<&str>, i64, i64, Option<bool>, i64)> = entry
+        .lines
+        .iter()
+        .map(|stored| {
+            let line = &stored.line;
+            (
+                line.line_number,
+                line.country_of_origin.as_str(),
+                line.manufacturer_id.as_deref(),
+                line.entered_value.0,
+                line.duty.0,
+                line.recon_flag,
+                stored.batch_id,
+            )
+        })
+        .collect();
+    assert_eq!(lines, [(1, "CN", Some("MXMFR1"), 100, 10, None, 1), (2, "VN", None, 5, 1, Some(true), 1)]);
+    assert_eq!(entry.entry.first_row, 2);
+    let empty = store.entry_details("Z0100000001").await.expect("details").expect("an entry without lines is kept");
+    assert!(empty.lines.is_empty());
+    let day = time::macros::date!(2024 - 03 - 01);
+    assert_eq!(store.entry_origins(day, day).await.expect("origins")[0].countries, ["CN", "VN"]);
+    let totals = &store.line_aggregates(day, day).await.expect("totals")[0];
+    assert_eq!(
+        (totals.lines, totals.entered_value_cents, totals.duty_cents, totals.recon_flagged_lines),
+        (2, 105, 11, 1)
+    );
+}
+
 /// Generates one `#[tokio::test]` per contract case. `$make` is an async fn returning
 /// `Option<Arc<dyn Store>>` (`None` skips, for a backend that is not available here).
 #[macro_export]
