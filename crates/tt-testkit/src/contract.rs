@@ -409,23 +409,20 @@ pub async fn a_batch_dropped_before_it_finishes_leaves_nothing(store: &dyn Store
 /// entries, the lines in order with their batch, and the totals beside them.
 pub async fn old_entries_survive_packing(store: &dyn Store) {
     let entry = store.entry_details("AB112345678").await.expect("details").expect("kept");
-    let lines: Vec<(i32, &str, Option<&str>, i64, i64, Option<bool>, i64)> = entry
-        .lines
-        .iter()
-        .map(|stored| {
-            let line = &stored.line;
-            (
-                line.line_number,
-                line.country_of_origin.as_str(),
-                line.manufacturer_id.as_deref(),
-                line.entered_value.0,
-                line.duty.0,
-                line.recon_flag,
-                stored.batch_id,
-            )
-        })
-        .collect();
-    assert_eq!(lines, [(1, "CN", Some("MXMFR1"), 100, 10, None, 1), (2, "VN", None, 5, 1, Some(true), 1)]);
+    let line =
+        |line_number, country: &str, manufacturer: Option<&str>, cents, duty, recon| tt_store::trade::StoredLine {
+            line: tt_domain::trade::LineFields {
+                line_number,
+                country_of_origin: country.to_owned(),
+                manufacturer_id: manufacturer.map(str::to_owned),
+                hts_number: "8471300100".to_owned(),
+                entered_value: tt_domain::trade::Cents(cents),
+                duty: tt_domain::trade::Cents(duty),
+                recon_flag: recon,
+            },
+            batch_id: 1,
+        };
+    assert_eq!(entry.lines, [line(1, "CN", Some("MXMFR1"), 100, 10, None), line(2, "VN", None, 5, 1, Some(true))]);
     assert_eq!(entry.entry.first_row, 2);
     let empty = store.entry_details("Z0100000001").await.expect("details").expect("an entry without lines is kept");
     assert!(empty.lines.is_empty());
