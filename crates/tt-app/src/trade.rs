@@ -517,6 +517,8 @@ fn read_in_background(
 ) -> tokio::sync::mpsc::Receiver<Result<ParsedChunk, tt_feed::FeedError>> {
     let (sender, receiver) = tokio::sync::mpsc::channel(1);
     tokio::task::spawn_blocking(move || {
+        let columns: Vec<tt_feed::Column> =
+            tt_domain::trade::ENTRY_COLUMNS.iter().map(|(name, _)| file.column(name)).collect();
         loop {
             let mut rows = Vec::with_capacity(chunk_rows);
             let mut end_of_file = false;
@@ -525,7 +527,7 @@ fn read_in_background(
                     Ok(Some(mut record)) => {
                         let parsed = match unreadable(&record) {
                             Some(error) => Err(error),
-                            None => parse_entry_line(|column| file.value(&record, column)),
+                            None => parse_entry_line(|index| file.value_of(&record, &columns[index])),
                         };
                         record.drop_values();
                         rows.push((record, parsed));
@@ -708,7 +710,7 @@ impl App {
         let mut chunks = read_in_background(file, INGEST_CHUNK_ROWS);
         // The entries the previous chunk changed: written while the next chunk is applied, so
         // the database works on one core while the rules run on the other.
-        let mut pending: Vec<EntryWithLines> = Vec::new();
+        let mut pending = PendingWrites::default();
         loop {
             let Some(chunk) = chunks.recv().await else {
                 return Err(AppError::Internal(anyhow::anyhow!("the file reader stopped before the end of the file")));
@@ -717,7 +719,7 @@ impl App {
             batch.counts.rows_read += chunk.rows.len() as u64;
             let working = working_entries(session.as_mut(), &chunk.rows, &pending).await?;
             let (written, applied) = tokio::join!(
-                session.write_entries(&pending),
+                session.write_entries(&pending.new, &pending.stored),
                 apply_chunk(&mut batch, chunk.rows, working, &mut rejections)
             );
             written?;
@@ -727,7 +729,7 @@ impl App {
                 break;
             }
         }
-        session.write_entries(&pending).await?;
+        session.write_entries(&pending.new, &pending.stored).await?;
         let mut report = batch.counts;
         rejections.list.flush()?;
         report.rejects = rejections.list;
@@ -790,33 +792,77 @@ struct WorkingEntry {
     touched: bool,
 }
 
+/// Hashes entry keys (integers already spread over their range) with one multiplication
+/// instead of SipHash: the ingest looks entries up several times per line.
+#[derive(Default)]
+struct EntryKeyHasher(u64);
+
+impl std::hash::Hasher for EntryKeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+
+    fn write_i64(&mut self, value: i64) {
+        let mixed = value.cast_unsigned().wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        self.0 = mixed ^ (mixed >> 29);
+    }
+}
+
+/// A map by entry key ([`tt_domain::trade::entry_key`]).
+type ByEntryKey<V> = HashMap<i64, V, std::hash::BuildHasherDefault<EntryKeyHasher>>;
+
+/// The key of a parsed entry number (which always has one).
+fn key_of(entry_number: &str) -> AppResult<i64> {
+    tt_domain::trade::entry_key(entry_number)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("parsed entry number {entry_number} has no key")))
+}
+
+/// The entries one chunk changed, to be written: those the batch found nowhere (inserted) and
+/// those stored before (replaced).
+#[derive(Default)]
+struct PendingWrites {
+    new: Vec<EntryWithLines>,
+    stored: Vec<EntryWithLines>,
+}
+
 /// The chunk's entries as they stand before it: from `pending` (the previous chunk's, not
 /// written yet) or else from the store.
 async fn working_entries(
     session: &mut dyn tt_store::trade::IngestSession,
     rows: &[(Record, Result<EntryLine, ValidationError>)],
-    pending: &[EntryWithLines],
-) -> AppResult<HashMap<String, WorkingEntry>> {
-    let pending: HashMap<&str, &EntryWithLines> =
-        pending.iter().map(|stored| (stored.entry.fields.entry_number.as_str(), stored)).collect();
-    let numbers: BTreeSet<&str> = rows
+    pending: &PendingWrites,
+) -> AppResult<ByEntryKey<WorkingEntry>> {
+    let mut pending_by_key: ByEntryKey<&EntryWithLines> = ByEntryKey::default();
+    for stored in pending.new.iter().chain(&pending.stored) {
+        pending_by_key.insert(key_of(&stored.entry.fields.entry_number)?, stored);
+    }
+    let mut numbers: ByEntryKey<&str> = ByEntryKey::default();
+    for line in rows.iter().filter_map(|(_, parsed)| parsed.as_ref().ok()) {
+        numbers.insert(key_of(&line.entry.entry_number)?, line.entry.entry_number.as_str());
+    }
+    let to_read: Vec<String> = numbers
         .iter()
-        .filter_map(|(_, parsed)| parsed.as_ref().ok())
-        .map(|line| line.entry.entry_number.as_str())
+        .filter(|(key, _)| !pending_by_key.contains_key(*key))
+        .map(|(_, number)| (*number).to_owned())
         .collect();
-    let to_read: Vec<String> =
-        numbers.iter().filter(|number| !pending.contains_key(*number)).map(|number| (*number).to_owned()).collect();
     let stored = session.stored_entries(&to_read).await?;
-    let from_pending = numbers.iter().filter_map(|number| pending.get(number).map(|stored| (*stored).clone()));
-    Ok(stored
-        .into_iter()
-        .chain(from_pending)
-        .map(|EntryWithLines { entry, lines }| {
-            let before = (entry.fields.clone(), lines.iter().map(|stored| stored.line.clone()).collect());
-            let lines = lines.into_iter().map(|stored| (stored.line.line_number, stored)).collect();
-            (entry.fields.entry_number.clone(), WorkingEntry { before: Some(before), entry, lines, touched: false })
-        })
-        .collect())
+    let from_pending = numbers.keys().filter_map(|key| pending_by_key.get(key).map(|stored| (*stored).clone()));
+    let mut working = ByEntryKey::default();
+    for EntryWithLines { entry, lines } in stored.into_iter().chain(from_pending) {
+        let before = (entry.fields.clone(), lines.iter().map(|stored| stored.line.clone()).collect());
+        let lines = lines.into_iter().map(|stored| (stored.line.line_number, stored)).collect();
+        working.insert(
+            key_of(&entry.fields.entry_number)?,
+            WorkingEntry { before: Some(before), entry, lines, touched: false },
+        );
+    }
+    Ok(working)
 }
 
 /// Rows applied between two yields, so the write of the previous chunk (polled in between)
@@ -828,9 +874,9 @@ const ROWS_BETWEEN_YIELDS: usize = 1024;
 async fn apply_chunk(
     batch: &mut Batch,
     rows: Vec<(Record, Result<EntryLine, ValidationError>)>,
-    mut working: HashMap<String, WorkingEntry>,
+    mut working: ByEntryKey<WorkingEntry>,
     rejections: &mut Rejections<'_>,
-) -> AppResult<Vec<EntryWithLines>> {
+) -> AppResult<PendingWrites> {
     for (index, (record, parsed)) in rows.into_iter().enumerate() {
         if index % ROWS_BETWEEN_YIELDS == 0 {
             tokio::task::yield_now().await;
@@ -843,7 +889,8 @@ async fn apply_chunk(
             }
         };
         let EntryLine { entry: fields, line } = line;
-        let stored = working.get(&fields.entry_number);
+        let key = key_of(&fields.entry_number)?;
+        let stored = working.get(&key);
         let line_in_this_batch = stored
             .and_then(|working| working.lines.get(&line.line_number))
             .is_some_and(|stored_line| stored_line.batch_id == batch.id);
@@ -859,7 +906,7 @@ async fn apply_chunk(
             continue;
         }
         let row = i64::try_from(record.row).unwrap_or(i64::MAX);
-        let working = match working.entry(fields.entry_number.clone()) {
+        let working = match working.entry(key) {
             std::collections::hash_map::Entry::Occupied(occupied) => occupied.into_mut(),
             std::collections::hash_map::Entry::Vacant(vacant) => {
                 batch.counts.entries_new += 1;
@@ -889,18 +936,20 @@ async fn apply_chunk(
         working.lines.insert(line.line_number, StoredLine { line, batch_id: batch.id });
         working.touched = true;
     }
-    let mut to_write = Vec::new();
-    for working in working.into_values().filter(|working| working.touched) {
+    let mut to_write = PendingWrites::default();
+    let mut touched: Vec<(i64, WorkingEntry)> = working.into_iter().filter(|(_, working)| working.touched).collect();
+    // Written in key order: neighbouring keys share pages.
+    touched.sort_unstable_by_key(|(key, _)| *key);
+    for (_, working) in touched {
         if let Some((fields, lines)) = &working.before {
             let old_lines: Vec<&LineFields> = lines.iter().collect();
             batch.rollup_changes.add_entry(&batch.membership, fields, &old_lines, -1);
         }
         let new_lines: Vec<&LineFields> = working.lines.values().map(|stored| &stored.line).collect();
         batch.rollup_changes.add_entry(&batch.membership, &working.entry.fields, &new_lines, 1);
-        to_write.push(EntryWithLines { entry: working.entry, lines: working.lines.into_values().collect() });
+        let written = EntryWithLines { entry: working.entry, lines: working.lines.into_values().collect() };
+        if working.before.is_some() { to_write.stored.push(written) } else { to_write.new.push(written) }
     }
-    // Written in key order: neighbouring keys share index pages.
-    to_write.sort_by(|left, right| left.entry.fields.entry_number.cmp(&right.entry.fields.entry_number));
     Ok(to_write)
 }
 

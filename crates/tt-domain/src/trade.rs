@@ -373,21 +373,56 @@ pub fn entry_key(entry_number: &str) -> Option<i64> {
     Some(filer * 100_000_000 + serial)
 }
 
-/// Parses one row given a lookup of its trimmed raw values by column name (absent = empty),
-/// checking the fields in the contract's order.
+/// The position of a column in [`ENTRY_COLUMNS`]; a name that is not there fails to compile
+/// where it is used in a constant.
+#[must_use]
+pub const fn entry_column(name: &str) -> usize {
+    let mut index = 0;
+    while index < ENTRY_COLUMNS.len() {
+        if same_text(ENTRY_COLUMNS[index].0, name) {
+            return index;
+        }
+        index += 1;
+    }
+    panic!("not an entry column")
+}
+
+const fn same_text(left: &str, right: &str) -> bool {
+    let (left, right) = (left.as_bytes(), right.as_bytes());
+    if left.len() != right.len() {
+        return false;
+    }
+    let mut index = 0;
+    while index < left.len() {
+        if left[index] != right[index] {
+            return false;
+        }
+        index += 1;
+    }
+    true
+}
+
+/// Parses one row given a lookup of its trimmed raw values by position in [`ENTRY_COLUMNS`]
+/// (absent = empty), checking the fields in the contract's order.
 ///
 /// # Errors
 /// The first broken field, with the reason.
-pub fn parse_entry_line<'a>(value: impl Fn(&str) -> &'a str) -> Result<EntryLine, ValidationError> {
-    let entry_number = parse_entry_number(required("entry_number", value("entry_number"))?)?;
-    let line_text = required("line_number", value("line_number"))?;
+pub fn parse_entry_line<'a>(value: impl Fn(usize) -> &'a str) -> Result<EntryLine, ValidationError> {
+    // Columns are looked up by position, resolved from their names at compile time.
+    macro_rules! value {
+        ($name:literal) => {
+            value(const { entry_column($name) })
+        };
+    }
+    let entry_number = parse_entry_number(required("entry_number", value!("entry_number"))?)?;
+    let line_text = required("line_number", value!("line_number"))?;
     let line_number = parse_line_number(line_text)?;
-    let entry_type = fixed_digits("entry_type", required("entry_type", value("entry_type"))?, 2, "two digits")?;
-    let importer_number = ImporterNumber::parse(required("importer_number", value("importer_number"))?)
+    let entry_type = fixed_digits("entry_type", required("entry_type", value!("entry_type"))?, 2, "two digits")?;
+    let importer_number = ImporterNumber::parse(required("importer_number", value!("importer_number"))?)
         .map_err(|error| ValidationError { field: "importer_number", ..error })?;
-    let port_code = fixed_digits("port_code", required("port_code", value("port_code"))?, 4, "four digits")?;
-    let entry_date = parse_date("entry_date", required("entry_date", value("entry_date"))?)?;
-    let release_date = match value("release_date") {
+    let port_code = fixed_digits("port_code", required("port_code", value!("port_code"))?, 4, "four digits")?;
+    let entry_date = parse_date("entry_date", required("entry_date", value!("entry_date"))?)?;
+    let release_date = match value!("release_date") {
         "" => None,
         text => {
             let date = parse_date("release_date", text)?;
@@ -397,18 +432,18 @@ pub fn parse_entry_line<'a>(value: impl Fn(&str) -> &'a str) -> Result<EntryLine
             Some(date)
         }
     };
-    let mode_of_transport = match value("mode_of_transport") {
+    let mode_of_transport = match value!("mode_of_transport") {
         "" => None,
         text => Some(fixed_digits("mode_of_transport", text, 2, "two digits")?),
     };
-    let exam = match value("exam") {
+    let exam = match value!("exam") {
         "" => None,
         text => Some(
             Exam::from_code(text)
                 .ok_or_else(|| ValidationError::new("exam", format!("'{text}' is not NII, PHYSICAL or DOCUMENT")))?,
         ),
     };
-    let exam_reason = match value("exam_reason") {
+    let exam_reason = match value!("exam_reason") {
         "" => None,
         text => Some(
             ExamReason::from_code(text)
@@ -420,12 +455,12 @@ pub fn parse_entry_line<'a>(value: impl Fn(&str) -> &'a str) -> Result<EntryLine
         (None, Some(_)) => return Err(ValidationError::new("exam_reason", "must be empty when there was no exam")),
         _ => {}
     }
-    let hold = MicroHours::parse("hold_hours", value("hold_hours"))?;
-    let country = required("country_of_origin", value("country_of_origin"))?;
+    let hold = MicroHours::parse("hold_hours", value!("hold_hours"))?;
+    let country = required("country_of_origin", value!("country_of_origin"))?;
     if country.len() != 2 || !country.bytes().all(|byte| byte.is_ascii_alphabetic()) {
         return Err(ValidationError::new("country_of_origin", format!("'{country}' is not a two-letter country code")));
     }
-    let manufacturer_id = match value("manufacturer_id") {
+    let manufacturer_id = match value!("manufacturer_id") {
         "" => None,
         text => {
             let upper = text.to_ascii_uppercase();
@@ -438,16 +473,20 @@ pub fn parse_entry_line<'a>(value: impl Fn(&str) -> &'a str) -> Result<EntryLine
             Some(upper)
         }
     };
-    let hts_text = required("hts_number", value("hts_number"))?;
-    let hts_number = fixed_digits("hts_number", &hts_text.replace('.', ""), 10, "a 10-digit HTS number")
+    let hts_text = required("hts_number", value!("hts_number"))?;
+    let hts_digits =
+        if hts_text.contains('.') { std::borrow::Cow::Owned(hts_text.replace('.', "")) } else { hts_text.into() };
+    let hts_number = fixed_digits("hts_number", &hts_digits, 10, "a 10-digit HTS number")
         .map_err(|_| ValidationError::new("hts_number", format!("'{hts_text}' is not a 10-digit HTS number")))?;
-    let entered_value = Cents::parse("entered_value_usd", value("entered_value_usd"), false)?;
-    let duty = Cents::parse("duty_usd", value("duty_usd"), true)?;
-    let recon_flag = match value("recon_flag").to_ascii_uppercase().as_str() {
+    let entered_value = Cents::parse("entered_value_usd", value!("entered_value_usd"), false)?;
+    let duty = Cents::parse("duty_usd", value!("duty_usd"), true)?;
+    let recon_flag = match value!("recon_flag") {
         "" => None,
-        "Y" => Some(true),
-        "N" => Some(false),
-        other => return Err(ValidationError::new("recon_flag", format!("'{other}' is not Y or N"))),
+        "Y" | "y" => Some(true),
+        "N" | "n" => Some(false),
+        other => {
+            return Err(ValidationError::new("recon_flag", format!("'{}' is not Y or N", other.to_ascii_uppercase())));
+        }
     };
     Ok(EntryLine {
         entry: EntryFields {

@@ -45,6 +45,13 @@ impl Format {
     }
 }
 
+/// A column of a file, resolved once by [`FeedFile::column`].
+#[derive(Debug, Clone)]
+pub struct Column {
+    name: String,
+    position: Option<usize>,
+}
+
 /// How far a file has been read: bytes taken from it so far (compressed bytes for gzip) and
 /// its size.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -276,6 +283,29 @@ impl FeedFile {
     #[must_use]
     pub fn progress(&self) -> ReadProgress {
         ReadProgress { path: self.path.clone(), bytes_read: self.bytes_read.load(Ordering::Relaxed), size: self.size }
+    }
+
+    /// A column resolved once for this file, to read many records by: its position in CSV
+    /// rows (none when the header lacks it), or its name for NDJSON objects.
+    #[must_use]
+    pub fn column(&self, name: &str) -> Column {
+        let position = match &self.reader {
+            Reader::Csv { columns, .. } => columns.get(name).copied(),
+            Reader::Ndjson { .. } => None,
+        };
+        Column { name: name.to_owned(), position }
+    }
+
+    /// A record's trimmed value for a resolved column; empty when absent.
+    #[must_use]
+    pub fn value_of<'a>(&self, record: &'a Record, column: &Column) -> &'a str {
+        match &record.values {
+            Values::Csv(values) => column.position.and_then(|index| values.get(index)).map_or("", str::trim),
+            Values::Json(pairs) => {
+                pairs.iter().find(|(key, _)| *key == column.name).map_or("", |(_, value)| value.as_str())
+            }
+            Values::Dropped => "",
+        }
     }
 
     /// A record's trimmed value for a column (case-insensitive name); empty when absent.

@@ -61,6 +61,27 @@ pub(crate) fn entry_with_lines_from_row(row: &PgRow) -> StoreResult<EntryWithLin
     })
 }
 
+/// Entries the batch has looked up and not found.
+const INSERT_NEW_ENTRIES: &str = "INSERT INTO entries (entry_key, entry_number, entry_type, importer_number,
+     port_code, entry_date, release_date, mode_of_transport, exam, exam_reason, hold_micro_hours, batch_id,
+     first_row, changed_in_batch, lines, line_count, entered_value_cents, duty_cents, recon_flagged_lines,
+     countries) ";
+/// Entries already stored (or written by an earlier chunk of this batch).
+const UPSERT_ENTRIES: &str = "INSERT INTO entries (entry_key, entry_number, entry_type, importer_number,
+     port_code, entry_date, release_date, mode_of_transport, exam, exam_reason, hold_micro_hours, batch_id,
+     first_row, changed_in_batch, lines, line_count, entered_value_cents, duty_cents, recon_flagged_lines,
+     countries) ";
+const ON_CONFLICT_REPLACE_ENTRY: &str = " ON CONFLICT (entry_key) DO UPDATE SET entry_type = excluded.entry_type,
+                    importer_number = excluded.importer_number, port_code = excluded.port_code,
+                    entry_date = excluded.entry_date, release_date = excluded.release_date,
+                    mode_of_transport = excluded.mode_of_transport, exam = excluded.exam,
+                    exam_reason = excluded.exam_reason, hold_micro_hours = excluded.hold_micro_hours,
+                    batch_id = excluded.batch_id, first_row = excluded.first_row,
+                    changed_in_batch = excluded.changed_in_batch, lines = excluded.lines,
+                    line_count = excluded.line_count, entered_value_cents = excluded.entered_value_cents,
+                    duty_cents = excluded.duty_cents, recon_flagged_lines = excluded.recon_flagged_lines,
+                    countries = excluded.countries";
+
 /// The membership version and the last batch, as the connection sees them.
 async fn rollup_basis_in(connection: &mut sqlx::PgConnection) -> StoreResult<RollupBasis> {
     let (membership_version, last_batch_id): (i64, i64) = sqlx::query_as(
@@ -182,51 +203,44 @@ impl IngestSession for PostgresIngest {
         Ok(found)
     }
 
-    async fn write_entries(&mut self, entries: &[EntryWithLines]) -> StoreResult<()> {
-        for chunk in entries.chunks(CHUNK) {
-            let mut builder = QueryBuilder::new(
-                "INSERT INTO entries (entry_key, entry_number, entry_type, importer_number, port_code, entry_date,
-                     release_date,
-                     mode_of_transport, exam, exam_reason, hold_micro_hours, batch_id, first_row, changed_in_batch,
-                     lines, line_count, entered_value_cents, duty_cents, recon_flagged_lines, countries) ",
-            );
-            builder.push_values(chunk, |mut row, EntryWithLines { entry, lines }| {
-                let fields = &entry.fields;
-                let totals = LineTotals::of(lines);
-                row.push_bind(entry_key(&fields.entry_number))
-                    .push_bind(fields.entry_number.as_str())
-                    .push_bind(fields.entry_type.as_str())
-                    .push_bind(fields.importer_number.as_str())
-                    .push_bind(fields.port_code.as_str())
-                    .push_bind(fields.entry_date)
-                    .push_bind(fields.release_date)
-                    .push_bind(fields.mode_of_transport.as_deref())
-                    .push_bind(fields.exam.map(Exam::code))
-                    .push_bind(fields.exam_reason.map(ExamReason::code))
-                    .push_bind(fields.hold.0)
-                    .push_bind(entry.batch_id)
-                    .push_bind(entry.first_row)
-                    .push_bind(entry.changed_in_batch)
-                    .push_bind(packed_lines::encode(lines))
-                    .push_bind(totals.lines)
-                    .push_bind(totals.entered_value_cents)
-                    .push_bind(totals.duty_cents)
-                    .push_bind(totals.recon_flagged_lines)
-                    .push_bind(totals.countries);
-            });
-            builder.push(
-                " ON CONFLICT (entry_key) DO UPDATE SET entry_type = excluded.entry_type,
-                    importer_number = excluded.importer_number, port_code = excluded.port_code,
-                    entry_date = excluded.entry_date, release_date = excluded.release_date,
-                    mode_of_transport = excluded.mode_of_transport, exam = excluded.exam,
-                    exam_reason = excluded.exam_reason, hold_micro_hours = excluded.hold_micro_hours,
-                    batch_id = excluded.batch_id, first_row = excluded.first_row,
-                    changed_in_batch = excluded.changed_in_batch, lines = excluded.lines,
-                    line_count = excluded.line_count, entered_value_cents = excluded.entered_value_cents,
-                    duty_cents = excluded.duty_cents, recon_flagged_lines = excluded.recon_flagged_lines,
-                    countries = excluded.countries",
-            );
-            builder.build().execute(&mut *self.transaction).await.map_err(translate)?;
+    async fn write_entries(&mut self, new: &[EntryWithLines], stored: &[EntryWithLines]) -> StoreResult<()> {
+        for (entries, replacing) in [(new, false), (stored, true)] {
+            for chunk in entries.chunks(CHUNK) {
+                let mut builder = QueryBuilder::new(if replacing { UPSERT_ENTRIES } else { INSERT_NEW_ENTRIES });
+                builder.push_values(chunk, |mut row, EntryWithLines { entry, lines }| {
+                    let fields = &entry.fields;
+                    let totals = LineTotals::of(lines);
+                    row.push_bind(entry_key(&fields.entry_number))
+                        .push_bind(fields.entry_number.as_str())
+                        .push_bind(fields.entry_type.as_str())
+                        .push_bind(fields.importer_number.as_str())
+                        .push_bind(fields.port_code.as_str())
+                        .push_bind(fields.entry_date)
+                        .push_bind(fields.release_date)
+                        .push_bind(fields.mode_of_transport.as_deref())
+                        .push_bind(fields.exam.map(Exam::code))
+                        .push_bind(fields.exam_reason.map(ExamReason::code))
+                        .push_bind(fields.hold.0)
+                        .push_bind(entry.batch_id)
+                        .push_bind(entry.first_row)
+                        .push_bind(entry.changed_in_batch)
+                        .push_bind(packed_lines::encode(lines))
+                        .push_bind(totals.lines)
+                        .push_bind(totals.entered_value_cents)
+                        .push_bind(totals.duty_cents)
+                        .push_bind(totals.recon_flagged_lines)
+                        .push_bind(totals.countries);
+                });
+                if replacing {
+                    builder.push(ON_CONFLICT_REPLACE_ENTRY);
+                }
+                let done = builder.build().execute(&mut *self.transaction).await.map_err(translate)?;
+                if done.rows_affected() != chunk.len() as u64 {
+                    return Err(StoreError::Other(
+                        format!("{} of {} entries written", done.rows_affected(), chunk.len()).into(),
+                    ));
+                }
+            }
         }
         Ok(())
     }

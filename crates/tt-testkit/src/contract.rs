@@ -376,7 +376,10 @@ pub async fn an_entry_round_trips_with_its_lines_and_their_totals(store: &dyn St
     let mut session = store.begin_ingest().await.expect("begin");
     let batch_id = session.batch_id();
     let entry = sample_entry("AB112345678", batch_id);
-    session.write_entries(std::slice::from_ref(&entry)).await.expect("write");
+    let mut first_version = entry.clone();
+    first_version.lines.truncate(1);
+    session.write_entries(std::slice::from_ref(&first_version), &[]).await.expect("insert");
+    session.write_entries(&[], std::slice::from_ref(&entry)).await.expect("replace");
     let numbers = ["AB112345678".to_owned(), "ZZZ00000000".to_owned()];
     assert_eq!(session.stored_entries(&numbers).await.expect("read"), vec![entry.clone()], "visible inside the batch");
     session.finish(&batch_record(batch_id), &audit("trade.ingest")).await.expect("finish");
@@ -394,10 +397,17 @@ pub async fn an_entry_round_trips_with_its_lines_and_their_totals(store: &dyn St
     assert_eq!(store.list_batches(10).await.expect("batches")[0].id, batch_id);
 }
 
+pub async fn inserting_an_entry_already_stored_is_an_error(store: &dyn Store) {
+    let mut session = store.begin_ingest().await.expect("begin");
+    let entry = sample_entry("AB112345678", session.batch_id());
+    session.write_entries(std::slice::from_ref(&entry), &[]).await.expect("insert");
+    assert!(session.write_entries(std::slice::from_ref(&entry), &[]).await.is_err(), "not silently skipped");
+}
+
 pub async fn a_batch_dropped_before_it_finishes_leaves_nothing(store: &dyn Store) {
     let mut session = store.begin_ingest().await.expect("begin");
     let batch_id = session.batch_id();
-    session.write_entries(&[sample_entry("AB112345678", batch_id)]).await.expect("write");
+    session.write_entries(&[sample_entry("AB112345678", batch_id)], &[]).await.expect("write");
     drop(session);
     assert_eq!(store.entry_details("AB112345678").await.expect("details"), None);
     assert!(store.list_batches(10).await.expect("batches").is_empty());
@@ -456,6 +466,7 @@ macro_rules! store_contract_suite {
             audit_records_form_a_chain_and_can_be_filtered,
             the_schema_lists_the_application_tables,
             an_entry_round_trips_with_its_lines_and_their_totals,
+            inserting_an_entry_already_stored_is_an_error,
             a_batch_dropped_before_it_finishes_leaves_nothing
         );
     };
