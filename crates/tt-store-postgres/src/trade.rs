@@ -61,11 +61,72 @@ pub(crate) fn entry_with_lines_from_row(row: &PgRow) -> StoreResult<EntryWithLin
     })
 }
 
-/// Entries the batch has looked up and not found.
-const INSERT_NEW_ENTRIES: &str = "INSERT INTO entries (entry_key, entry_number, entry_type, importer_number,
-     port_code, entry_date, release_date, mode_of_transport, exam, exam_reason, hold_micro_hours, batch_id,
-     first_row, changed_in_batch, lines, line_count, entered_value_cents, duty_cents, recon_flagged_lines,
-     countries) ";
+/// Entries the batch has looked up and not found (a conflict is an error).
+const COPY_NEW_ENTRIES: &str = "COPY entries (entry_key, entry_number, entry_type, importer_number, port_code,
+     entry_date, release_date, mode_of_transport, exam, exam_reason, hold_micro_hours, batch_id, first_row,
+     changed_in_batch, lines, line_count, entered_value_cents, duty_cents, recon_flagged_lines, countries)
+     FROM STDIN";
+
+/// Entries as rows of COPY's text format, in the column order of [`COPY_NEW_ENTRIES`].
+fn copy_text(entries: &[EntryWithLines]) -> String {
+    use std::fmt::Write as _;
+    /// A text value, with the characters COPY's text format gives a meaning escaped.
+    fn push(out: &mut String, text: &str) {
+        for character in text.chars() {
+            match character {
+                '\\' => out.push_str("\\\\"),
+                '\t' => out.push_str("\\t"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                other => out.push(other),
+            }
+        }
+    }
+    fn push_optional(out: &mut String, text: Option<&str>) {
+        match text {
+            Some(text) => push(out, text),
+            None => out.push_str("\\N"),
+        }
+    }
+    let mut out = String::with_capacity(entries.len() * 320);
+    for EntryWithLines { entry, lines } in entries {
+        let fields = &entry.fields;
+        let totals = LineTotals::of(lines);
+        let _ = write!(out, "{}\t", entry_key(&fields.entry_number).unwrap_or_default());
+        for text in
+            [fields.entry_number.as_str(), &fields.entry_type, fields.importer_number.as_str(), &fields.port_code]
+        {
+            push(&mut out, text);
+            out.push('\t');
+        }
+        let _ = write!(out, "{}\t", fields.entry_date);
+        push_optional(&mut out, fields.release_date.map(|date| date.to_string()).as_deref());
+        out.push('\t');
+        push_optional(&mut out, fields.mode_of_transport.as_deref());
+        out.push('\t');
+        push_optional(&mut out, fields.exam.map(Exam::code));
+        out.push('\t');
+        push_optional(&mut out, fields.exam_reason.map(ExamReason::code));
+        let _ = write!(
+            out,
+            "\t{}\t{}\t{}\t{}\t",
+            fields.hold.0,
+            entry.batch_id,
+            entry.first_row,
+            if entry.changed_in_batch { "t" } else { "f" }
+        );
+        push(&mut out, &packed_lines::encode(lines));
+        let _ = write!(
+            out,
+            "\t{}\t{}\t{}\t{}\t",
+            totals.lines, totals.entered_value_cents, totals.duty_cents, totals.recon_flagged_lines
+        );
+        push(&mut out, &totals.countries);
+        out.push('\n');
+    }
+    out
+}
+
 /// Entries already stored (or written by an earlier chunk of this batch).
 const UPSERT_ENTRIES: &str = "INSERT INTO entries (entry_key, entry_number, entry_type, importer_number,
      port_code, entry_date, release_date, mode_of_transport, exam, exam_reason, hold_micro_hours, batch_id,
@@ -204,42 +265,48 @@ impl IngestSession for PostgresIngest {
     }
 
     async fn write_entries(&mut self, new: &[EntryWithLines], stored: &[EntryWithLines]) -> StoreResult<()> {
-        for (entries, replacing) in [(new, false), (stored, true)] {
-            for chunk in entries.chunks(CHUNK) {
-                let mut builder = QueryBuilder::new(if replacing { UPSERT_ENTRIES } else { INSERT_NEW_ENTRIES });
-                builder.push_values(chunk, |mut row, EntryWithLines { entry, lines }| {
-                    let fields = &entry.fields;
-                    let totals = LineTotals::of(lines);
-                    row.push_bind(entry_key(&fields.entry_number))
-                        .push_bind(fields.entry_number.as_str())
-                        .push_bind(fields.entry_type.as_str())
-                        .push_bind(fields.importer_number.as_str())
-                        .push_bind(fields.port_code.as_str())
-                        .push_bind(fields.entry_date)
-                        .push_bind(fields.release_date)
-                        .push_bind(fields.mode_of_transport.as_deref())
-                        .push_bind(fields.exam.map(Exam::code))
-                        .push_bind(fields.exam_reason.map(ExamReason::code))
-                        .push_bind(fields.hold.0)
-                        .push_bind(entry.batch_id)
-                        .push_bind(entry.first_row)
-                        .push_bind(entry.changed_in_batch)
-                        .push_bind(packed_lines::encode(lines))
-                        .push_bind(totals.lines)
-                        .push_bind(totals.entered_value_cents)
-                        .push_bind(totals.duty_cents)
-                        .push_bind(totals.recon_flagged_lines)
-                        .push_bind(totals.countries);
-                });
-                if replacing {
-                    builder.push(ON_CONFLICT_REPLACE_ENTRY);
-                }
-                let done = builder.build().execute(&mut *self.transaction).await.map_err(translate)?;
-                if done.rows_affected() != chunk.len() as u64 {
-                    return Err(StoreError::Other(
-                        format!("{} of {} entries written", done.rows_affected(), chunk.len()).into(),
-                    ));
-                }
+        if !new.is_empty() {
+            // New entries go in by COPY: no statement to parse or arguments to bind per row.
+            let data = copy_text(new);
+            let mut copy = self.transaction.copy_in_raw(COPY_NEW_ENTRIES).await.map_err(translate)?;
+            copy.send(data.as_bytes()).await.map_err(translate)?;
+            let copied = copy.finish().await.map_err(translate)?;
+            if copied != new.len() as u64 {
+                return Err(StoreError::Other(format!("{copied} of {} entries copied", new.len()).into()));
+            }
+        }
+        for chunk in stored.chunks(CHUNK) {
+            let mut builder = QueryBuilder::new(UPSERT_ENTRIES);
+            builder.push_values(chunk, |mut row, EntryWithLines { entry, lines }| {
+                let fields = &entry.fields;
+                let totals = LineTotals::of(lines);
+                row.push_bind(entry_key(&fields.entry_number))
+                    .push_bind(fields.entry_number.as_str())
+                    .push_bind(fields.entry_type.as_str())
+                    .push_bind(fields.importer_number.as_str())
+                    .push_bind(fields.port_code.as_str())
+                    .push_bind(fields.entry_date)
+                    .push_bind(fields.release_date)
+                    .push_bind(fields.mode_of_transport.as_deref())
+                    .push_bind(fields.exam.map(Exam::code))
+                    .push_bind(fields.exam_reason.map(ExamReason::code))
+                    .push_bind(fields.hold.0)
+                    .push_bind(entry.batch_id)
+                    .push_bind(entry.first_row)
+                    .push_bind(entry.changed_in_batch)
+                    .push_bind(packed_lines::encode(lines))
+                    .push_bind(totals.lines)
+                    .push_bind(totals.entered_value_cents)
+                    .push_bind(totals.duty_cents)
+                    .push_bind(totals.recon_flagged_lines)
+                    .push_bind(totals.countries);
+            });
+            builder.push(ON_CONFLICT_REPLACE_ENTRY);
+            let done = builder.build().execute(&mut *self.transaction).await.map_err(translate)?;
+            if done.rows_affected() != chunk.len() as u64 {
+                return Err(StoreError::Other(
+                    format!("{} of {} entries written", done.rows_affected(), chunk.len()).into(),
+                ));
             }
         }
         Ok(())
