@@ -1215,13 +1215,13 @@ impl App {
         if grouping.account {
             return self.kpis_recomputed(actor, from, to, grouping).await;
         }
-        let rollups = match self.store.read_rollups(from, to).await? {
+        let rollups = match self.store.read_rollups(from, to, grouping.month).await? {
             Some(rollups) => Some(rollups),
             // Stale (the membership changed and the rebuild did not run or did not finish):
             // rebuild now, and if they are stale again already, recompute from the entries.
             None => {
                 self.refresh_kpi_rollups().await;
-                self.store.read_rollups(from, to).await?
+                self.store.read_rollups(from, to, grouping.month).await?
             }
         };
         let Some((group_rollups, release_rollups)) = rollups else {

@@ -538,7 +538,12 @@ impl TradeStore for PostgresStore {
         Ok(true)
     }
 
-    async fn read_rollups(&self, from: Date, to: Date) -> StoreResult<Option<(Vec<GroupRollup>, Vec<ReleaseRollup>)>> {
+    async fn read_rollups(
+        &self,
+        from: Date,
+        to: Date,
+        per_month: bool,
+    ) -> StoreResult<Option<(Vec<GroupRollup>, Vec<ReleaseRollup>)>> {
         // One read transaction: the freshness check and both tables come from one snapshot.
         let mut transaction =
             self.pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await.map_err(translate)?;
@@ -550,9 +555,26 @@ impl TradeStore for PostgresStore {
         if version != built_for {
             return Ok(None);
         }
-        let groups = sqlx::query("SELECT * FROM kpi_group_daily WHERE entry_date BETWEEN $1 AND $2 AND entries <> 0")
-            .bind(from)
-            .bind(to)
+        // Summed by the database to the finest grouping asked for (month or the whole range):
+        // a year is then a hundred rows to decode, not several thousand.
+        let groups = sqlx::query(
+            "SELECT CASE WHEN $3 THEN date_trunc('month', entry_date)::DATE ELSE $1 END AS entry_date, tier, trade_compliance,
+                    SUM(entries)::BIGINT AS entries,
+                    SUM(lines)::BIGINT AS lines,
+                    SUM(entered_value_cents)::BIGINT AS entered_value_cents,
+                    SUM(duty_cents)::BIGINT AS duty_cents,
+                    SUM(examined_entries)::BIGINT AS examined_entries,
+                    SUM(random_exams)::BIGINT AS random_exams,
+                    SUM(targeted_exams)::BIGINT AS targeted_exams,
+                    SUM(examined_hold_micro_hours)::BIGINT AS examined_hold_micro_hours,
+                    SUM(released_entries)::BIGINT AS released_entries,
+                    SUM(recon_flagged_lines)::BIGINT AS recon_flagged_lines
+             FROM kpi_group_daily WHERE entry_date BETWEEN $1 AND $2
+             GROUP BY 1, tier, trade_compliance HAVING SUM(entries) <> 0",
+        )
+        .bind(from)
+        .bind(to)
+        .bind(per_month)
             .fetch_all(&mut *transaction)
             .await
             .map_err(translate)?
@@ -560,9 +582,15 @@ impl TradeStore for PostgresStore {
             .map(group_rollup_from_row)
             .collect::<StoreResult<Vec<_>>>()?;
         let releases =
-            sqlx::query("SELECT * FROM kpi_group_release_days WHERE entry_date BETWEEN $1 AND $2 AND entries <> 0")
-                .bind(from)
-                .bind(to)
+            sqlx::query(
+                "SELECT CASE WHEN $3 THEN date_trunc('month', entry_date)::DATE ELSE $1 END AS entry_date, tier, trade_compliance, release_days,
+                        SUM(entries)::BIGINT AS entries
+                 FROM kpi_group_release_days WHERE entry_date BETWEEN $1 AND $2
+                 GROUP BY 1, tier, trade_compliance, release_days HAVING SUM(entries) <> 0",
+            )
+            .bind(from)
+            .bind(to)
+            .bind(per_month)
                 .fetch_all(&mut *transaction)
                 .await
                 .map_err(translate)?

@@ -479,7 +479,12 @@ impl TradeStore for SqliteStore {
         Ok(true)
     }
 
-    async fn read_rollups(&self, from: Date, to: Date) -> StoreResult<Option<(Vec<GroupRollup>, Vec<ReleaseRollup>)>> {
+    async fn read_rollups(
+        &self,
+        from: Date,
+        to: Date,
+        per_month: bool,
+    ) -> StoreResult<Option<(Vec<GroupRollup>, Vec<ReleaseRollup>)>> {
         // One read transaction: the freshness check and both tables come from one snapshot.
         let mut transaction = self.pool.begin().await.map_err(translate)?;
         let (version, built_for): (i64, i64) =
@@ -490,9 +495,26 @@ impl TradeStore for SqliteStore {
         if version != built_for {
             return Ok(None);
         }
-        let groups = sqlx::query("SELECT * FROM kpi_group_daily WHERE entry_date BETWEEN $1 AND $2 AND entries <> 0")
-            .bind(from)
-            .bind(to)
+        // Summed by the database to the finest grouping asked for (month or the whole range):
+        // a year is then a hundred rows to decode, not several thousand.
+        let groups = sqlx::query(
+            "SELECT CASE WHEN $3 THEN substr(entry_date, 1, 7) || '-01' ELSE $1 END AS entry_date, tier, trade_compliance,
+                    SUM(entries) AS entries,
+                    SUM(lines) AS lines,
+                    SUM(entered_value_cents) AS entered_value_cents,
+                    SUM(duty_cents) AS duty_cents,
+                    SUM(examined_entries) AS examined_entries,
+                    SUM(random_exams) AS random_exams,
+                    SUM(targeted_exams) AS targeted_exams,
+                    SUM(examined_hold_micro_hours) AS examined_hold_micro_hours,
+                    SUM(released_entries) AS released_entries,
+                    SUM(recon_flagged_lines) AS recon_flagged_lines
+             FROM kpi_group_daily WHERE entry_date BETWEEN $1 AND $2
+             GROUP BY 1, tier, trade_compliance HAVING SUM(entries) <> 0",
+        )
+        .bind(from)
+        .bind(to)
+        .bind(per_month)
             .fetch_all(&mut *transaction)
             .await
             .map_err(translate)?
@@ -500,9 +522,15 @@ impl TradeStore for SqliteStore {
             .map(group_rollup_from_row)
             .collect::<StoreResult<Vec<_>>>()?;
         let releases =
-            sqlx::query("SELECT * FROM kpi_group_release_days WHERE entry_date BETWEEN $1 AND $2 AND entries <> 0")
-                .bind(from)
-                .bind(to)
+            sqlx::query(
+                "SELECT CASE WHEN $3 THEN substr(entry_date, 1, 7) || '-01' ELSE $1 END AS entry_date, tier, trade_compliance, release_days,
+                        SUM(entries) AS entries
+                 FROM kpi_group_release_days WHERE entry_date BETWEEN $1 AND $2
+                 GROUP BY 1, tier, trade_compliance, release_days HAVING SUM(entries) <> 0",
+            )
+            .bind(from)
+            .bind(to)
+            .bind(per_month)
                 .fetch_all(&mut *transaction)
                 .await
                 .map_err(translate)?

@@ -200,8 +200,15 @@ pub trait TradeStore: Send + Sync {
         basis: RollupBasis,
     ) -> StoreResult<bool>;
     /// The rollups of the range from one snapshot, or `None` when they are stale (the
-    /// membership changed after they were built).
-    async fn read_rollups(&self, from: Date, to: Date) -> StoreResult<Option<(Vec<GroupRollup>, Vec<ReleaseRollup>)>>;
+    /// membership changed after they were built): summed per month (`entry_date` is then the
+    /// month's first day) or, without `per_month`, over the whole range (`entry_date` is then
+    /// `from`).
+    async fn read_rollups(
+        &self,
+        from: Date,
+        to: Date,
+        per_month: bool,
+    ) -> StoreResult<Option<(Vec<GroupRollup>, Vec<ReleaseRollup>)>>;
 
     async fn entry_aggregates(&self, from: Date, to: Date) -> StoreResult<Vec<EntryAggregate>>;
     async fn line_aggregates(&self, from: Date, to: Date) -> StoreResult<Vec<LineAggregate>>;

@@ -22,12 +22,27 @@ fn free_port() -> u16 {
 struct Driver {
     process: Child,
     http: reqwest::Client,
+    port: u16,
     base: String,
     session: String,
 }
 
 impl Drop for Driver {
+    /// Ends the WebDriver session first, so chromedriver closes Chromium (killing chromedriver
+    /// alone leaves the browser running), even when the test failed half-way. Plain blocking
+    /// HTTP: `drop` cannot await.
     fn drop(&mut self) {
+        use std::io::{Read as _, Write as _};
+        if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", self.port)) {
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+            let request = format!(
+                "DELETE /session/{} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                self.session, self.port
+            );
+            if stream.write_all(request.as_bytes()).is_ok() {
+                let _ = stream.read_to_end(&mut Vec::new());
+            }
+        }
         let _ = self.process.kill();
         let _ = self.process.wait();
     }
@@ -71,7 +86,7 @@ impl Driver {
             .expect("json");
         let session =
             response["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {response}")).to_owned();
-        Self { process, http, base, session }
+        Self { process, http, port, base, session }
     }
 
     async fn command(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
