@@ -7,7 +7,8 @@
 # For each size it generates files with `trusted-trader simulate` (seeded), then measures:
 # ingest lines/second into SQLite and into PostgreSQL (peak RSS from /usr/bin/time); the KPI
 # table for a year by month and group, both as a whole command and as the query latency a
-# portal user sees (median of 20 requests to GET /api/v1/kpis on a running `serve`); screening
+# portal user sees (median of 20 requests to GET /api/v1/kpis on a running `serve`), and a
+# member's KPI page (bench/member_kpi_latency.py); screening
 # entries/second; and DuckDB (the PyPI package) loading and normalizing the same CSV and
 # computing the same KPI table by SQL.
 set -euo pipefail
@@ -36,14 +37,17 @@ measure() {
   awk '{printf "%s %.0f\n", $1, $2/1024}' "$log"
 }
 
-# Starts `serve` on the database, asks GET /api/v1/kpis 20 times with a token and prints the
-# median latency in milliseconds (the first request, which warms the caches, is not counted).
-kpi_latency() {
+# Starts `serve` on the database and prints two medians in milliseconds: GET /api/v1/kpis
+# (program KPIs by month and group, with a staff token) and a member's KPI page (their own
+# figures beside the non-member baseline), 20 requests each after one that warms the caches.
+portal_latency() {
   local url="$1" port=18089 token
   "$BIN" --database-url "$url" admin create-user --email bench@example.gov --name Bench --role program_director \
     --password-stdin <<<"Quiet-harbor-lantern-2025" >/dev/null 2>&1 || true
+  "$BIN" --database-url "$url" admin create-user --email officer@sim.example --name Officer --role company_officer \
+    --account SIM-000000 --password-stdin <<<"Quiet-harbor-lantern-2025" >/dev/null 2>&1 || true
   token=$("$BIN" --database-url "$url" admin create-token --email bench@example.gov --scope read 2>/dev/null)
-  "$BIN" --database-url "$url" serve --listen "127.0.0.1:$port" >"$WORK/serve.log" 2>&1 &
+  TT_WEB__SECURE_COOKIES=false "$BIN" --database-url "$url" serve --listen "127.0.0.1:$port" >"$WORK/serve.log" 2>&1 &
   local server=$!
   "$PYTHON" - "$port" "$token" <<'PY'
 import statistics, sys, time, urllib.request
@@ -62,8 +66,9 @@ def ask():
     assert body.startswith(b"["), body[:200]
     return (time.perf_counter() - started) * 1000
 ask()
-print(f"{statistics.median(ask() for _ in range(20)):.1f}")
+print(f"{statistics.median(ask() for _ in range(20)):.1f}", end=" ")
 PY
+  "$PYTHON" bench/member_kpi_latency.py "$port" officer@sim.example Quiet-harbor-lantern-2025 2025-01-01 2025-12-31
   kill "$server"; wait "$server" 2>/dev/null || true
 }
 
@@ -89,8 +94,9 @@ for size in $SIZES; do
     eval "ingest_$backend=$rate"
     read -r wall _ < <(measure "$BIN" --database-url "$url" kpi --from 2025-01-01 --to 2025-12-31 --by month,group --format json)
     printf '%-10s %-34s %14s %10s\n' "$size" "KPI command ($backend)" "$(seconds "$wall")" "s"
-    latency=$(kpi_latency "$url")
+    read -r latency member_latency < <(portal_latency "$url")
     printf '%-10s %-34s %14s %10s\n' "$size" "KPI query latency ($backend)" "$latency" "ms"
+    printf '%-10s %-34s %14s %10s\n' "$size" "member KPI page ($backend)" "$member_latency" "ms"
     eval "kpi_$backend=$latency"
   done
   entries=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT COUNT(*) FROM entries').fetchone()[0])" "$WORK/bench-$size.db")

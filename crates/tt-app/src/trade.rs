@@ -1150,8 +1150,8 @@ impl App {
             // The widest range both databases store as dates.
             let first = Date::from_calendar_date(1, time::Month::January, 1).unwrap_or(Date::MIN);
             let last = Date::from_calendar_date(9999, time::Month::December, 31).unwrap_or(Date::MAX);
-            let entries = self.store.entry_aggregates(first, last).await?;
-            let lines = self.store.line_aggregates(first, last).await?;
+            let entries = self.store.entry_aggregates(first, last, None, false).await?;
+            let lines = self.store.line_aggregates(first, last, None, false).await?;
             let mut changes = RollupChanges::default();
             changes.add_aggregates(&membership, &entries, &lines);
             let (groups, releases) = changes.into_rows();
@@ -1194,10 +1194,13 @@ impl App {
         if to < from {
             return Err(AppError::invalid("to", "is before from"));
         }
-        let number = self.store.get_account(account_id).await?.number.to_string();
+        let account = self.store.get_account(account_id).await?;
+        let number = account.number.to_string();
+        let importers: Vec<String> = account.importer_numbers.iter().map(ToString::to_string).collect();
         let system = Actor::system("kpi");
+        // Only this account's importer numbers are read (through their index).
         let own = self
-            .compute_kpis(&system, from, to, KpiGrouping { month: true, group: false, account: true })
+            .recompute_kpis(from, to, KpiGrouping { month: true, group: false, account: true }, Some(&importers))
             .await?
             .into_iter()
             .filter(|row| row.account_number.as_ref().and_then(Option::as_deref) == Some(number.as_str()))
@@ -1225,7 +1228,7 @@ impl App {
             }
         };
         let Some((group_rollups, release_rollups)) = rollups else {
-            return self.recompute_kpis(from, to, grouping).await;
+            return self.recompute_kpis(from, to, grouping, None).await;
         };
         let mut totals: BTreeMap<KpiKey, KpiAccumulator> = BTreeMap::new();
         let key_of = |day: Date, tier: &str, trade_compliance: bool| -> KpiKey {
@@ -1275,10 +1278,17 @@ impl App {
         grouping: KpiGrouping,
     ) -> AppResult<Vec<KpiRow>> {
         actor.require(Permission::ViewProgramData, self.clock.now())?;
-        self.recompute_kpis(from, to, grouping).await
+        self.recompute_kpis(from, to, grouping, None).await
     }
 
-    async fn recompute_kpis(&self, from: Date, to: Date, grouping: KpiGrouping) -> AppResult<Vec<KpiRow>> {
+    /// The KPIs recomputed from the entries, of every importer number or of `importers` only.
+    async fn recompute_kpis(
+        &self,
+        from: Date,
+        to: Date,
+        grouping: KpiGrouping,
+        importers: Option<&[String]>,
+    ) -> AppResult<Vec<KpiRow>> {
         let membership = self.membership().await?;
         let mut totals: BTreeMap<KpiKey, KpiAccumulator> = BTreeMap::new();
         let key_of = |day: Date, importer: &str| -> KpiKey {
@@ -1289,7 +1299,10 @@ impl App {
                 grouping.account.then(|| account.map(ToString::to_string)),
             )
         };
-        for aggregate in self.store.entry_aggregates(from, to).await? {
+        // A program group depends on the standing on each entry's day; without it, a month's
+        // figures per importer are all that is needed, summed by the database.
+        let per_month = !grouping.group;
+        for aggregate in self.store.entry_aggregates(from, to, importers, per_month).await? {
             let totals = totals.entry(key_of(aggregate.entry_date, &aggregate.importer_number)).or_default();
             let count = u64::try_from(aggregate.entries).unwrap_or(0);
             totals.entries += count;
@@ -1306,7 +1319,7 @@ impl App {
                 *totals.release_days.entry(days).or_default() += count;
             }
         }
-        for aggregate in self.store.line_aggregates(from, to).await? {
+        for aggregate in self.store.line_aggregates(from, to, importers, per_month).await? {
             let totals = totals.entry(key_of(aggregate.entry_date, &aggregate.importer_number)).or_default();
             totals.lines += u64::try_from(aggregate.lines).unwrap_or(0);
             totals.entered_value_cents += i128::from(aggregate.entered_value_cents);

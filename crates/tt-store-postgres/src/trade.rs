@@ -143,6 +143,9 @@ const ON_CONFLICT_REPLACE_ENTRY: &str = " ON CONFLICT (entry_key) DO UPDATE SET 
                     duty_cents = excluded.duty_cents, recon_flagged_lines = excluded.recon_flagged_lines,
                     countries = excluded.countries";
 
+/// The first day of an entry's month, for aggregates by month.
+const MONTH_OF_ENTRY_DATE: &str = "date_trunc('month', entry_date)::DATE";
+
 /// The membership version and the last batch, as the connection sees them.
 async fn rollup_basis_in(connection: &mut sqlx::PgConnection) -> StoreResult<RollupBasis> {
     let (membership_version, last_batch_id): (i64, i64) = sqlx::query_as(
@@ -609,19 +612,35 @@ impl TradeStore for PostgresStore {
         Ok(Some((groups, releases)))
     }
 
-    async fn entry_aggregates(&self, from: Date, to: Date) -> StoreResult<Vec<EntryAggregate>> {
-        let rows = sqlx::query(
-            "SELECT entry_date, importer_number, exam_reason,
+    async fn entry_aggregates(
+        &self,
+        from: Date,
+        to: Date,
+        importers: Option<&[String]>,
+        per_month: bool,
+    ) -> StoreResult<Vec<EntryAggregate>> {
+        if importers.is_some_and(<[String]>::is_empty) {
+            return Ok(Vec::new());
+        }
+        let mut builder = QueryBuilder::new("SELECT ");
+        builder.push(if per_month { MONTH_OF_ENTRY_DATE } else { "entry_date" });
+        builder.push(
+            " AS entry_date, importer_number, exam_reason,
                     (release_date - entry_date)::BIGINT AS release_days,
                     COUNT(*) AS entries, SUM(hold_micro_hours)::BIGINT AS hold
-             FROM entries WHERE entry_date BETWEEN $1 AND $2
-             GROUP BY entry_date, importer_number, exam_reason, release_days",
-        )
-        .bind(from)
-        .bind(to)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(translate)?;
+             FROM entries WHERE entry_date BETWEEN ",
+        );
+        builder.push_bind(from).push(" AND ").push_bind(to);
+        if let Some(importers) = importers {
+            builder.push(" AND importer_number IN (");
+            let mut separated = builder.separated(", ");
+            for importer in importers {
+                separated.push_bind(importer.as_str());
+            }
+            builder.push(")");
+        }
+        builder.push(" GROUP BY 1, importer_number, exam_reason, release_days");
+        let rows = builder.build().fetch_all(&self.pool).await.map_err(translate)?;
         rows.iter()
             .map(|row| {
                 Ok(EntryAggregate {
@@ -636,19 +655,35 @@ impl TradeStore for PostgresStore {
             .collect()
     }
 
-    async fn line_aggregates(&self, from: Date, to: Date) -> StoreResult<Vec<LineAggregate>> {
-        let rows = sqlx::query(
-            "SELECT entry_date, importer_number, SUM(line_count)::BIGINT AS lines,
+    async fn line_aggregates(
+        &self,
+        from: Date,
+        to: Date,
+        importers: Option<&[String]>,
+        per_month: bool,
+    ) -> StoreResult<Vec<LineAggregate>> {
+        if importers.is_some_and(<[String]>::is_empty) {
+            return Ok(Vec::new());
+        }
+        let mut builder = QueryBuilder::new("SELECT ");
+        builder.push(if per_month { MONTH_OF_ENTRY_DATE } else { "entry_date" });
+        builder.push(
+            " AS entry_date, importer_number, SUM(line_count)::BIGINT AS lines,
                     SUM(entered_value_cents)::BIGINT AS value, SUM(duty_cents)::BIGINT AS duty,
                     SUM(recon_flagged_lines)::BIGINT AS recon
-             FROM entries WHERE entry_date BETWEEN $1 AND $2
-             GROUP BY entry_date, importer_number",
-        )
-        .bind(from)
-        .bind(to)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(translate)?;
+             FROM entries WHERE entry_date BETWEEN ",
+        );
+        builder.push_bind(from).push(" AND ").push_bind(to);
+        if let Some(importers) = importers {
+            builder.push(" AND importer_number IN (");
+            let mut separated = builder.separated(", ");
+            for importer in importers {
+                separated.push_bind(importer.as_str());
+            }
+            builder.push(")");
+        }
+        builder.push(" GROUP BY 1, importer_number");
+        let rows = builder.build().fetch_all(&self.pool).await.map_err(translate)?;
         rows.iter()
             .map(|row| {
                 Ok(LineAggregate {

@@ -210,8 +210,25 @@ pub trait TradeStore: Send + Sync {
         per_month: bool,
     ) -> StoreResult<Option<(Vec<GroupRollup>, Vec<ReleaseRollup>)>>;
 
-    async fn entry_aggregates(&self, from: Date, to: Date) -> StoreResult<Vec<EntryAggregate>>;
-    async fn line_aggregates(&self, from: Date, to: Date) -> StoreResult<Vec<LineAggregate>>;
+    /// Per-day (or, with `per_month`, per-month: `entry_date` is then the month's first day),
+    /// per-importer aggregates of the entries in the range; with `importers`, of those importer
+    /// numbers only (read through their index: one member's figures do not scan everyone's
+    /// entries).
+    async fn entry_aggregates(
+        &self,
+        from: Date,
+        to: Date,
+        importers: Option<&[String]>,
+        per_month: bool,
+    ) -> StoreResult<Vec<EntryAggregate>>;
+    /// The line totals of the same entries.
+    async fn line_aggregates(
+        &self,
+        from: Date,
+        to: Date,
+        importers: Option<&[String]>,
+        per_month: bool,
+    ) -> StoreResult<Vec<LineAggregate>>;
     /// Entries with entry_date in the range, ordered by importer number, date and entry.
     async fn entry_origins(&self, from: Date, to: Date) -> StoreResult<Vec<EntryOrigin>>;
 }
