@@ -606,39 +606,34 @@ impl RollupChanges {
         }
     }
 
-    /// Adds the totals of stored per-day aggregates (for a full rebuild).
-    fn add_aggregates(
-        &mut self,
-        membership: &Membership,
-        entries: &[tt_store::trade::EntryAggregate],
-        lines: &[tt_store::trade::LineAggregate],
-    ) {
-        for aggregate in entries {
-            let (group, _) = membership.group_on(&aggregate.importer_number, aggregate.entry_date);
-            let totals = self.groups.entry((aggregate.entry_date, group)).or_default();
-            totals.entries += aggregate.entries;
-            if let Some(reason) = aggregate.exam_reason.as_deref() {
-                totals.examined_entries += aggregate.entries;
-                totals.examined_hold_micro_hours += aggregate.hold_micro_hours;
-                if reason == "RANDOM" {
-                    totals.random_exams += aggregate.entries;
-                } else {
-                    totals.targeted_exams += aggregate.entries;
-                }
-            }
-            if let Some(days) = aggregate.release_days {
-                totals.released_entries += aggregate.entries;
-                *self.releases.entry((aggregate.entry_date, group, days)).or_default() += aggregate.entries;
+    /// Adds a stored per-day aggregate of entries (for a full rebuild).
+    fn add_entry_aggregate(&mut self, membership: &Membership, aggregate: &tt_store::trade::EntryAggregate) {
+        let (group, _) = membership.group_on(&aggregate.importer_number, aggregate.entry_date);
+        let totals = self.groups.entry((aggregate.entry_date, group)).or_default();
+        totals.entries += aggregate.entries;
+        if let Some(reason) = aggregate.exam_reason.as_deref() {
+            totals.examined_entries += aggregate.entries;
+            totals.examined_hold_micro_hours += aggregate.hold_micro_hours;
+            if reason == "RANDOM" {
+                totals.random_exams += aggregate.entries;
+            } else {
+                totals.targeted_exams += aggregate.entries;
             }
         }
-        for aggregate in lines {
-            let (group, _) = membership.group_on(&aggregate.importer_number, aggregate.entry_date);
-            let totals = self.groups.entry((aggregate.entry_date, group)).or_default();
-            totals.lines += aggregate.lines;
-            totals.entered_value_cents += aggregate.entered_value_cents;
-            totals.duty_cents += aggregate.duty_cents;
-            totals.recon_flagged_lines += aggregate.recon_flagged_lines;
+        if let Some(days) = aggregate.release_days {
+            totals.released_entries += aggregate.entries;
+            *self.releases.entry((aggregate.entry_date, group, days)).or_default() += aggregate.entries;
         }
+    }
+
+    /// Adds a stored per-day aggregate of lines (for a full rebuild).
+    fn add_line_aggregate(&mut self, membership: &Membership, aggregate: &tt_store::trade::LineAggregate) {
+        let (group, _) = membership.group_on(&aggregate.importer_number, aggregate.entry_date);
+        let totals = self.groups.entry((aggregate.entry_date, group)).or_default();
+        totals.lines += aggregate.lines;
+        totals.entered_value_cents += aggregate.entered_value_cents;
+        totals.duty_cents += aggregate.duty_cents;
+        totals.recon_flagged_lines += aggregate.recon_flagged_lines;
     }
 
     fn into_rows(self) -> (Vec<GroupRollup>, Vec<ReleaseRollup>) {
@@ -1150,10 +1145,17 @@ impl App {
             // The widest range both databases store as dates.
             let first = Date::from_calendar_date(1, time::Month::January, 1).unwrap_or(Date::MIN);
             let last = Date::from_calendar_date(9999, time::Month::December, 31).unwrap_or(Date::MAX);
-            let entries = self.store.entry_aggregates(first, last, None, false).await?;
-            let lines = self.store.line_aggregates(first, last, None, false).await?;
             let mut changes = RollupChanges::default();
-            changes.add_aggregates(&membership, &entries, &lines);
+            self.store
+                .visit_entry_aggregates(first, last, None, false, &mut |aggregate| {
+                    changes.add_entry_aggregate(&membership, &aggregate);
+                })
+                .await?;
+            self.store
+                .visit_line_aggregates(first, last, None, false, &mut |aggregate| {
+                    changes.add_line_aggregate(&membership, &aggregate);
+                })
+                .await?;
             let (groups, releases) = changes.into_rows();
             if self.store.replace_rollups(&groups, &releases, basis).await? {
                 return Ok(());
@@ -1302,30 +1304,34 @@ impl App {
         // A program group depends on the standing on each entry's day; without it, a month's
         // figures per importer are all that is needed, summed by the database.
         let per_month = !grouping.group;
-        for aggregate in self.store.entry_aggregates(from, to, importers, per_month).await? {
-            let totals = totals.entry(key_of(aggregate.entry_date, &aggregate.importer_number)).or_default();
-            let count = u64::try_from(aggregate.entries).unwrap_or(0);
-            totals.entries += count;
-            if let Some(reason) = aggregate.exam_reason.as_deref() {
-                totals.examined_entries += count;
-                totals.examined_hold_micro_hours += i128::from(aggregate.hold_micro_hours);
-                match reason {
-                    "RANDOM" => totals.random_exams += count,
-                    _ => totals.targeted_exams += count,
+        self.store
+            .visit_entry_aggregates(from, to, importers, per_month, &mut |aggregate| {
+                let totals = totals.entry(key_of(aggregate.entry_date, &aggregate.importer_number)).or_default();
+                let count = u64::try_from(aggregate.entries).unwrap_or(0);
+                totals.entries += count;
+                if let Some(reason) = aggregate.exam_reason.as_deref() {
+                    totals.examined_entries += count;
+                    totals.examined_hold_micro_hours += i128::from(aggregate.hold_micro_hours);
+                    match reason {
+                        "RANDOM" => totals.random_exams += count,
+                        _ => totals.targeted_exams += count,
+                    }
                 }
-            }
-            if let Some(days) = aggregate.release_days {
-                totals.released_entries += count;
-                *totals.release_days.entry(days).or_default() += count;
-            }
-        }
-        for aggregate in self.store.line_aggregates(from, to, importers, per_month).await? {
-            let totals = totals.entry(key_of(aggregate.entry_date, &aggregate.importer_number)).or_default();
-            totals.lines += u64::try_from(aggregate.lines).unwrap_or(0);
-            totals.entered_value_cents += i128::from(aggregate.entered_value_cents);
-            totals.duty_cents += i128::from(aggregate.duty_cents);
-            totals.recon_flagged_lines += u64::try_from(aggregate.recon_flagged_lines).unwrap_or(0);
-        }
+                if let Some(days) = aggregate.release_days {
+                    totals.released_entries += count;
+                    *totals.release_days.entry(days).or_default() += count;
+                }
+            })
+            .await?;
+        self.store
+            .visit_line_aggregates(from, to, importers, per_month, &mut |aggregate| {
+                let totals = totals.entry(key_of(aggregate.entry_date, &aggregate.importer_number)).or_default();
+                totals.lines += u64::try_from(aggregate.lines).unwrap_or(0);
+                totals.entered_value_cents += i128::from(aggregate.entered_value_cents);
+                totals.duty_cents += i128::from(aggregate.duty_cents);
+                totals.recon_flagged_lines += u64::try_from(aggregate.recon_flagged_lines).unwrap_or(0);
+            })
+            .await?;
         Ok(finish_rows(totals))
     }
 }

@@ -2,6 +2,7 @@
 //! lock), multi-row upserts in chunks, aggregates computed by SQL.
 
 use async_trait::async_trait;
+use futures_util::TryStreamExt;
 use sqlx::postgres::PgRow;
 use sqlx::{Postgres, QueryBuilder, Row, Transaction};
 use time::{Date, OffsetDateTime};
@@ -612,15 +613,16 @@ impl TradeStore for PostgresStore {
         Ok(Some((groups, releases)))
     }
 
-    async fn entry_aggregates(
+    async fn visit_entry_aggregates(
         &self,
         from: Date,
         to: Date,
         importers: Option<&[String]>,
         per_month: bool,
-    ) -> StoreResult<Vec<EntryAggregate>> {
+        visit: &mut (dyn FnMut(EntryAggregate) + Send),
+    ) -> StoreResult<()> {
         if importers.is_some_and(<[String]>::is_empty) {
-            return Ok(Vec::new());
+            return Ok(());
         }
         let mut builder = QueryBuilder::new("SELECT ");
         builder.push(if per_month { MONTH_OF_ENTRY_DATE } else { "entry_date" });
@@ -640,30 +642,31 @@ impl TradeStore for PostgresStore {
             builder.push(")");
         }
         builder.push(" GROUP BY 1, importer_number, exam_reason, release_days");
-        let rows = builder.build().fetch_all(&self.pool).await.map_err(translate)?;
-        rows.iter()
-            .map(|row| {
-                Ok(EntryAggregate {
-                    entry_date: row.try_get("entry_date").map_err(translate)?,
-                    importer_number: row.try_get("importer_number").map_err(translate)?,
-                    exam_reason: row.try_get("exam_reason").map_err(translate)?,
-                    release_days: row.try_get("release_days").map_err(translate)?,
-                    entries: row.try_get("entries").map_err(translate)?,
-                    hold_micro_hours: row.try_get("hold").map_err(translate)?,
-                })
-            })
-            .collect()
+        // Streamed: a year of a large program is millions of rows, never all in memory.
+        let mut rows = builder.build().fetch(&self.pool);
+        while let Some(row) = rows.try_next().await.map_err(translate)? {
+            visit(EntryAggregate {
+                entry_date: row.try_get("entry_date").map_err(translate)?,
+                importer_number: row.try_get("importer_number").map_err(translate)?,
+                exam_reason: row.try_get("exam_reason").map_err(translate)?,
+                release_days: row.try_get("release_days").map_err(translate)?,
+                entries: row.try_get("entries").map_err(translate)?,
+                hold_micro_hours: row.try_get("hold").map_err(translate)?,
+            });
+        }
+        Ok(())
     }
 
-    async fn line_aggregates(
+    async fn visit_line_aggregates(
         &self,
         from: Date,
         to: Date,
         importers: Option<&[String]>,
         per_month: bool,
-    ) -> StoreResult<Vec<LineAggregate>> {
+        visit: &mut (dyn FnMut(LineAggregate) + Send),
+    ) -> StoreResult<()> {
         if importers.is_some_and(<[String]>::is_empty) {
-            return Ok(Vec::new());
+            return Ok(());
         }
         let mut builder = QueryBuilder::new("SELECT ");
         builder.push(if per_month { MONTH_OF_ENTRY_DATE } else { "entry_date" });
@@ -683,19 +686,19 @@ impl TradeStore for PostgresStore {
             builder.push(")");
         }
         builder.push(" GROUP BY 1, importer_number");
-        let rows = builder.build().fetch_all(&self.pool).await.map_err(translate)?;
-        rows.iter()
-            .map(|row| {
-                Ok(LineAggregate {
-                    entry_date: row.try_get("entry_date").map_err(translate)?,
-                    importer_number: row.try_get("importer_number").map_err(translate)?,
-                    lines: row.try_get("lines").map_err(translate)?,
-                    entered_value_cents: row.try_get("value").map_err(translate)?,
-                    duty_cents: row.try_get("duty").map_err(translate)?,
-                    recon_flagged_lines: row.try_get("recon").map_err(translate)?,
-                })
-            })
-            .collect()
+        // Streamed: a year of a large program is millions of rows, never all in memory.
+        let mut rows = builder.build().fetch(&self.pool);
+        while let Some(row) = rows.try_next().await.map_err(translate)? {
+            visit(LineAggregate {
+                entry_date: row.try_get("entry_date").map_err(translate)?,
+                importer_number: row.try_get("importer_number").map_err(translate)?,
+                lines: row.try_get("lines").map_err(translate)?,
+                entered_value_cents: row.try_get("value").map_err(translate)?,
+                duty_cents: row.try_get("duty").map_err(translate)?,
+                recon_flagged_lines: row.try_get("recon").map_err(translate)?,
+            });
+        }
+        Ok(())
     }
 
     async fn entry_origins(&self, from: Date, to: Date) -> StoreResult<Vec<EntryOrigin>> {

@@ -211,24 +211,27 @@ pub trait TradeStore: Send + Sync {
     ) -> StoreResult<Option<(Vec<GroupRollup>, Vec<ReleaseRollup>)>>;
 
     /// Per-day (or, with `per_month`, per-month: `entry_date` is then the month's first day),
-    /// per-importer aggregates of the entries in the range; with `importers`, of those importer
-    /// numbers only (read through their index: one member's figures do not scan everyone's
-    /// entries).
-    async fn entry_aggregates(
+    /// per-importer aggregates of the entries in the range, handed to `visit` one at a time as
+    /// the database returns them (a large program has millions); with `importers`, of those
+    /// importer numbers only (read through their index: one member's figures do not scan
+    /// everyone's entries).
+    async fn visit_entry_aggregates(
         &self,
         from: Date,
         to: Date,
         importers: Option<&[String]>,
         per_month: bool,
-    ) -> StoreResult<Vec<EntryAggregate>>;
-    /// The line totals of the same entries.
-    async fn line_aggregates(
+        visit: &mut (dyn FnMut(EntryAggregate) + Send),
+    ) -> StoreResult<()>;
+    /// The line totals of the same entries, the same way.
+    async fn visit_line_aggregates(
         &self,
         from: Date,
         to: Date,
         importers: Option<&[String]>,
         per_month: bool,
-    ) -> StoreResult<Vec<LineAggregate>>;
+        visit: &mut (dyn FnMut(LineAggregate) + Send),
+    ) -> StoreResult<()>;
     /// Entries with entry_date in the range, ordered by importer number, date and entry.
     async fn entry_origins(&self, from: Date, to: Date) -> StoreResult<Vec<EntryOrigin>>;
 }
