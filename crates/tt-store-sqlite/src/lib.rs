@@ -41,10 +41,10 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true)
-            // Statement journals (every multi-row upsert of an ingest has one) stay in memory
-            // instead of a temporary file; and a 64 MiB page cache (the default is 2 MiB) keeps
-            // a batch's index pages from being spilled and re-read. Neither touches durability.
-            .pragma("temp_store", "memory")
+            // A 64 MiB page cache (the default is 2 MiB) keeps a batch's index pages from being
+            // spilled and re-read; durability is untouched. Temporary data stays in files (the
+            // default): in memory it saved nothing measurable on ingest since new entries need
+            // no statement journal, and it let a large GROUP BY sort take 0.7 GB of memory.
             .pragma("cache_size", "-65536");
         let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await.map_err(translate)?;
         Ok(Self { pool })
