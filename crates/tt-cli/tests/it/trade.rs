@@ -673,3 +673,43 @@ async fn sqlite_urls_take_relative_and_absolute_paths() {
         .expect("run");
     assert_eq!(bad.status.code(), Some(2), "bad arguments are fatal");
 }
+
+/// Rows are applied in chunks of 20,000 and each chunk is written while the next is applied; an
+/// entry whose lines straddle two chunks must follow the same rules as one inside a chunk.
+#[tokio::test]
+async fn an_entry_whose_lines_straddle_two_chunks_follows_the_same_rules() {
+    let workspace = Workspace::new().await;
+    let mut content = String::from(HEADER);
+    // Data rows start on physical row 2; the first chunk ends on row 20,001.
+    for index in 0..19_997 {
+        content.push_str(&line(&format!("AB2{index:07}0"), 1, "123456789", "2024-03-01", &[]));
+    }
+    let straddling = "AB100000010";
+    content.push_str(&line(straddling, 1, "123456789", "2024-03-02", &[])); // row 19,999
+    content.push_str(&line("AB300000010", 1, "123456789", "2024-03-02", &[])); // row 20,000
+    content.push_str(&line(straddling, 2, "123456789", "2024-03-02", &[])); // row 20,001
+    content.push_str(&line(straddling, 3, "123456789", "2024-03-02", &[])); // row 20,002: next chunk
+    content.push_str(&line(straddling, 2, "123456789", "2024-03-02", &[])); // row 20,003: key again
+    content.push_str(&line(straddling, 4, "123456789", "2024-03-02", &[("port_code", "3001")])); // row 20,004
+    let (status, report) = workspace.ingest("straddle.csv", &content);
+    assert_eq!(status, 3, "{report}");
+    assert_eq!(rejects_of(&report), [(20_003, "line_number".to_owned()), (20_004, "port_code".to_owned())]);
+    let reasons: Vec<&str> = report["rejects"]
+        .as_array()
+        .expect("rejects")
+        .iter()
+        .map(|reject| reject["reason"].as_str().expect("reason"))
+        .collect();
+    assert!(reasons[1].contains("row 19999"), "the first line's row is named: {reasons:?}");
+    assert_eq!((report["rows_read"].clone(), report["lines_ingested"].clone()), (json!(20_003), json!(20_001)));
+    assert_eq!(report["entries_new"], 19_999);
+    let day = workspace.kpi("month").into_iter().find(|row| row["month"] == "2024-03").expect("march");
+    assert_eq!((day["entries"].clone(), day["lines"].clone()), (json!(19_999), json!(20_001)));
+
+    // The same file again: every ingested line is a duplicate, nothing is new or corrected.
+    let (status, again) = workspace.json(&["ingest", "entries", "straddle.csv", "--json"]);
+    assert_eq!(status, 3);
+    assert_eq!((again["duplicates"].clone(), again["corrections"].clone()), (json!(20_001), json!(0)));
+    assert_eq!(again["entries_new"], 0);
+    assert_eq!(rejects_of(&again), rejects_of(&report));
+}
