@@ -1,5 +1,6 @@
 //! The trade-data tables on PostgreSQL: one transaction per ingested file (holding the write
-//! lock), multi-row upserts in chunks, aggregates computed by SQL.
+//! lock), new entries copied with `COPY FROM STDIN` and stored ones upserted with multi-row
+//! statements, aggregates computed by SQL and streamed.
 
 use async_trait::async_trait;
 use futures_util::TryStreamExt;

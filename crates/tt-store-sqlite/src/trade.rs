@@ -1,5 +1,6 @@
-//! The trade-data tables on SQLite: one `BEGIN IMMEDIATE` transaction per ingested file,
-//! multi-row upserts in chunks, aggregates computed by SQL.
+//! The trade-data tables on SQLite: one `BEGIN IMMEDIATE` transaction per ingested file, new
+//! entries inserted and stored ones upserted with multi-row statements, aggregates computed by
+//! SQL and streamed.
 
 use async_trait::async_trait;
 use futures_util::TryStreamExt;
