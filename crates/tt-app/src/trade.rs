@@ -691,8 +691,10 @@ impl App {
         let started_at = self.clock.now();
         actor.require(Permission::ImportTradeData, started_at)?;
         let mut session = self.store.begin_ingest().await?;
-        // Read after the batch holds the write lock: no membership change can commit while it
-        // runs, so the rollup changes below are grouped by the standing they will be read with.
+        // Read after the batch has begun. A membership change that commits while it runs (only
+        // PostgreSQL lets one) leaves the rollups stale (its version differs from the one they
+        // were built for) and its rebuild waits for this batch, so the rollup changes below,
+        // grouped by this membership, never outlive a membership they do not match.
         let membership = self.membership().await?;
         let mut batch = Batch {
             id: session.batch_id(),

@@ -12,17 +12,35 @@ use crate::{PostgresStore, translate};
 /// The advisory-lock key that serializes appends to the audit chain (any fixed number works).
 const AUDIT_CHAIN_LOCK: i64 = 7_472_757_374;
 
+/// The advisory-lock key that serializes ingest batches with each other and with rollup
+/// rebuilds. A batch holds it for its whole file but takes the audit-chain lock only to
+/// finish, so sign-ins and other writes are not held up by a long ingest. (Lock order: this
+/// one, then the audit chain's; nothing takes them the other way round.)
+pub(crate) const INGEST_LOCK: i64 = 7_472_757_375;
+
 impl PostgresStore {
     /// Starts a write transaction holding the audit-chain lock until it ends.
     pub(crate) async fn begin_write(&self) -> StoreResult<Transaction<'static, Postgres>> {
+        self.begin_locked(AUDIT_CHAIN_LOCK).await
+    }
+
+    /// Starts a transaction holding one advisory lock until it ends.
+    pub(crate) async fn begin_locked(&self, key: i64) -> StoreResult<Transaction<'static, Postgres>> {
         let mut transaction = self.pool.begin().await.map_err(translate)?;
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(AUDIT_CHAIN_LOCK)
-            .execute(&mut *transaction)
-            .await
-            .map_err(translate)?;
+        lock_in(&mut transaction, key).await?;
         Ok(transaction)
     }
+}
+
+/// Takes a transaction-scoped advisory lock, waiting for it.
+pub(crate) async fn lock_in(connection: &mut PgConnection, key: i64) -> StoreResult<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(key).execute(&mut *connection).await.map_err(translate)?;
+    Ok(())
+}
+
+/// Takes the audit-chain lock inside a transaction begun under another lock.
+pub(crate) async fn lock_audit_chain_in(connection: &mut PgConnection) -> StoreResult<()> {
+    lock_in(connection, AUDIT_CHAIN_LOCK).await
 }
 
 /// Appends one record after the current last one, inside the caller's write transaction.

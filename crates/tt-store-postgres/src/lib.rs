@@ -1,6 +1,8 @@
 //! PostgreSQL implementation of the `tt-store` traits: the production database.
 //!
-//! Write transactions take one advisory lock so the audit chain grows one record at a time.
+//! Write transactions take one advisory lock so the audit chain grows one record at a time; an
+//! ingest batch holds a second one for its whole file and takes the audit chain's only to
+//! finish, so a long ingest does not hold up sign-ins and other writes.
 //! Nothing outside the store crates ever sees a PostgreSQL type or error.
 
 mod accounts;

@@ -17,7 +17,7 @@ use tt_store::trade::{
 };
 use tt_store::{StoreError, StoreResult};
 
-use crate::audit::append_in;
+use crate::audit::{INGEST_LOCK, append_in, lock_audit_chain_in};
 use crate::rows::corrupt;
 use crate::{PostgresStore, translate};
 
@@ -341,6 +341,7 @@ impl IngestSession for PostgresIngest {
         .execute(&mut *self.transaction)
         .await
         .map_err(translate)?;
+        lock_audit_chain_in(&mut self.transaction).await?;
         append_in(&mut self.transaction, audit).await?;
         self.transaction.commit().await.map_err(translate)
     }
@@ -366,7 +367,7 @@ fn batch_from_row(row: &PgRow) -> StoreResult<BatchRecord> {
 #[async_trait]
 impl TradeStore for PostgresStore {
     async fn begin_ingest(&self) -> StoreResult<Box<dyn IngestSession>> {
-        let mut transaction = self.begin_write().await?;
+        let mut transaction = self.begin_locked(INGEST_LOCK).await?;
         let batch_id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM ingest_batches")
             .fetch_one(&mut *transaction)
             .await
@@ -527,7 +528,8 @@ impl TradeStore for PostgresStore {
         releases: &[ReleaseRollup],
         basis: RollupBasis,
     ) -> StoreResult<bool> {
-        let mut transaction = self.begin_write().await?;
+        // Under the ingest lock: no batch adds its changes to the totals being replaced.
+        let mut transaction = self.begin_locked(INGEST_LOCK).await?;
         if rollup_basis_in(&mut transaction).await? != basis {
             return Ok(false);
         }

@@ -88,3 +88,19 @@ async fn migrating_a_database_from_before_packed_lines_keeps_every_entry_and_lin
     store.migrate().await.expect("migrations 5 and on");
     tt_testkit::contract::old_entries_survive_packing(&store).await;
 }
+
+#[tokio::test]
+async fn an_ingest_in_progress_does_not_hold_up_other_writes() {
+    let Some(database) = fresh_postgres_database().await else { return };
+    let store = database.store();
+    let session = store.begin_ingest().await.expect("begin a batch");
+    let account = tt_testkit::contract::sample_account("WRITER-1", &["123456789"]);
+    let audit = tt_testkit::contract::audit("account.create");
+    let write = store.create_account(&account, &audit);
+    tokio::time::timeout(std::time::Duration::from_secs(5), write)
+        .await
+        .expect("not held up by the open batch")
+        .expect("created");
+    drop(session);
+    assert_eq!(store.get_account(account.id).await.expect("get").number, account.number);
+}
