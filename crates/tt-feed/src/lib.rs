@@ -400,7 +400,12 @@ fn next_csv(
         if *finished && pending.is_none() {
             return Ok(None);
         }
-        let mut next = csv::ByteRecord::new();
+        // Sized like the record before it: grown from empty, each record cost a dozen
+        // reallocations of its buffers.
+        let mut next = match pending {
+            Some((_, previous)) => csv::ByteRecord::with_capacity(previous.as_slice().len() + 64, previous.len()),
+            None => csv::ByteRecord::new(),
+        };
         let next_start = if *finished {
             None
         } else {
