@@ -108,12 +108,6 @@ impl RejectList {
     }
 }
 
-impl From<Vec<Reject>> for RejectList {
-    fn from(rejects: Vec<Reject>) -> Self {
-        Self { len: rejects.len() as u64, in_memory: rejects, spill: None }
-    }
-}
-
 /// Two lists are equal when they hold the same rejects in the same order.
 impl PartialEq for RejectList {
     fn eq(&self, other: &Self) -> bool {

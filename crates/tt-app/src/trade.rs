@@ -815,7 +815,7 @@ impl std::hash::Hasher for EntryKeyHasher {
 type ByEntryKey<V> = HashMap<i64, V, std::hash::BuildHasherDefault<EntryKeyHasher>>;
 
 /// The key of a parsed entry number (which always has one).
-fn key_of(entry_number: &str) -> AppResult<i64> {
+fn entry_key_of(entry_number: &str) -> AppResult<i64> {
     tt_domain::trade::entry_key(entry_number)
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("parsed entry number {entry_number} has no key")))
 }
@@ -837,11 +837,11 @@ async fn working_entries(
 ) -> AppResult<ByEntryKey<WorkingEntry>> {
     let mut pending_by_key: ByEntryKey<&EntryWithLines> = ByEntryKey::default();
     for stored in pending.new.iter().chain(&pending.stored) {
-        pending_by_key.insert(key_of(&stored.entry.fields.entry_number)?, stored);
+        pending_by_key.insert(entry_key_of(&stored.entry.fields.entry_number)?, stored);
     }
     let mut numbers: ByEntryKey<&str> = ByEntryKey::default();
     for line in rows.iter().filter_map(|(_, parsed)| parsed.as_ref().ok()) {
-        numbers.insert(key_of(&line.entry.entry_number)?, line.entry.entry_number.as_str());
+        numbers.insert(entry_key_of(&line.entry.entry_number)?, line.entry.entry_number.as_str());
     }
     let to_read: Vec<String> = numbers
         .iter()
@@ -855,7 +855,7 @@ async fn working_entries(
         let before = (entry.fields.clone(), lines.iter().map(|stored| stored.line.clone()).collect());
         let lines = lines.into_iter().map(|stored| (stored.line.line_number, stored)).collect();
         working.insert(
-            key_of(&entry.fields.entry_number)?,
+            entry_key_of(&entry.fields.entry_number)?,
             WorkingEntry { before: Some(before), entry, lines, touched: false },
         );
     }
@@ -886,7 +886,7 @@ async fn apply_chunk(
             }
         };
         let EntryLine { entry: fields, line } = line;
-        let key = key_of(&fields.entry_number)?;
+        let key = entry_key_of(&fields.entry_number)?;
         let stored = working.get(&key);
         let line_in_this_batch = stored
             .and_then(|working| working.lines.get(&line.line_number))

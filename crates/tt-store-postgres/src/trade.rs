@@ -63,11 +63,17 @@ pub(crate) fn entry_with_lines_from_row(row: &PgRow) -> StoreResult<EntryWithLin
     })
 }
 
+/// The columns every write of whole entries names, in the order the rows are bound.
+macro_rules! entry_columns {
+    () => {
+        "(entry_key, entry_number, entry_type, importer_number, port_code, entry_date, release_date,
+     mode_of_transport, exam, exam_reason, hold_micro_hours, batch_id, first_row, changed_in_batch, lines,
+     line_count, entered_value_cents, duty_cents, recon_flagged_lines, countries)"
+    };
+}
+
 /// Entries the batch has looked up and not found (a conflict is an error).
-const COPY_NEW_ENTRIES: &str = "COPY entries (entry_key, entry_number, entry_type, importer_number, port_code,
-     entry_date, release_date, mode_of_transport, exam, exam_reason, hold_micro_hours, batch_id, first_row,
-     changed_in_batch, lines, line_count, entered_value_cents, duty_cents, recon_flagged_lines, countries)
-     FROM STDIN";
+const COPY_NEW_ENTRIES: &str = concat!("COPY entries ", entry_columns!(), " FROM STDIN");
 
 /// Entries as rows of COPY's text format, in the column order of [`COPY_NEW_ENTRIES`].
 fn copy_text(entries: &[EntryWithLines]) -> String {
@@ -130,10 +136,7 @@ fn copy_text(entries: &[EntryWithLines]) -> String {
 }
 
 /// Entries already stored (or written by an earlier chunk of this batch).
-const UPSERT_ENTRIES: &str = "INSERT INTO entries (entry_key, entry_number, entry_type, importer_number,
-     port_code, entry_date, release_date, mode_of_transport, exam, exam_reason, hold_micro_hours, batch_id,
-     first_row, changed_in_batch, lines, line_count, entered_value_cents, duty_cents, recon_flagged_lines,
-     countries) ";
+const UPSERT_ENTRIES: &str = concat!("INSERT INTO entries ", entry_columns!(), " ");
 const ON_CONFLICT_REPLACE_ENTRY: &str = " ON CONFLICT (entry_key) DO UPDATE SET entry_type = excluded.entry_type,
                     importer_number = excluded.importer_number, port_code = excluded.port_code,
                     entry_date = excluded.entry_date, release_date = excluded.release_date,
@@ -147,6 +150,19 @@ const ON_CONFLICT_REPLACE_ENTRY: &str = " ON CONFLICT (entry_key) DO UPDATE SET 
 
 /// The first day of an entry's month, for aggregates by month.
 const MONTH_OF_ENTRY_DATE: &str = "date_trunc('month', entry_date)::DATE";
+
+/// Completes `… WHERE entry_date BETWEEN ` with the range and, when given, the importer numbers.
+fn push_range_and_importers(builder: &mut QueryBuilder<Postgres>, from: Date, to: Date, importers: Option<&[String]>) {
+    builder.push_bind(from).push(" AND ").push_bind(to);
+    if let Some(importers) = importers {
+        builder.push(" AND importer_number IN (");
+        let mut separated = builder.separated(", ");
+        for importer in importers {
+            separated.push_bind(importer.as_str());
+        }
+        builder.push(")");
+    }
+}
 
 /// The membership version and the last batch, as the connection sees them.
 async fn rollup_basis_in(connection: &mut sqlx::PgConnection) -> StoreResult<RollupBasis> {
@@ -635,15 +651,7 @@ impl TradeStore for PostgresStore {
                     COUNT(*) AS entries, SUM(hold_micro_hours)::BIGINT AS hold
              FROM entries WHERE entry_date BETWEEN ",
         );
-        builder.push_bind(from).push(" AND ").push_bind(to);
-        if let Some(importers) = importers {
-            builder.push(" AND importer_number IN (");
-            let mut separated = builder.separated(", ");
-            for importer in importers {
-                separated.push_bind(importer.as_str());
-            }
-            builder.push(")");
-        }
+        push_range_and_importers(&mut builder, from, to, importers);
         builder.push(" GROUP BY 1, importer_number, exam_reason, release_days");
         // Streamed: a year of a large program is millions of rows, never all in memory.
         let mut rows = builder.build().fetch(&self.pool);
@@ -679,15 +687,7 @@ impl TradeStore for PostgresStore {
                     SUM(recon_flagged_lines)::BIGINT AS recon
              FROM entries WHERE entry_date BETWEEN ",
         );
-        builder.push_bind(from).push(" AND ").push_bind(to);
-        if let Some(importers) = importers {
-            builder.push(" AND importer_number IN (");
-            let mut separated = builder.separated(", ");
-            for importer in importers {
-                separated.push_bind(importer.as_str());
-            }
-            builder.push(")");
-        }
+        push_range_and_importers(&mut builder, from, to, importers);
         builder.push(" GROUP BY 1, importer_number");
         // Streamed: a year of a large program is millions of rows, never all in memory.
         let mut rows = builder.build().fetch(&self.pool);

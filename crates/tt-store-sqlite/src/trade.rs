@@ -63,18 +63,21 @@ pub(crate) fn entry_with_lines_from_row(row: &SqliteRow) -> StoreResult<EntryWit
     })
 }
 
+/// The columns every write of whole entries names, in the order the rows are bound.
+macro_rules! entry_columns {
+    () => {
+        "(entry_key, entry_number, entry_type, importer_number, port_code, entry_date, release_date,
+     mode_of_transport, exam, exam_reason, hold_micro_hours, batch_id, first_row, changed_in_batch, lines,
+     line_count, entered_value_cents, duty_cents, recon_flagged_lines, countries)"
+    };
+}
+
 /// Entries the batch has looked up and not found. `OR IGNORE` cannot skip any of them (the
 /// count is checked), but it spares SQLite the statement journal an aborting conflict would
 /// need: a tenth of the write time.
-const INSERT_NEW_ENTRIES: &str = "INSERT OR IGNORE INTO entries (entry_key, entry_number, entry_type, importer_number,
-     port_code, entry_date, release_date, mode_of_transport, exam, exam_reason, hold_micro_hours, batch_id,
-     first_row, changed_in_batch, lines, line_count, entered_value_cents, duty_cents, recon_flagged_lines,
-     countries) ";
+const INSERT_NEW_ENTRIES: &str = concat!("INSERT OR IGNORE INTO entries ", entry_columns!(), " ");
 /// Entries already stored (or written by an earlier chunk of this batch).
-const UPSERT_ENTRIES: &str = "INSERT INTO entries (entry_key, entry_number, entry_type, importer_number,
-     port_code, entry_date, release_date, mode_of_transport, exam, exam_reason, hold_micro_hours, batch_id,
-     first_row, changed_in_batch, lines, line_count, entered_value_cents, duty_cents, recon_flagged_lines,
-     countries) ";
+const UPSERT_ENTRIES: &str = concat!("INSERT INTO entries ", entry_columns!(), " ");
 const ON_CONFLICT_REPLACE_ENTRY: &str = " ON CONFLICT (entry_key) DO UPDATE SET entry_type = excluded.entry_type,
                     importer_number = excluded.importer_number, port_code = excluded.port_code,
                     entry_date = excluded.entry_date, release_date = excluded.release_date,
@@ -88,6 +91,19 @@ const ON_CONFLICT_REPLACE_ENTRY: &str = " ON CONFLICT (entry_key) DO UPDATE SET 
 
 /// The first day of an entry's month, for aggregates by month.
 const MONTH_OF_ENTRY_DATE: &str = "substr(entry_date, 1, 7) || '-01'";
+
+/// Completes `… WHERE entry_date BETWEEN ` with the range and, when given, the importer numbers.
+fn push_range_and_importers(builder: &mut QueryBuilder<Sqlite>, from: Date, to: Date, importers: Option<&[String]>) {
+    builder.push_bind(from).push(" AND ").push_bind(to);
+    if let Some(importers) = importers {
+        builder.push(" AND importer_number IN (");
+        let mut separated = builder.separated(", ");
+        for importer in importers {
+            separated.push_bind(importer.as_str());
+        }
+        builder.push(")");
+    }
+}
 
 /// The membership version and the last batch, as the connection sees them.
 async fn rollup_basis_in(connection: &mut sqlx::SqliteConnection) -> StoreResult<RollupBasis> {
@@ -573,15 +589,7 @@ impl TradeStore for SqliteStore {
                     COUNT(*) AS entries, SUM(hold_micro_hours) AS hold
              FROM entries WHERE entry_date BETWEEN ",
         );
-        builder.push_bind(from).push(" AND ").push_bind(to);
-        if let Some(importers) = importers {
-            builder.push(" AND importer_number IN (");
-            let mut separated = builder.separated(", ");
-            for importer in importers {
-                separated.push_bind(importer.as_str());
-            }
-            builder.push(")");
-        }
+        push_range_and_importers(&mut builder, from, to, importers);
         builder.push(" GROUP BY 1, importer_number, exam_reason, release_days");
         // Streamed: a year of a large program is millions of rows, never all in memory.
         let mut rows = builder.build().fetch(&self.pool);
@@ -616,15 +624,7 @@ impl TradeStore for SqliteStore {
                     SUM(duty_cents) AS duty, SUM(recon_flagged_lines) AS recon
              FROM entries WHERE entry_date BETWEEN ",
         );
-        builder.push_bind(from).push(" AND ").push_bind(to);
-        if let Some(importers) = importers {
-            builder.push(" AND importer_number IN (");
-            let mut separated = builder.separated(", ");
-            for importer in importers {
-                separated.push_bind(importer.as_str());
-            }
-            builder.push(")");
-        }
+        push_range_and_importers(&mut builder, from, to, importers);
         builder.push(" GROUP BY 1, importer_number");
         // Streamed: a year of a large program is millions of rows, never all in memory.
         let mut rows = builder.build().fetch(&self.pool);

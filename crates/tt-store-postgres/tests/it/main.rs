@@ -51,31 +51,13 @@ async fn concurrent_appends_keep_one_unbroken_chain() {
     }
 }
 
-/// Rows as a database made before migration 5 held them: entries and a separate line table.
-const ROWS_BEFORE_PACKED_LINES: &str = "
-    INSERT INTO entries VALUES ('AB112345678', '01', '123456789', '2704', '2024-03-01', '2024-03-03', NULL, NULL,
-                                NULL, 0, 1, 2, TRUE);
-    INSERT INTO entries VALUES ('Z0100000001', '01', '123456789', '2704', '2024-03-02', NULL, NULL, NULL, NULL, 0,
-                                1, 5, TRUE);
-    INSERT INTO entry_lines VALUES ('AB112345678', 2, 'VN', NULL, '8471300100', 5, 1, 'Y', 1);
-    INSERT INTO entry_lines VALUES ('AB112345678', 1, 'CN', 'MXMFR1', '8471300100', 100, 10, NULL, 1);";
-
-/// Runs this backend's migrations 1 to 4 only, from a copy of their files.
+/// Runs this backend's migrations 1 to 4 only and stores rows as they were then.
 async fn migrate_to_before_packed_lines(url: &str) {
-    let folder = std::env::temp_dir().join(format!("tt-old-migrations-postgres-{}", std::process::id()));
-    std::fs::create_dir_all(&folder).expect("folder");
-    let mut files: Vec<_> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
-        .expect("migrations")
-        .map(|entry| entry.expect("entry").path())
-        .collect();
-    files.sort();
-    for file in &files[..4] {
-        std::fs::copy(file, folder.join(file.file_name().expect("name"))).expect("copy");
-    }
+    let folder = tt_testkit::contract::first_migrations(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"), 4);
     let migrator = sqlx::migrate::Migrator::new(folder.as_path()).await.expect("migrator");
     let pool = sqlx::PgPool::connect(url).await.expect("connect");
     migrator.run(&pool).await.expect("migrations 1 to 4");
-    sqlx::raw_sql(ROWS_BEFORE_PACKED_LINES).execute(&pool).await.expect("old rows");
+    sqlx::raw_sql(tt_testkit::contract::ROWS_BEFORE_PACKED_LINES).execute(&pool).await.expect("old rows");
     pool.close().await;
 }
 
