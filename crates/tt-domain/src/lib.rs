@@ -6,9 +6,11 @@
 
 pub mod account;
 pub mod audit;
+pub mod calendar;
 pub mod error;
 pub mod ids;
 pub mod kpi;
+pub mod lifecycle;
 pub mod membership;
 pub mod password;
 pub mod role;
