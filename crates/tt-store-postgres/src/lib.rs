@@ -9,6 +9,7 @@ mod accounts;
 mod audit;
 mod credentials;
 mod defender;
+mod membership;
 mod rows;
 mod trade;
 mod users;

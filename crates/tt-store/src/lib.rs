@@ -5,6 +5,7 @@
 //! in one transaction, so a change without its audit record (or the reverse) cannot exist.
 
 pub mod defender;
+pub mod membership;
 pub mod trade;
 
 use async_trait::async_trait;
@@ -185,6 +186,7 @@ pub trait Store:
     + AuditStore
     + trade::TradeStore
     + defender::DefenderStore
+    + membership::MembershipStore
     + DatabaseAdmin
 {
 }
@@ -198,6 +200,7 @@ impl<T> Store for T where
         + AuditStore
         + trade::TradeStore
         + defender::DefenderStore
+        + membership::MembershipStore
         + DatabaseAdmin
 {
 }

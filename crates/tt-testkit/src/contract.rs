@@ -314,7 +314,16 @@ pub async fn audit_records_form_a_chain_and_can_be_filtered(store: &dyn Store) {
 
 pub async fn the_schema_lists_the_application_tables(store: &dyn Store) {
     let columns = store.schema_columns().await.expect("schema");
-    for table in ["accounts", "importer_numbers", "users", "sessions", "api_tokens", "audit_log"] {
+    for table in [
+        "accounts",
+        "importer_numbers",
+        "users",
+        "sessions",
+        "api_tokens",
+        "audit_log",
+        "membership_events",
+        "notifications",
+    ] {
         assert!(columns.iter().any(|(t, _)| t == table), "missing table {table}");
     }
     assert!(!columns.iter().any(|(t, _)| t.starts_with("_sqlx")), "migration bookkeeping is not part of the schema");
@@ -476,6 +485,142 @@ pub async fn old_entries_survive_packing(store: &dyn Store) {
     );
 }
 
+fn membership_step(
+    account_id: AccountId,
+    day: time::Date,
+    step: tt_domain::lifecycle::Step,
+) -> tt_store::membership::NewMembershipEvent {
+    tt_store::membership::NewMembershipEvent {
+        account_id,
+        effective_date: day,
+        recorded_at: now(),
+        recorded_by: "contract-test".to_owned(),
+        recorded_by_user: None,
+        reason: Some("a reason".to_owned()),
+        document_version: Some("agreement-2024".to_owned()),
+        step,
+    }
+}
+
+pub async fn membership_steps_round_trip_in_recording_order_with_their_standing(store: &dyn Store) {
+    use tt_domain::lifecycle::{Program, Step};
+    use tt_domain::membership::{CtpatValue, StatusChange};
+    let account = sample_account("HISTORY-1", &[]);
+    store.create_account(&account, &audit("account.create")).await.expect("account");
+    let day = time::macros::date!(2026 - 01 - 05);
+    let steps = [
+        membership_step(account.id, day, Step::CompanyProfileCreated),
+        membership_step(
+            account.id,
+            day,
+            Step::InformationRequested {
+                program: Program::Security,
+                request: 1,
+                question: "Seal controls? «quoted» \"text\"".to_owned(),
+                due: time::macros::date!(2026 - 02 - 05),
+            },
+        ),
+    ];
+    let standing = tt_store::trade::NewStatusEvent {
+        account_id: account.id,
+        effective_date: day,
+        change: StatusChange::Ctpat(CtpatValue::T1),
+        reason: Some("certified".to_owned()),
+        source: "workflow",
+        recorded_at: now(),
+    };
+    let before = audit_count(store).await;
+    let sequences = store
+        .append_membership_events(account.id, None, &steps, std::slice::from_ref(&standing), &audit("membership.step"))
+        .await
+        .expect("append");
+    assert_eq!(sequences.len(), 2);
+    assert!(sequences[0] < sequences[1]);
+    assert_eq!(audit_count(store).await, before + 1, "one audit record for the whole append");
+    let history = store.membership_events(account.id).await.expect("history");
+    assert_eq!(
+        history.iter().map(|event| event.step.clone()).collect::<Vec<_>>(),
+        steps.iter().map(|event| event.step.clone()).collect::<Vec<_>>()
+    );
+    assert_eq!(history[0].sequence, sequences[0]);
+    assert_eq!(history[0].effective_date, day);
+    assert_eq!(history[0].document_version.as_deref(), Some("agreement-2024"));
+    let status = store.account_status_events(account.id).await.expect("status");
+    assert_eq!(status.len(), 1);
+    assert_eq!((status[0].event.change, status[0].source.as_str()), (standing.change, "workflow"));
+    let all = store.all_membership_events().await.expect("all");
+    assert_eq!(all.iter().find(|(id, _)| *id == account.id).map(|(_, events)| events.len()), Some(2));
+}
+
+pub async fn a_step_validated_against_an_outdated_history_is_a_conflict(store: &dyn Store) {
+    use tt_domain::lifecycle::Step;
+    let account = sample_account("HISTORY-2", &[]);
+    store.create_account(&account, &audit("account.create")).await.expect("account");
+    let day = time::macros::date!(2026 - 01 - 05);
+    let first = store
+        .append_membership_events(
+            account.id,
+            None,
+            &[membership_step(account.id, day, Step::CompanyProfileCreated)],
+            &[],
+            &audit("a"),
+        )
+        .await
+        .expect("first");
+    let stale = store
+        .append_membership_events(
+            account.id,
+            None,
+            &[membership_step(account.id, day, Step::ApplicationSubmitted)],
+            &[],
+            &audit("b"),
+        )
+        .await;
+    assert!(matches!(stale, Err(StoreError::Conflict { field: "history" })), "{stale:?}");
+    store
+        .append_membership_events(
+            account.id,
+            Some(first[0]),
+            &[membership_step(account.id, day, Step::ApplicationSubmitted)],
+            &[],
+            &audit("c"),
+        )
+        .await
+        .expect("current");
+    assert_eq!(store.membership_events(account.id).await.expect("history").len(), 2);
+}
+
+pub async fn a_reminder_is_added_once_per_recipient_and_leaves_the_outbox_when_emailed(store: &dyn Store) {
+    use tt_store::membership::Notification;
+    let account = sample_account("REMIND-1", &[]);
+    store.create_account(&account, &audit("account.create")).await.expect("account");
+    let user = sample_user("officer@remind.example", Role::CompanyOfficer, Some(account.id));
+    store.create_user(&NewUser { user: user.clone(), password_hash: None }, &audit("user.create")).await.expect("user");
+    let notification = Notification {
+        id: uuid::Uuid::now_v7(),
+        reminder_key: format!("{}:anl_due:2027:30", account.id),
+        account_id: Some(account.id),
+        recipient: user.id,
+        recipient_email: "officer@remind.example".to_owned(),
+        subject: "Annual Notification Letter due".to_owned(),
+        body: "due 2027-02-28".to_owned(),
+        created_at: now(),
+        read_at: None,
+        emailed_at: None,
+    };
+    assert!(store.add_notification(&notification).await.expect("add"));
+    let again = Notification { id: uuid::Uuid::now_v7(), ..notification.clone() };
+    assert!(!store.add_notification(&again).await.expect("add again"), "the same reminder is not added twice");
+    assert_eq!(store.notifications_for(user.id).await.expect("inbox"), vec![notification.clone()]);
+    assert!(store.outbox(10).await.expect("outbox").iter().any(|waiting| waiting.id == notification.id));
+    store.mark_notification_emailed(notification.id, now()).await.expect("emailed");
+    assert!(!store.outbox(10).await.expect("outbox").iter().any(|waiting| waiting.id == notification.id));
+    store.mark_notification_read(notification.id, user.id, now()).await.expect("read");
+    assert!(store.notifications_for(user.id).await.expect("inbox")[0].read_at.is_some());
+    let other = UserId::generate();
+    assert!(matches!(store.mark_notification_read(notification.id, other, now()).await, Err(StoreError::NotFound)));
+}
+
 /// Generates one `#[tokio::test]` per contract case. `$make` is an async fn returning
 /// `Option<Arc<dyn Store>>` (`None` skips, for a backend that is not available here).
 #[macro_export]
@@ -498,7 +643,10 @@ macro_rules! store_contract_suite {
             the_schema_lists_the_application_tables,
             an_entry_round_trips_with_its_lines_and_their_totals,
             inserting_an_entry_already_stored_is_an_error,
-            a_batch_dropped_before_it_finishes_leaves_nothing
+            a_batch_dropped_before_it_finishes_leaves_nothing,
+            membership_steps_round_trip_in_recording_order_with_their_standing,
+            a_step_validated_against_an_outdated_history_is_a_conflict,
+            a_reminder_is_added_once_per_recipient_and_leaves_the_outbox_when_emailed
         );
     };
     (@cases $make:path; $($case:ident),*) => {
