@@ -5,7 +5,19 @@ use std::time::Duration;
 
 use crate::App;
 
-/// Runs the periodic jobs until `shutdown` resolves.
+/// One pass of the reminder worker, logged.
+pub async fn run_reminders_once(app: &App) {
+    match app.run_reminders().await {
+        Ok(report) if report.created + report.emailed + report.failed == 0 => {}
+        Ok(report) => {
+            tracing::info!(created = report.created, emailed = report.emailed, failed = report.failed, "reminders")
+        }
+        Err(error) => tracing::warn!(error = %error, "reminder pass failed"),
+    }
+}
+
+/// Runs the periodic jobs (session purge, reminders) every five minutes until `shutdown`
+/// resolves.
 pub async fn run_periodic(app: App, shutdown: impl std::future::Future<Output = ()>) {
     let mut interval = tokio::time::interval(Duration::from_secs(300));
     tokio::pin!(shutdown);
@@ -18,6 +30,7 @@ pub async fn run_periodic(app: App, shutdown: impl std::future::Future<Output = 
                     Ok(count) => tracing::info!(count, "ended idle sessions"),
                     Err(error) => tracing::warn!(error = %error, "could not end idle sessions"),
                 }
+                run_reminders_once(&app).await;
             }
         }
     }

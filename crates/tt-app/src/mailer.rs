@@ -12,6 +12,12 @@ pub struct OutgoingEmail {
 
 pub trait Mailer: Send + Sync {
     fn send(&self, email: OutgoingEmail) -> BoxFuture<'_, anyhow::Result<()>>;
+
+    /// Whether messages actually leave the system. When they do not, reminders stay in the
+    /// outbox the admin reads instead of being marked as e-mailed.
+    fn delivers(&self) -> bool {
+        true
+    }
 }
 
 /// Writes each message to the log at `info` level (the default when no SMTP server is set).
@@ -23,6 +29,10 @@ impl Mailer for LogMailer {
             tracing::info!(to = %email.to, subject = %email.subject, body = %email.body, "e-mail (not sent: no SMTP server configured)");
             Ok(())
         })
+    }
+
+    fn delivers(&self) -> bool {
+        false
     }
 }
 

@@ -40,6 +40,25 @@ pub enum Permission {
     ReviewDefenderAlerts,
     /// Record the outcome of a case opened by a denied alert.
     RecordCaseOutcome,
+    /// Prepare the company's side of a membership: profile, answers, application tiles.
+    PrepareMembership,
+    /// Review security applications: requests for information, profile decisions, vetting,
+    /// validations, annual reviews.
+    ReviewSecurityMembership,
+    /// Certify Tier I and assign the specialist.
+    CertifyPartners,
+    /// Suspend, remove, reinstate, and decide appeals.
+    DecideStanding,
+    /// Review Trade Compliance applications and Annual Notification Letters.
+    ReviewTradeCompliance,
+    /// Accept, reinstate or revoke Trade Compliance, and assign the National Account Manager.
+    DecideTradeCompliance,
+    /// Withdraw a step recorded in error, with an explanation.
+    CorrectHistory,
+    /// See work queues of due and overdue items.
+    ViewWorkQueues,
+    /// Read the e-mail outbox.
+    ViewOutbox,
 }
 
 /// Each permission, whether it changes data, a description, and the roles that hold it.
@@ -127,6 +146,45 @@ pub const POLICY: &[(Permission, bool, &str, &[Role])] = &[
         "Record the outcome of a case opened by a denied Defender alert",
         &[Scss, ScssSupervisor, ProgramDirector],
     ),
+    (
+        Permission::PrepareMembership,
+        true,
+        "Prepare the company's membership: profile, answers to requests, Trade Compliance application tiles",
+        &[CompanyOfficer, Employee, Consultant],
+    ),
+    (
+        Permission::ReviewSecurityMembership,
+        true,
+        "Review security applications: requests for information, profile decisions, vetting, validations, annual reviews",
+        &[Scss, ScssSupervisor, ProgramDirector],
+    ),
+    (Permission::CertifyPartners, true, "Certify Tier I and assign the specialist", &[ScssSupervisor, ProgramDirector]),
+    (Permission::DecideStanding, true, "Suspend, remove, reinstate and decide appeals", &[ProgramDirector]),
+    (
+        Permission::ReviewTradeCompliance,
+        true,
+        "Review Trade Compliance applications and Annual Notification Letters",
+        &[Nam, NamSupervisor, TcHqAnalyst],
+    ),
+    (
+        Permission::DecideTradeCompliance,
+        true,
+        "Accept, reinstate or revoke Trade Compliance; assign the National Account Manager",
+        &[NamSupervisor, TcHqAnalyst, ProgramDirector],
+    ),
+    (
+        Permission::CorrectHistory,
+        true,
+        "Withdraw a membership step recorded in error, with an explanation",
+        &[ScssSupervisor, NamSupervisor, ProgramDirector],
+    ),
+    (
+        Permission::ViewWorkQueues,
+        false,
+        "See work queues of due and overdue items",
+        &[Scss, ScssSupervisor, Nam, NamSupervisor, TcHqAnalyst, ProgramDirector],
+    ),
+    (Permission::ViewOutbox, false, "Read the e-mail outbox", &[ProgramDirector]),
 ];
 
 impl Permission {

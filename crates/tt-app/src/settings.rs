@@ -19,6 +19,10 @@ pub struct AppSettings {
     pub login_failures_per_address: i64,
     pub login_throttle_window_minutes: i64,
     pub invitation_valid_days: i64,
+    /// Time limits of the membership lifecycle that come from practice, not statute.
+    pub lifecycle: tt_domain::lifecycle::LifecycleRules,
+    /// Reminders go out this many days before a due date (and again once it is overdue).
+    pub reminder_lead_days: Vec<i64>,
 }
 
 impl Default for AppSettings {
@@ -32,6 +36,8 @@ impl Default for AppSettings {
             login_failures_per_address: 20,
             login_throttle_window_minutes: 15,
             invitation_valid_days: 7,
+            lifecycle: tt_domain::lifecycle::LifecycleRules::default(),
+            reminder_lead_days: vec![30, 7],
         }
     }
 }

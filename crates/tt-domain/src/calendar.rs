@@ -46,6 +46,37 @@ pub fn days_between(from: Date, to: Date) -> i64 {
     (to - from).whole_days()
 }
 
+/// Serde for a date as `YYYY-MM-DD` (the workspace's `time` serializes dates as tuples
+/// otherwise), for `#[serde(with = "crate::calendar::iso_date")]`.
+pub mod iso_date {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use time::Date;
+    use time::macros::format_description;
+
+    const FORMAT: &[time::format_description::BorrowedFormatItem<'static>] =
+        format_description!("[year]-[month]-[day]");
+
+    /// # Errors
+    /// When the serializer fails.
+    pub fn serialize<S: Serializer>(date: &Date, serializer: S) -> Result<S::Ok, S::Error> {
+        let text = date.format(FORMAT).map_err(serde::ser::Error::custom)?;
+        serializer.serialize_str(&text)
+    }
+
+    /// # Errors
+    /// When the text is not a calendar date as `YYYY-MM-DD`.
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Date, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        parse(&text).ok_or_else(|| serde::de::Error::custom(format!("'{text}' is not a date as YYYY-MM-DD")))
+    }
+
+    /// Parses `YYYY-MM-DD`.
+    #[must_use]
+    pub fn parse(text: &str) -> Option<Date> {
+        Date::parse(text.trim(), FORMAT).ok()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use time::macros::date;

@@ -348,6 +348,11 @@ pub enum Step {
         program: Program,
         request: u32,
     },
+    /// The specialist who works the account and their supervisor (e-mail addresses).
+    SpecialistAssigned {
+        specialist: String,
+        supervisor: String,
+    },
     ProfileApproved,
     ApplicationRejected,
     VettingRecorded {
@@ -431,6 +436,7 @@ impl Step {
             Self::InformationRequested { .. } => "information_requested",
             Self::InformationAnswered { .. } => "information_answered",
             Self::InformationRequestCancelled { .. } => "information_request_cancelled",
+            Self::SpecialistAssigned { .. } => "specialist_assigned",
             Self::ProfileApproved => "profile_approved",
             Self::ApplicationRejected => "application_rejected",
             Self::VettingRecorded { .. } => "vetting_recorded",
@@ -478,6 +484,9 @@ impl Step {
             Self::InformationAnswered { request, .. } => format!("Request for information #{request} answered"),
             Self::InformationRequestCancelled { request, .. } => {
                 format!("Request for information #{request} cancelled")
+            }
+            Self::SpecialistAssigned { specialist, supervisor } => {
+                format!("Supply Chain Security Specialist {specialist} assigned, supervisor {supervisor}")
             }
             Self::ProfileApproved => "Security profile approved; vetting begins".to_owned(),
             Self::ApplicationRejected => "Application rejected".to_owned(),
@@ -553,7 +562,9 @@ pub struct MembershipEvent {
     /// Order of recording; ties between steps effective on the same day go to the earlier.
     pub sequence: i64,
     /// The day the step took effect (a calendar date; may be earlier than recording).
+    #[serde(with = "crate::calendar::iso_date")]
     pub effective_date: Date,
+    #[serde(with = "time::serde::rfc3339")]
     pub recorded_at: OffsetDateTime,
     /// Who recorded it (an e-mail address, or `system` for automatic steps).
     pub recorded_by: String,
@@ -649,7 +660,9 @@ pub struct InformationRequest {
     pub program: Program,
     pub request: u32,
     pub question: String,
+    #[serde(with = "crate::calendar::iso_date")]
     pub asked_on: Date,
+    #[serde(with = "crate::calendar::iso_date")]
     pub due: Date,
     /// `new`, `answered`, `expired` or `cancelled` (expired: unanswered after its due date).
     pub state: &'static str,
@@ -686,6 +699,7 @@ pub struct DerivedDate {
     /// reminder, so a restarted worker never sends the same one twice.
     pub key: String,
     pub label: String,
+    #[serde(with = "crate::calendar::iso_date")]
     pub date: Date,
     /// How it was computed, e.g. "4 years after validation of 2023-03-14".
     pub explanation: String,
@@ -708,7 +722,7 @@ fn refuse<T>(message: impl Into<String>) -> Result<T, TransitionRefused> {
 }
 
 /// The last adverse decision, for appeals.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AdverseDecision {
     pub decided_on: Date,
     pub grounds: DecisionGrounds,
@@ -718,7 +732,7 @@ pub struct AdverseDecision {
 }
 
 /// Everything derived from replaying a history.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Membership {
     pub security: SecurityState,
     pub trade_compliance: TradeComplianceState,
@@ -738,6 +752,8 @@ pub struct Membership {
     pub tiles_completed: BTreeSet<ApplicationTile>,
     pub trade_compliance_accepted_on: Option<Date>,
     pub nam: Option<(String, String)>,
+    /// The assigned specialist and supervisor.
+    pub specialist: Option<(String, String)>,
     /// Letter years filed and not returned.
     pub letters_filed: BTreeSet<i32>,
     pub letters_accepted: BTreeSet<i32>,
@@ -800,6 +816,7 @@ impl Membership {
             tiles_completed: BTreeSet::new(),
             trade_compliance_accepted_on: None,
             nam: None,
+            specialist: None,
             letters_filed: BTreeSet::new(),
             letters_accepted: BTreeSet::new(),
             ctpat_changes: Vec::new(),
@@ -1019,6 +1036,15 @@ impl Membership {
             }
             Step::InformationRequestCancelled { program, request } => {
                 self.open_request(*program, *request)?.state = "cancelled";
+            }
+            Step::SpecialistAssigned { specialist, supervisor } => {
+                if specialist.trim().is_empty() || supervisor.trim().is_empty() {
+                    return refuse("name both the specialist and the supervisor");
+                }
+                if security == SecurityState::NotStarted {
+                    return refuse("there is no security membership to assign");
+                }
+                self.specialist = Some((specialist.clone(), supervisor.clone()));
             }
             Step::ProfileApproved => match security {
                 SecurityState::Applicant => self.set_security(day, SecurityState::Approved),

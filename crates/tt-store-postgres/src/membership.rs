@@ -135,11 +135,15 @@ impl MembershipStore for PostgresStore {
         Ok(grouped)
     }
 
-    async fn account_status_events(&self, account_id: AccountId) -> StoreResult<Vec<SourcedStatusEvent>> {
+    async fn sourced_status_events(
+        &self,
+        account_id: Option<AccountId>,
+    ) -> StoreResult<Vec<(AccountId, SourcedStatusEvent)>> {
         let rows = sqlx::query(
-            "SELECT effective_date, sequence, kind, value, source FROM status_events WHERE account_id = $1 ORDER BY sequence",
+            "SELECT account_id, effective_date, sequence, kind, value, source FROM status_events
+             WHERE ($1 IS NULL OR account_id = $1) ORDER BY sequence",
         )
-        .bind(account_id.0)
+        .bind(account_id.map(|id| id.0))
         .fetch_all(&self.pool)
         .await
         .map_err(translate)?;
@@ -147,14 +151,17 @@ impl MembershipStore for PostgresStore {
             .map(|row| {
                 let kind: String = row.try_get("kind").map_err(translate)?;
                 let value: String = row.try_get("value").map_err(translate)?;
-                Ok(SourcedStatusEvent {
-                    event: StatusEvent {
-                        effective_date: row.try_get("effective_date").map_err(translate)?,
-                        sequence: row.try_get("sequence").map_err(translate)?,
-                        change: StatusChange::parse(&kind, &value).map_err(corrupt)?,
+                Ok((
+                    AccountId(row.try_get("account_id").map_err(translate)?),
+                    SourcedStatusEvent {
+                        event: StatusEvent {
+                            effective_date: row.try_get("effective_date").map_err(translate)?,
+                            sequence: row.try_get("sequence").map_err(translate)?,
+                            change: StatusChange::parse(&kind, &value).map_err(corrupt)?,
+                        },
+                        source: row.try_get("source").map_err(translate)?,
                     },
-                    source: row.try_get("source").map_err(translate)?,
-                })
+                ))
             })
             .collect()
     }

@@ -83,8 +83,12 @@ pub trait MembershipStore: Send + Sync {
     async fn membership_events(&self, account_id: AccountId) -> StoreResult<Vec<MembershipEvent>>;
     /// Every account's history, grouped by account, each in recording order.
     async fn all_membership_events(&self) -> StoreResult<Vec<(AccountId, Vec<MembershipEvent>)>>;
-    /// One account's status events in recording order, with their source.
-    async fn account_status_events(&self, account_id: AccountId) -> StoreResult<Vec<SourcedStatusEvent>>;
+    /// Status events in recording order, with their source: one account's, or with `None`
+    /// every account's.
+    async fn sourced_status_events(
+        &self,
+        account_id: Option<AccountId>,
+    ) -> StoreResult<Vec<(AccountId, SourcedStatusEvent)>>;
     /// Adds a reminder unless one with the same key exists for the recipient; true when added.
     async fn add_notification(&self, notification: &Notification) -> StoreResult<bool>;
     /// A recipient's notifications, newest first.

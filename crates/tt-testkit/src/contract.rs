@@ -545,9 +545,13 @@ pub async fn membership_steps_round_trip_in_recording_order_with_their_standing(
     assert_eq!(history[0].sequence, sequences[0]);
     assert_eq!(history[0].effective_date, day);
     assert_eq!(history[0].document_version.as_deref(), Some("agreement-2024"));
-    let status = store.account_status_events(account.id).await.expect("status");
+    let status = store.sourced_status_events(Some(account.id)).await.expect("status");
     assert_eq!(status.len(), 1);
-    assert_eq!((status[0].event.change, status[0].source.as_str()), (standing.change, "workflow"));
+    assert_eq!(
+        (status[0].0, status[0].1.event.change, status[0].1.source.as_str()),
+        (account.id, standing.change, "workflow")
+    );
+    assert!(!store.sourced_status_events(None).await.expect("all status").is_empty());
     let all = store.all_membership_events().await.expect("all");
     assert_eq!(all.iter().find(|(id, _)| *id == account.id).map(|(_, events)| events.len()), Some(2));
 }

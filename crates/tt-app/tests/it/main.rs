@@ -9,6 +9,8 @@ use tt_app::{Actor, AppError, Via};
 use tt_domain::{AccountNumber, EmailAddress, Role, TokenScope};
 use tt_testkit::TestApp;
 
+mod membership;
+
 const PASSWORD: &str = tt_app::demo::DEMO_PASSWORD;
 
 fn origin(address: &str) -> RequestOrigin {

@@ -1,0 +1,208 @@
+//! The reminder worker: derives due and overdue items from every membership history, puts a
+//! reminder in each responsible person's inbox, escalates overdue items, and e-mails what is in
+//! the outbox when a mail server is configured.
+//!
+//! Idempotent: each reminder has a key (account, item, due date, stage) that is unique per
+//! recipient in storage, so a restarted or doubled worker never creates one twice; e-mail is
+//! sent only for reminders whose e-mail has not gone out.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use tt_domain::lifecycle::Party;
+use tt_domain::{AccountId, EmailAddress, Role, Side, User};
+use tt_store::UserFilter;
+use tt_store::membership::Notification;
+use utoipa::ToSchema;
+
+use crate::membership::DueItem;
+use crate::{Actor, App, AppResult, OutgoingEmail, Permission};
+
+/// What one pass of the worker did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ReminderReport {
+    /// Reminders added to inboxes (new ones only).
+    pub created: usize,
+    /// E-mails sent from the outbox.
+    pub emailed: usize,
+    /// E-mails that failed and stay in the outbox for the next pass.
+    pub failed: usize,
+}
+
+/// How many outbox messages one pass sends at most.
+const OUTBOX_BATCH: i64 = 500;
+
+impl App {
+    /// One pass of the reminder worker.
+    ///
+    /// # Errors
+    /// When storage fails (a failed e-mail is counted, not an error).
+    pub async fn run_reminders(&self) -> AppResult<ReminderReport> {
+        let now = self.clock.now();
+        let mut report = ReminderReport::default();
+        let items = self.all_due_items(None).await?;
+        let staff = self.store.list_users(&UserFilter { account_id: None, side: Some(Side::Agency) }).await?;
+        let mut members: HashMap<AccountId, Vec<User>> = HashMap::new();
+        for item in &items {
+            if item.due.owed_by == Some(Party::Member) && !members.contains_key(&item.account_id) {
+                let users = self
+                    .store
+                    .list_users(&UserFilter { account_id: Some(item.account_id), side: Some(Side::Trade) })
+                    .await?;
+                members.insert(item.account_id, users);
+            }
+        }
+        let mut leads = self.settings.reminder_lead_days.clone();
+        leads.sort_unstable();
+        for item in &items {
+            let Some(party) = item.due.owed_by else { continue };
+            let stage = if item.due.days_left < 0 {
+                "overdue".to_owned()
+            } else if let Some(lead) = leads.iter().find(|lead| item.due.days_left <= **lead) {
+                format!("{lead}d")
+            } else {
+                continue;
+            };
+            let mut recipients = responsible(party, item, &staff, members.get(&item.account_id));
+            if stage == "overdue" {
+                recipients.extend(escalation(party, item, &staff));
+            }
+            recipients.sort_by_key(|user| user.id);
+            recipients.dedup_by_key(|user| user.id);
+            let subject = format!(
+                "[Trusted Trader] {}{} for {}: {}",
+                if stage == "overdue" { "OVERDUE: " } else { "" },
+                item.due.label,
+                item.account_number,
+                item.due.date
+            );
+            let body = format!(
+                "{} — {} ({})\n\nDue {}: {}.\n\n{}/accounts/{}/membership\n",
+                item.account_number,
+                item.legal_name,
+                item.due.label,
+                item.due.date,
+                item.due.explanation,
+                self.settings.public_base_url.trim_end_matches('/'),
+                item.account_id
+            );
+            for user in recipients {
+                let notification = Notification {
+                    id: uuid::Uuid::now_v7(),
+                    reminder_key: format!("{}:{}:{}:{stage}", item.account_id, item.due.key, item.due.date),
+                    account_id: Some(item.account_id),
+                    recipient: user.id,
+                    recipient_email: user.email.to_string(),
+                    subject: subject.clone(),
+                    body: body.clone(),
+                    created_at: now,
+                    read_at: None,
+                    emailed_at: None,
+                };
+                if self.store.add_notification(&notification).await? {
+                    report.created += 1;
+                }
+            }
+        }
+        if self.mailer.delivers() {
+            for waiting in self.store.outbox(OUTBOX_BATCH).await? {
+                let email = OutgoingEmail {
+                    to: waiting.recipient_email.clone(),
+                    subject: waiting.subject.clone(),
+                    body: waiting.body.clone(),
+                };
+                match self.mailer.send(email).await {
+                    Ok(()) => {
+                        self.store.mark_notification_emailed(waiting.id, self.clock.now()).await?;
+                        report.emailed += 1;
+                    }
+                    Err(error) => {
+                        tracing::warn!(to = %waiting.recipient_email, error = %error, "reminder e-mail failed; it stays in the outbox");
+                        report.failed += 1;
+                    }
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// The signed-in person's notifications, newest first.
+    ///
+    /// # Errors
+    /// `Unauthenticated` for the system actor.
+    pub async fn my_notifications(&self, actor: &Actor) -> AppResult<Vec<Notification>> {
+        let user = actor.user.as_ref().ok_or(crate::AppError::Unauthenticated)?;
+        Ok(self.store.notifications_for(user.id).await?)
+    }
+
+    /// Marks one of the actor's notifications read.
+    ///
+    /// # Errors
+    /// `NotFound` when it is not theirs.
+    pub async fn mark_notification_read(&self, actor: &Actor, id: uuid::Uuid) -> AppResult<()> {
+        let user = actor.user.as_ref().ok_or(crate::AppError::Unauthenticated)?;
+        Ok(self.store.mark_notification_read(id, user.id, self.clock.now()).await?)
+    }
+
+    /// E-mail not yet sent (everything, when no mail server is configured).
+    ///
+    /// # Errors
+    /// `Forbidden` without the permission.
+    pub async fn outbox(&self, actor: &Actor) -> AppResult<Vec<Notification>> {
+        actor.require(Permission::ViewOutbox, self.clock.now())?;
+        Ok(self.store.outbox(1000).await?)
+    }
+}
+
+fn active_with_role<'a>(staff: &'a [User], roles: &[Role]) -> impl Iterator<Item = &'a User> {
+    staff.iter().filter(move |user| user.active && roles.contains(&user.role))
+}
+
+fn by_email<'a>(staff: &'a [User], email: Option<&str>) -> Option<&'a User> {
+    let email = EmailAddress::parse(email?).ok()?;
+    staff.iter().find(|user| user.active && user.email == email)
+}
+
+/// Who is reminded of an item: the member's officers and employees, or the assigned staff
+/// member (the supervisors of that role while nobody is assigned).
+fn responsible(party: Party, item: &DueItem, staff: &[User], members: Option<&Vec<User>>) -> Vec<User> {
+    match party {
+        Party::Member => members
+            .map(|users| {
+                users
+                    .iter()
+                    .filter(|user| user.active && matches!(user.role, Role::CompanyOfficer | Role::Employee))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default(),
+        Party::ProgramDirector => active_with_role(staff, &[Role::ProgramDirector]).cloned().collect(),
+        Party::Specialist | Party::SpecialistSupervisor => match by_email(staff, item.assigned.as_deref()) {
+            Some(user) => vec![user.clone()],
+            None => active_with_role(staff, &[Role::ScssSupervisor]).cloned().collect(),
+        },
+        Party::NationalAccountManager => match by_email(staff, item.assigned.as_deref()) {
+            Some(user) => vec![user.clone()],
+            None => active_with_role(staff, &[Role::NamSupervisor]).cloned().collect(),
+        },
+    }
+}
+
+/// Who an overdue item is escalated to: a member's overdue letter to its NAM, other member
+/// items to its specialist, staff items to the supervisor.
+fn escalation(party: Party, item: &DueItem, staff: &[User]) -> Vec<User> {
+    let trade_compliance = item.due.key.starts_with("anl_") || item.due.key.contains(":trade_compliance:");
+    let (assigned, fallback) = match party {
+        Party::Member if trade_compliance => (item.nam.as_ref().map(|pair| pair.0.as_str()), Role::NamSupervisor),
+        Party::Member => (item.specialist.as_ref().map(|pair| pair.0.as_str()), Role::ScssSupervisor),
+        Party::Specialist | Party::SpecialistSupervisor => {
+            (item.specialist.as_ref().map(|pair| pair.1.as_str()), Role::ScssSupervisor)
+        }
+        Party::NationalAccountManager => (item.nam.as_ref().map(|pair| pair.1.as_str()), Role::NamSupervisor),
+        Party::ProgramDirector => (None, Role::ProgramDirector),
+    };
+    match by_email(staff, assigned) {
+        Some(user) => vec![user.clone()],
+        None => active_with_role(staff, &[fallback]).cloned().collect(),
+    }
+}
