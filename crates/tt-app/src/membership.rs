@@ -187,6 +187,18 @@ pub struct WorkFilter {
     pub kind: Option<String>,
 }
 
+/// Every permission that takes some membership step.
+pub const STEP_PERMISSIONS: &[Permission] = &[
+    Permission::PrepareMembership,
+    Permission::SignAndSubmit,
+    Permission::ReviewSecurityMembership,
+    Permission::CertifyPartners,
+    Permission::DecideStanding,
+    Permission::ReviewTradeCompliance,
+    Permission::DecideTradeCompliance,
+    Permission::CorrectHistory,
+];
+
 /// Steps that need a reason.
 fn needs_reason(step: &Step) -> bool {
     matches!(
@@ -490,6 +502,19 @@ impl App {
         Ok(())
     }
 
+    /// Refuses actors whose role takes no membership step at all, before their input is read.
+    ///
+    /// # Errors
+    /// `Forbidden`.
+    pub fn require_some_step_permission(&self, actor: &Actor) -> AppResult<()> {
+        let now = self.clock.now();
+        if STEP_PERMISSIONS.iter().any(|permission| actor.require(*permission, now).is_ok()) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden("your role takes no membership steps"))
+        }
+    }
+
     /// Records one step of an account's membership after checking the actor may take it and
     /// that the whole history, with it, still follows the rules. A step that takes the security
     /// membership out of Tier II/III while Trade Compliance is active also records Trade
@@ -601,6 +626,49 @@ impl App {
             field: "step",
             message: "the history kept changing while this step was checked; try again".to_owned(),
         })
+    }
+
+    /// The steps the actor could record on the account now: those their role takes and the
+    /// history would accept (tried with a representative of each kind), as `(kind, label)`.
+    /// Pages offer exactly these forms.
+    ///
+    /// # Errors
+    /// As [`App::account_membership`].
+    pub async fn available_steps(
+        &self,
+        actor: &Actor,
+        account_id: AccountId,
+    ) -> AppResult<Vec<(&'static str, String)>> {
+        let now = self.clock.now();
+        actor.require(Permission::ViewAccounts, now)?;
+        let account = self.store.get_account(account_id).await?;
+        actor.require_account_visible(&account)?;
+        let mut history = self.load_history(account_id).await?;
+        let membership = self.replay(&account, &history)?;
+        let today = self.lifecycle_today();
+        let next = history.last_sequence().unwrap_or(0) + 1;
+        let mut available = Vec::new();
+        for candidate in representative_steps(&membership, &history.events, &account, &self.settings.lifecycle, today) {
+            if actor.require(permission_for(&candidate), now).is_err()
+                || (matches!(candidate, Step::TradeComplianceSuspended) && actor.user.is_some())
+            {
+                continue;
+            }
+            history.events.push(MembershipEvent {
+                sequence: next,
+                effective_date: today,
+                recorded_at: now,
+                recorded_by: actor.label.clone(),
+                reason: Some("check".to_owned()),
+                document_version: None,
+                step: candidate.clone(),
+            });
+            if self.replay(&account, &history).is_ok() && !available.iter().any(|(kind, _)| *kind == candidate.kind()) {
+                available.push((candidate.kind(), step_label(&candidate).to_owned()));
+            }
+            history.events.pop();
+        }
+        Ok(available)
     }
 
     /// Work queues: every due item derived from the histories that falls to the actor. Members
@@ -720,6 +788,155 @@ impl App {
             }
         }
         Ok(items)
+    }
+}
+
+/// One step of each kind, filled in as the current state suggests, to find which kinds the
+/// history would accept now.
+fn representative_steps(
+    membership: &Membership,
+    events: &[MembershipEvent],
+    account: &Account,
+    rules: &tt_domain::lifecycle::LifecycleRules,
+    today: Date,
+) -> Vec<Step> {
+    use tt_domain::calendar::add_days;
+    use tt_domain::lifecycle::{
+        AnnualNotificationLetter, CertifiedTier, DecisionGrounds, ValidationKind, ValidationResult,
+    };
+    let next_request = |program: Program| {
+        membership
+            .requests
+            .iter()
+            .filter(|request| request.program == program)
+            .map(|request| request.request)
+            .max()
+            .unwrap_or(0)
+            + 1
+    };
+    let open_request = membership.requests.iter().find(|request| request.state == "new");
+    let missing_block = VettingBlock::required_for(account.business_type)
+        .into_iter()
+        .find(|block| !membership.vetting.contains_key(block))
+        .unwrap_or(VettingBlock::PortalQueries);
+    let missing_tile = ApplicationTile::ALL
+        .into_iter()
+        .find(|tile| !membership.tiles_completed.contains(tile))
+        .unwrap_or(ApplicationTile::Contacts);
+    let validation =
+        if membership.last_validated_on.is_some() { ValidationKind::Revalidation } else { ValidationKind::Initial };
+    let letter_year = membership.first_letter_due(rules).map_or(today.year(), |first| {
+        (first.year()..).find(|year| !membership.letters_filed.contains(year)).unwrap_or(first.year())
+    });
+    let pending_letter =
+        membership.letters_filed.difference(&membership.letters_accepted).next().copied().unwrap_or(letter_year);
+    let named = || ("someone@example.gov".to_owned(), "supervisor@example.gov".to_owned());
+    let mut steps = vec![
+        Step::CompanyProfileCreated,
+        Step::ApplicationSubmitted,
+        Step::SpecialistAssigned { specialist: named().0, supervisor: named().1 },
+        Step::ProfileApproved,
+        Step::ApplicationRejected,
+        Step::VettingRecorded { block: missing_block, derogatory: false, notes: String::new() },
+        Step::CertifiedTierOne,
+        Step::InformationRequested {
+            program: Program::Security,
+            request: next_request(Program::Security),
+            question: "?".to_owned(),
+            due: add_days(today, 30),
+        },
+        Step::InformationRequested {
+            program: Program::TradeCompliance,
+            request: next_request(Program::TradeCompliance),
+            question: "?".to_owned(),
+            due: add_days(today, 30),
+        },
+        Step::ValidationScheduled { validation, visit: add_days(today, rules.validation_notice_days) },
+        Step::ValidationCompleted {
+            validation: membership.scheduled_validation.map_or(validation, |(kind, _)| kind),
+            outcome: ValidationResult::TierTwo,
+        },
+        Step::AnnualReviewSubmitted,
+        Step::AnnualReviewApproved,
+        Step::Suspended { grounds: DecisionGrounds::NonCompliance },
+        Step::CorrectiveActionPlanReceived { summary: "plan".to_owned() },
+        Step::Reinstated { tier: CertifiedTier::One },
+        Step::Removed { grounds: DecisionGrounds::NonCompliance },
+        Step::Withdrawn,
+        Step::AppealFiled { statement: "appeal".to_owned() },
+        Step::AppealDecided { reversed: false },
+        Step::EligibilityChecked {
+            answers: vec![true; tt_domain::lifecycle::ELIGIBILITY_QUESTIONS.len()],
+            importing_since: add_days(today, -3650),
+            cbp_debt: false,
+        },
+        Step::TileCompleted { tile: missing_tile, summary: String::new() },
+        Step::TradeComplianceSubmitted,
+        Step::MemorandumSigned,
+        Step::TradeComplianceAccepted,
+        Step::NamAssigned { nam: named().0, supervisor: named().1 },
+        Step::AnnualNotificationFiled {
+            letter: AnnualNotificationLetter { year: letter_year, officer_certification: true, ..Default::default() },
+        },
+        Step::AnnualNotificationReviewed { year: pending_letter, accepted: true },
+        Step::TradeComplianceReinstated,
+        Step::TradeComplianceRevoked,
+    ];
+    if let Some(request) = open_request {
+        steps.push(Step::InformationAnswered {
+            program: request.program,
+            request: request.request,
+            answer: "answer".to_owned(),
+        });
+        steps.push(Step::InformationRequestCancelled { program: request.program, request: request.request });
+    }
+    if let Some(latest) = events
+        .iter()
+        .rev()
+        .find(|event| !matches!(event.step, Step::Voided { .. }) && !membership.voided.contains(&event.sequence))
+    {
+        steps.push(Step::Voided { sequence: latest.sequence });
+    }
+    steps
+}
+
+/// What a form for a kind of step is called.
+#[must_use]
+pub fn step_label(step: &Step) -> &'static str {
+    match step {
+        Step::CompanyProfileCreated => "Create the company profile",
+        Step::ApplicationSubmitted => "Submit the security profile and sign the partner agreement",
+        Step::InformationRequested { .. } => "Request information",
+        Step::InformationAnswered { .. } => "Answer a request for information",
+        Step::InformationRequestCancelled { .. } => "Cancel a request for information",
+        Step::SpecialistAssigned { .. } => "Assign the specialist",
+        Step::ProfileApproved => "Approve the security profile",
+        Step::ApplicationRejected => "Reject the application",
+        Step::VettingRecorded { .. } => "Record a vetting block",
+        Step::CertifiedTierOne => "Certify Tier I",
+        Step::ValidationScheduled { .. } => "Schedule a validation",
+        Step::ValidationCompleted { .. } => "Record a validation's outcome",
+        Step::AnnualReviewSubmitted => "Submit the annual security profile review",
+        Step::AnnualReviewApproved => "Approve the annual review",
+        Step::Suspended { .. } => "Suspend",
+        Step::CorrectiveActionPlanReceived { .. } => "Record the corrective action plan",
+        Step::Reinstated { .. } => "Reinstate",
+        Step::Removed { .. } => "Remove from the program",
+        Step::Withdrawn => "Withdraw from the program",
+        Step::AppealFiled { .. } => "File an appeal",
+        Step::AppealDecided { .. } => "Decide the appeal",
+        Step::EligibilityChecked { .. } => "Check Trade Compliance eligibility",
+        Step::TileCompleted { .. } => "Complete an application tile",
+        Step::TradeComplianceSubmitted => "Submit the Trade Compliance application",
+        Step::MemorandumSigned => "Sign the memorandum of understanding",
+        Step::TradeComplianceAccepted => "Accept into Trade Compliance",
+        Step::NamAssigned { .. } => "Assign the National Account Manager",
+        Step::AnnualNotificationFiled { .. } => "File the Annual Notification Letter",
+        Step::AnnualNotificationReviewed { .. } => "Review an Annual Notification Letter",
+        Step::TradeComplianceSuspended => "Suspend Trade Compliance",
+        Step::TradeComplianceReinstated => "Reinstate Trade Compliance",
+        Step::TradeComplianceRevoked => "Revoke Trade Compliance",
+        Step::Voided { .. } => "Withdraw a step recorded in error",
     }
 }
 

@@ -12,7 +12,7 @@ use serde::Serialize;
 use tt_domain::lifecycle::Party;
 use tt_domain::{AccountId, EmailAddress, Role, Side, User};
 use tt_store::UserFilter;
-use tt_store::membership::Notification;
+pub use tt_store::membership::Notification;
 use utoipa::ToSchema;
 
 use crate::membership::DueItem;

@@ -337,6 +337,7 @@ pub enum Step {
         program: Program,
         request: u32,
         question: String,
+        #[serde(with = "crate::calendar::iso_date")]
         due: Date,
     },
     InformationAnswered {
@@ -363,6 +364,7 @@ pub enum Step {
     CertifiedTierOne,
     ValidationScheduled {
         validation: ValidationKind,
+        #[serde(with = "crate::calendar::iso_date")]
         visit: Date,
     },
     ValidationCompleted {
@@ -394,6 +396,7 @@ pub enum Step {
     // Trade Compliance.
     EligibilityChecked {
         answers: Vec<bool>,
+        #[serde(with = "crate::calendar::iso_date")]
         importing_since: Date,
         cbp_debt: bool,
     },

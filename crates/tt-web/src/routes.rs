@@ -13,7 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::error::{ApiError, error_page};
-use crate::pages::{accounts, admin, defender, home, kpis, profile, session, users};
+use crate::pages::{accounts, admin, defender, home, kpis, membership, profile, session, users};
 use crate::{WebState, api, middleware, openapi};
 
 /// Who may use a route.
@@ -75,6 +75,12 @@ page_routes! {
     get "/accounts/{id}" => accounts::account_page, may(&[Permission::ViewAccounts]), false;
     get "/accounts/{id}/edit" => accounts::edit_account_page, may(&[Permission::EditAccount]), false;
     post "/accounts/{id}" => accounts::update_account, may(&[Permission::EditAccount]), false;
+    get "/accounts/{id}/membership" => membership::membership_page, may(&[Permission::ViewAccounts]), false;
+    post "/accounts/{id}/membership/steps" => membership::record_step, may(MEMBERSHIP_STEP_PERMISSIONS), true;
+    get "/work" => membership::work_page, may(WORK_QUEUE_PERMISSIONS), true;
+    get "/inbox" => membership::inbox_page, Access::SignedIn, false;
+    post "/inbox/{id}/read" => membership::mark_read, Access::SignedIn, false;
+    get "/admin/outbox" => membership::outbox_page, may(&[Permission::ViewOutbox]), false;
     get "/users" => users::users_page, may(&[Permission::ViewUsers]), false;
     get "/users/new" => users::new_user_page, may(&[Permission::ManageAccountUsers, Permission::ManageAllUsers]), false;
     post "/users" => users::create_user, may(&[Permission::ManageAccountUsers, Permission::ManageAllUsers]), false;
@@ -195,7 +201,29 @@ pub const API_ROUTES: &[RouteSpec] = &[
         access: may(&[Permission::ScreenArrivals]),
         rule_may_refuse: false,
     },
+    RouteSpec {
+        method: "get",
+        path: "/api/v1/accounts/{id}/membership",
+        access: may(&[Permission::ViewAccounts]),
+        rule_may_refuse: false,
+    },
+    RouteSpec {
+        method: "post",
+        path: "/api/v1/accounts/{id}/membership/steps",
+        access: may(MEMBERSHIP_STEP_PERMISSIONS),
+        rule_may_refuse: true,
+    },
+    RouteSpec { method: "get", path: "/api/v1/work", access: may(WORK_QUEUE_PERMISSIONS), rule_may_refuse: true },
+    RouteSpec { method: "get", path: "/api/v1/notifications", access: Access::SignedIn, rule_may_refuse: false },
+    RouteSpec { method: "get", path: "/api/v1/outbox", access: may(&[Permission::ViewOutbox]), rule_may_refuse: false },
 ];
+
+/// Staff with a queue, and members (who see what their company owes); other staff who can see
+/// accounts are refused by the use case.
+pub const WORK_QUEUE_PERMISSIONS: &[Permission] = &[Permission::ViewWorkQueues, Permission::ViewAccounts];
+
+/// Anyone who may take some membership step; which step a role may take is the use case's rule.
+pub const MEMBERSHIP_STEP_PERMISSIONS: &[Permission] = tt_app::membership::STEP_PERMISSIONS;
 
 /// The JSON API, with the OpenAPI document built from the same handler list.
 #[must_use]
@@ -217,6 +245,11 @@ pub fn api_router() -> OpenApiRouter<WebState> {
         .routes(routes!(api::trade::record_case_outcome))
         .routes(routes!(api::trade::ingest))
         .routes(routes!(api::trade::screen))
+        .routes(routes!(api::membership::get_membership))
+        .routes(routes!(api::membership::record_step))
+        .routes(routes!(api::membership::list_work))
+        .routes(routes!(api::membership::list_notifications))
+        .routes(routes!(api::membership::list_outbox))
 }
 
 /// Operational routes: liveness, readiness, metrics, the stylesheet.

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod defender;
 pub mod home;
 pub mod kpis;
+pub mod membership;
 pub mod profile;
 pub mod session;
 pub mod users;
@@ -48,6 +49,11 @@ impl Layout {
         if can(Permission::ViewAccounts) {
             nav.push(NavLink { href: "/accounts", label: if actor.is_agency() { "Accounts" } else { "My company" } });
         }
+        if can(Permission::ViewWorkQueues) {
+            nav.push(NavLink { href: "/work", label: "My work" });
+        } else if !actor.is_agency() {
+            nav.push(NavLink { href: "/work", label: "What we owe" });
+        }
         if can(Permission::ViewUsers) {
             nav.push(NavLink { href: "/users", label: "Users" });
         }
@@ -66,6 +72,10 @@ impl Layout {
         if can(Permission::ViewPolicy) {
             nav.push(NavLink { href: "/admin/roles", label: "Roles" });
         }
+        if can(Permission::ViewOutbox) {
+            nav.push(NavLink { href: "/admin/outbox", label: "Outbox" });
+        }
+        nav.push(NavLink { href: "/inbox", label: "Inbox" });
         nav.push(NavLink { href: "/profile", label: "My profile" });
         Self {
             user_name: actor.user.as_ref().map(|user| user.name.as_str().to_owned()),

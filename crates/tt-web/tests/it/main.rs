@@ -3,5 +3,6 @@
 
 mod authorization;
 mod bad_input;
+mod membership;
 mod openapi;
 mod pages;
