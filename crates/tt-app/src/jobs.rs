@@ -16,10 +16,10 @@ pub async fn run_reminders_once(app: &App) {
     }
 }
 
-/// Runs the periodic jobs (session purge, reminders) every five minutes until `shutdown`
-/// resolves.
-pub async fn run_periodic(app: App, shutdown: impl std::future::Future<Output = ()>) {
-    let mut interval = tokio::time::interval(Duration::from_secs(300));
+/// Runs the periodic jobs every `every` until `shutdown` resolves: the session purge, and the
+/// reminder worker when `reminders` is set (it may run in its own process instead).
+pub async fn run_periodic(app: App, every: Duration, reminders: bool, shutdown: impl std::future::Future<Output = ()>) {
+    let mut interval = tokio::time::interval(every);
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -30,7 +30,9 @@ pub async fn run_periodic(app: App, shutdown: impl std::future::Future<Output = 
                     Ok(count) => tracing::info!(count, "ended idle sessions"),
                     Err(error) => tracing::warn!(error = %error, "could not end idle sessions"),
                 }
-                run_reminders_once(&app).await;
+                if reminders {
+                    run_reminders_once(&app).await;
+                }
             }
         }
     }

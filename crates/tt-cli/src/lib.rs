@@ -50,6 +50,13 @@ pub enum Command {
     },
     /// Apply the database migrations.
     Migrate,
+    /// Run the reminder worker: derive due and overdue items from the membership histories,
+    /// remind and escalate, and send the e-mail outbox (repeats every `worker.interval_seconds`).
+    Worker {
+        /// One pass, then exit, printing what it did.
+        #[arg(long)]
+        once: bool,
+    },
     /// Administration.
     #[command(subcommand)]
     Admin(AdminCommand),
@@ -260,11 +267,13 @@ pub async fn build_app(settings: &Settings) -> anyhow::Result<App> {
 pub async fn serve(
     app: App,
     web_settings: tt_web::WebSettings,
+    worker: settings::WorkerSettings,
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let (stop_jobs, jobs_stopped) = tokio::sync::oneshot::channel::<()>();
-    let jobs = tokio::spawn(tt_app::jobs::run_periodic(app.clone(), async move {
+    let every = std::time::Duration::from_secs(worker.interval_seconds.max(1));
+    let jobs = tokio::spawn(tt_app::jobs::run_periodic(app.clone(), every, worker.in_serve, async move {
         let _ = jobs_stopped.await;
     }));
     let router = tt_web::router(tt_web::WebState::new(app, web_settings));
@@ -346,7 +355,21 @@ pub async fn run(command: Command, mut settings: Settings) -> anyhow::Result<Exi
                 .with_context(|| format!("listening on {}", settings.listen))?;
             let address = listener.local_addr()?;
             println!("Trusted Trader is running at http://{address}/ (Ctrl-C to stop)");
-            serve(app, settings.web.clone(), listener, shutdown_signal()).await?;
+            serve(app, settings.web.clone(), settings.worker, listener, shutdown_signal()).await?;
+        }
+        Command::Worker { once } => {
+            let app = build_app(&settings).await?;
+            if once {
+                let report = app.run_reminders().await?;
+                println!(
+                    "Reminders: {} created, {} e-mailed, {} failed (left in the outbox).",
+                    report.created, report.emailed, report.failed
+                );
+            } else {
+                println!("The reminder worker is running (Ctrl-C to stop).");
+                let every = std::time::Duration::from_secs(settings.worker.interval_seconds.max(1));
+                tt_app::jobs::run_periodic(app, every, true, shutdown_signal()).await;
+            }
         }
         Command::Demo(DemoCommand::Seed) => {
             let app = build_app(&settings).await?;

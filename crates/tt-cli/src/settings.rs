@@ -51,6 +51,24 @@ pub struct Settings {
     pub app: AppSettings,
     pub web: WebSettings,
     pub mail: MailSettings,
+    pub worker: WorkerSettings,
+}
+
+/// The background worker: session purge, and reminders derived from the membership histories.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WorkerSettings {
+    /// Run the reminder worker inside `serve` (turn off when `trusted-trader worker` runs as its
+    /// own process).
+    pub in_serve: bool,
+    /// Seconds between passes.
+    pub interval_seconds: u64,
+}
+
+impl Default for WorkerSettings {
+    fn default() -> Self {
+        Self { in_serve: true, interval_seconds: 300 }
+    }
 }
 
 impl Default for Settings {
@@ -62,6 +80,7 @@ impl Default for Settings {
             app: AppSettings::default(),
             web: WebSettings::default(),
             mail: MailSettings::default(),
+            worker: WorkerSettings::default(),
         }
     }
 }

@@ -185,9 +185,10 @@ async fn a_member_and_a_staff_user_sign_in_with_a_real_browser() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("address"));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(tt_cli::serve(app.clone(), settings.web.clone(), listener, async move {
-        let _ = stopped.await;
-    }));
+    let server =
+        tokio::spawn(tt_cli::serve(app.clone(), settings.web.clone(), settings.worker, listener, async move {
+            let _ = stopped.await;
+        }));
 
     let browser = Driver::start().await;
     browser.go(&format!("{base}/")).await;

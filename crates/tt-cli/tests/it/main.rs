@@ -6,3 +6,4 @@ mod commands;
 mod layering;
 mod settings;
 mod trade;
+mod worker;
