@@ -563,3 +563,238 @@ proptest! {
         prop_assert_eq!(first.derived_dates(&rules, TODAY), second.derived_dates(&rules, TODAY));
     }
 }
+
+/// Every security step tried in every security state: exactly the listed ones are accepted;
+/// each other one is refused with a message.
+#[test]
+fn every_security_step_is_refused_outside_the_states_that_allow_it() {
+    let day = date!(2026 - 06 - 01);
+    let security_steps = || {
+        vec![
+            Step::CompanyProfileCreated,
+            Step::ApplicationSubmitted,
+            Step::SpecialistAssigned { specialist: "scss@cbp.example".into(), supervisor: "boss@cbp.example".into() },
+            Step::ProfileApproved,
+            Step::ApplicationRejected,
+            Step::InformationRequested {
+                program: Program::Security,
+                request: 99,
+                question: "?".into(),
+                due: add_days(day, 30),
+            },
+            Step::VettingRecorded { block: VettingBlock::Dice, derogatory: false, notes: String::new() },
+            Step::CertifiedTierOne,
+            Step::ValidationScheduled { validation: ValidationKind::Initial, visit: add_days(day, 30) },
+            Step::Suspended { grounds: DecisionGrounds::NonCompliance },
+            Step::CorrectiveActionPlanReceived { summary: "plan".into() },
+            Step::Reinstated { tier: CertifiedTier::One },
+            Step::Removed { grounds: DecisionGrounds::NonCompliance },
+            Step::Withdrawn,
+            Step::AppealFiled { statement: "appeal".into() },
+        ]
+    };
+    let approved_with_vetting = || {
+        let mut history = History::new();
+        history.step(date!(2026 - 01 - 01), Step::CompanyProfileCreated);
+        history.step(date!(2026 - 01 - 02), Step::ApplicationSubmitted);
+        history.step(date!(2026 - 01 - 03), Step::ProfileApproved);
+        for block in VettingBlock::required_for(BusinessType::Importer) {
+            history.step(date!(2026 - 01 - 04), Step::VettingRecorded { block, derogatory: false, notes: String::new() });
+        }
+        history
+    };
+    let after = |mut history: History, steps: &[Step]| {
+        for step in steps {
+            history.step(date!(2026 - 05 - 01), step.clone());
+        }
+        history
+    };
+    let states: Vec<(&str, History, Vec<&str>)> = vec![
+        ("not started", History::new(), vec!["company_profile_created"]),
+        (
+            "pre-applicant",
+            after(History::new(), &[Step::CompanyProfileCreated]),
+            vec!["application_submitted", "specialist_assigned", "removed", "withdrawn"],
+        ),
+        (
+            "applicant",
+            after(History::new(), &[Step::CompanyProfileCreated, Step::ApplicationSubmitted]),
+            vec!["specialist_assigned", "profile_approved", "application_rejected", "information_requested", "removed", "withdrawn"],
+        ),
+        (
+            "approved with vetting done",
+            approved_with_vetting(),
+            vec![
+                "specialist_assigned",
+                "application_rejected",
+                "information_requested",
+                "vetting_recorded",
+                "certified_tier_one",
+                "removed",
+                "withdrawn",
+            ],
+        ),
+        (
+            "rejected",
+            after(History::new(), &[Step::CompanyProfileCreated, Step::ApplicationSubmitted, Step::ApplicationRejected]),
+            vec!["company_profile_created", "specialist_assigned", "removed", "withdrawn"],
+        ),
+        (
+            "tier one",
+            History::certified_on(date!(2026 - 03 - 01)),
+            vec![
+                "specialist_assigned",
+                "information_requested",
+                "vetting_recorded",
+                "validation_scheduled",
+                "suspended",
+                "removed",
+                "withdrawn",
+            ],
+        ),
+        (
+            "tier two",
+            History::validated_on(date!(2026 - 03 - 01)),
+            vec!["specialist_assigned", "information_requested", "vetting_recorded", "suspended", "removed", "withdrawn"],
+        ),
+        (
+            "suspended",
+            after(History::validated_on(date!(2026 - 03 - 01)), &[Step::Suspended { grounds: DecisionGrounds::NonCompliance }]),
+            vec![
+                "specialist_assigned",
+                "information_requested",
+                "vetting_recorded",
+                "corrective_action_plan_received",
+                "reinstated",
+                "removed",
+                "withdrawn",
+                "appeal_filed",
+            ],
+        ),
+        (
+            "removed",
+            after(History::validated_on(date!(2026 - 03 - 01)), &[Step::Removed { grounds: DecisionGrounds::NonCompliance }]),
+            vec!["specialist_assigned", "appeal_filed"],
+        ),
+        (
+            "withdrawn less than a year ago",
+            after(History::certified_on(date!(2026 - 03 - 01)), &[Step::Withdrawn]),
+            vec!["specialist_assigned"],
+        ),
+    ];
+    for (state, history, allowed) in states {
+        for candidate in security_steps() {
+            let mut trial = History { events: history.events.clone(), business_type: history.business_type, legacy: LegacyStanding::default() };
+            let kind = candidate.kind();
+            let result = trial.try_step(day, candidate);
+            match (allowed.contains(&kind), result) {
+                (true, Err(refused)) => panic!("{kind} should be accepted when {state}, but: {refused}"),
+                (false, Ok(membership)) => panic!("{kind} should be refused when {state}, but led to {:?}", membership.security),
+                (false, Err(refused)) => assert!(!refused.message.is_empty(), "{kind} when {state}: a refusal explains itself"),
+                (true, Ok(_)) => {}
+            }
+        }
+    }
+}
+
+/// Every Trade Compliance step tried in every Trade Compliance state, on a Tier II partner.
+#[test]
+fn every_trade_compliance_step_is_refused_outside_the_states_that_allow_it() {
+    let day = date!(2026 - 09 - 01);
+    let letter = AnnualNotificationLetter { year: 2026, officer_certification: true, ..Default::default() };
+    let steps = || {
+        vec![
+            Step::EligibilityChecked { answers: vec![true; 13], importing_since: date!(2015 - 01 - 01), cbp_debt: false },
+            Step::TileCompleted { tile: ApplicationTile::Contacts, summary: String::new() },
+            Step::TradeComplianceSubmitted,
+            Step::MemorandumSigned,
+            Step::TradeComplianceAccepted,
+            Step::NamAssigned { nam: "nam@cbp.example".into(), supervisor: "boss@cbp.example".into() },
+            Step::InformationRequested {
+                program: Program::TradeCompliance,
+                request: 99,
+                question: "?".into(),
+                due: add_days(day, 30),
+            },
+            Step::AnnualNotificationFiled { letter: letter.clone() },
+            Step::TradeComplianceSuspended,
+            Step::TradeComplianceReinstated,
+            Step::TradeComplianceRevoked,
+        ]
+    };
+    let on = |day: Date, history: &mut History, step: Step| {
+        history.step(day, step);
+    };
+    let tier_two = || History::validated_on(date!(2025 - 01 - 01));
+    let open = || {
+        let mut history = tier_two();
+        on(date!(2025 - 06 - 01), &mut history, Step::EligibilityChecked {
+            answers: vec![true; 13],
+            importing_since: date!(2015 - 01 - 01),
+            cbp_debt: false,
+        });
+        history
+    };
+    let submitted = || {
+        let mut history = open();
+        for tile in ApplicationTile::ALL {
+            on(date!(2025 - 06 - 02), &mut history, Step::TileCompleted { tile, summary: String::new() });
+        }
+        on(date!(2025 - 06 - 03), &mut history, Step::TradeComplianceSubmitted);
+        history
+    };
+    let signed = || {
+        let mut history = submitted();
+        on(date!(2025 - 06 - 04), &mut history, Step::MemorandumSigned);
+        history
+    };
+    let active = || {
+        let mut history = signed();
+        on(date!(2025 - 06 - 05), &mut history, Step::TradeComplianceAccepted);
+        history
+    };
+    let with = |mut history: History, step: Step| {
+        on(date!(2025 - 07 - 01), &mut history, step);
+        history
+    };
+    let states: Vec<(&str, History, Vec<&str>)> = vec![
+        ("not applied", tier_two(), vec!["eligibility_checked"]),
+        ("application open", open(), vec!["tile_completed", "nam_assigned", "trade_compliance_revoked"]),
+        ("submitted", submitted(), vec!["memorandum_signed", "nam_assigned", "information_requested", "trade_compliance_revoked"]),
+        (
+            "memorandum signed",
+            signed(),
+            vec!["trade_compliance_accepted", "nam_assigned", "information_requested", "trade_compliance_revoked"],
+        ),
+        (
+            "active",
+            active(),
+            vec![
+                "nam_assigned",
+                "information_requested",
+                "annual_notification_filed",
+                "trade_compliance_suspended",
+                "trade_compliance_revoked",
+            ],
+        ),
+        (
+            "suspended",
+            with(active(), Step::TradeComplianceSuspended),
+            vec!["nam_assigned", "trade_compliance_reinstated", "trade_compliance_revoked"],
+        ),
+        ("revoked", with(active(), Step::TradeComplianceRevoked), vec!["eligibility_checked", "nam_assigned"]),
+    ];
+    for (state, history, allowed) in states {
+        for candidate in steps() {
+            let mut trial = History { events: history.events.clone(), business_type: history.business_type, legacy: LegacyStanding::default() };
+            let kind = candidate.kind();
+            match (allowed.contains(&kind), trial.try_step(day, candidate)) {
+                (true, Err(refused)) => panic!("{kind} should be accepted when {state}, but: {refused}"),
+                (false, Ok(membership)) => {
+                    panic!("{kind} should be refused when {state}, but led to {:?}", membership.trade_compliance);
+                }
+                _ => {}
+            }
+        }
+    }
+}
