@@ -21,6 +21,7 @@ pub mod reject_list;
 pub mod reminders;
 pub mod secrets;
 pub mod settings;
+pub mod signup;
 pub mod totp;
 pub mod trade;
 pub mod users;

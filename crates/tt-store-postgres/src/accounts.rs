@@ -122,33 +122,38 @@ fn address_parts(account: &Account) -> [Option<&str>; 6] {
     }
 }
 
+/// Inserts a new account and its identifiers inside the caller's write transaction.
+pub(crate) async fn insert_account_in(connection: &mut PgConnection, account: &Account) -> StoreResult<()> {
+    let [line1, line2, city, region, postal_code, country] = address_parts(account);
+    sqlx::query(
+        "INSERT INTO accounts (id, number, legal_name, doing_business_as, business_type, address_line1,
+                 address_line2, city, region, postal_code, country, partner_agency_consent, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(account.id.0)
+    .bind(account.number.as_str())
+    .bind(account.legal_name.as_str())
+    .bind(account.doing_business_as.as_ref().map(LegalName::as_str))
+    .bind(account.business_type.id())
+    .bind(line1)
+    .bind(line2)
+    .bind(city)
+    .bind(region)
+    .bind(postal_code)
+    .bind(country)
+    .bind(account.partner_agency_consent)
+    .bind(account.created_at)
+    .execute(&mut *connection)
+    .await
+    .map_err(translate)?;
+    write_identifiers(connection, account).await
+}
+
 #[async_trait]
 impl AccountStore for PostgresStore {
     async fn create_account(&self, account: &Account, audit: &NewAuditRecord) -> StoreResult<()> {
         let mut transaction = self.begin_write().await?;
-        let [line1, line2, city, region, postal_code, country] = address_parts(account);
-        sqlx::query(
-            "INSERT INTO accounts (id, number, legal_name, doing_business_as, business_type, address_line1,
-                 address_line2, city, region, postal_code, country, partner_agency_consent, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-        )
-        .bind(account.id.0)
-        .bind(account.number.as_str())
-        .bind(account.legal_name.as_str())
-        .bind(account.doing_business_as.as_ref().map(LegalName::as_str))
-        .bind(account.business_type.id())
-        .bind(line1)
-        .bind(line2)
-        .bind(city)
-        .bind(region)
-        .bind(postal_code)
-        .bind(country)
-        .bind(account.partner_agency_consent)
-        .bind(account.created_at)
-        .execute(&mut *transaction)
-        .await
-        .map_err(translate)?;
-        write_identifiers(&mut transaction, account).await?;
+        insert_account_in(&mut transaction, account).await?;
         append_in(&mut transaction, audit).await?;
         transaction.commit().await.map_err(translate)
     }

@@ -1,21 +1,23 @@
 //! The membership history and notification tables on SQLite.
 
 use async_trait::async_trait;
-use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, SqliteConnection};
 use time::OffsetDateTime;
 use tt_domain::lifecycle::MembershipEvent;
 use tt_domain::membership::{StatusChange, StatusEvent};
-use tt_domain::{AccountId, NewAuditRecord, UserId};
+use tt_domain::{Account, AccountId, NewAuditRecord, UserId};
 use tt_store::membership::{
     MembershipStore, NewMembershipEvent, Notification, SourcedStatusEvent, decode_step, encode_step,
 };
 use tt_store::trade::NewStatusEvent;
-use tt_store::{StoreError, StoreResult};
+use tt_store::{NewUser, StoreError, StoreResult};
 use uuid::Uuid;
 
+use crate::accounts::insert_account_in;
 use crate::audit::append_in;
 use crate::rows::corrupt;
+use crate::users::insert_user_in;
 use crate::{SqliteStore, translate};
 
 fn event_from_row(row: &SqliteRow) -> StoreResult<(AccountId, MembershipEvent)> {
@@ -49,6 +51,28 @@ fn notification_from_row(row: &SqliteRow) -> StoreResult<Notification> {
     })
 }
 
+/// Appends one step inside the caller's write transaction; returns its sequence.
+async fn insert_event_in(connection: &mut SqliteConnection, event: &NewMembershipEvent) -> StoreResult<i64> {
+    let sequence: i64 = sqlx::query_scalar(
+        "INSERT INTO membership_events
+             (account_id, effective_date, recorded_at, recorded_by, recorded_by_user, reason, document_version, step, payload)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING sequence",
+    )
+    .bind(event.account_id.0)
+    .bind(event.effective_date)
+    .bind(event.recorded_at)
+    .bind(&event.recorded_by)
+    .bind(event.recorded_by_user.map(|id| id.0))
+    .bind(&event.reason)
+    .bind(&event.document_version)
+    .bind(event.step.kind())
+    .bind(encode_step(&event.step)?)
+    .fetch_one(&mut *connection)
+    .await
+    .map_err(translate)?;
+    Ok(sequence)
+}
+
 #[async_trait]
 impl MembershipStore for SqliteStore {
     async fn append_membership_events(
@@ -70,23 +94,7 @@ impl MembershipStore for SqliteStore {
         }
         let mut sequences = Vec::with_capacity(events.len());
         for event in events {
-            let sequence: i64 = sqlx::query_scalar(
-                "INSERT INTO membership_events
-                     (account_id, effective_date, recorded_at, recorded_by, recorded_by_user, reason, document_version, step, payload)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING sequence",
-            )
-            .bind(event.account_id.0)
-            .bind(event.effective_date)
-            .bind(event.recorded_at)
-            .bind(&event.recorded_by)
-            .bind(event.recorded_by_user.map(|id| id.0))
-            .bind(&event.reason)
-            .bind(&event.document_version)
-            .bind(event.step.kind())
-            .bind(encode_step(&event.step)?)
-            .fetch_one(&mut *transaction)
-            .await
-            .map_err(translate)?;
+            let sequence = insert_event_in(&mut transaction, event).await?;
             sequences.push(sequence);
         }
         for event in standing {
@@ -108,6 +116,21 @@ impl MembershipStore for SqliteStore {
         append_in(&mut transaction, audit).await?;
         transaction.commit().await.map_err(translate)?;
         Ok(sequences)
+    }
+
+    async fn register_applicant(
+        &self,
+        account: &Account,
+        officer: &NewUser,
+        first_step: &NewMembershipEvent,
+        audit: &NewAuditRecord,
+    ) -> StoreResult<()> {
+        let mut transaction = self.begin_write().await?;
+        insert_account_in(&mut transaction, account).await?;
+        insert_user_in(&mut transaction, officer).await?;
+        insert_event_in(&mut transaction, first_step).await?;
+        append_in(&mut transaction, audit).await?;
+        transaction.commit().await.map_err(translate)
     }
 
     async fn membership_events(&self, account_id: AccountId) -> StoreResult<Vec<MembershipEvent>> {

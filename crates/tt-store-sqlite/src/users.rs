@@ -1,6 +1,7 @@
 //! Users, their passwords, second factors and invitations on SQLite.
 
 use async_trait::async_trait;
+use sqlx::SqliteConnection;
 use time::OffsetDateTime;
 use tt_domain::{EmailAddress, NewAuditRecord, User, UserId};
 use tt_store::{NewUser, StoreError, StoreResult, UserFilter, UserStore};
@@ -9,29 +10,35 @@ use crate::audit::append_in;
 use crate::rows::user_from_row;
 use crate::{SqliteStore, translate};
 
+/// Inserts a new user inside the caller's write transaction.
+pub(crate) async fn insert_user_in(connection: &mut SqliteConnection, new_user: &NewUser) -> StoreResult<()> {
+    let user = &new_user.user;
+    sqlx::query(
+        "INSERT INTO users (id, email, name, role, account_id, active, password_hash, delegated_by,
+                 delegation_expires_at, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(user.id.0)
+    .bind(user.email.as_str())
+    .bind(user.name.as_str())
+    .bind(user.role.id())
+    .bind(user.account_id.map(|id| id.0))
+    .bind(user.active)
+    .bind(&new_user.password_hash)
+    .bind(user.delegated_by.map(|id| id.0))
+    .bind(user.delegation_expires_at)
+    .bind(user.created_at)
+    .execute(&mut *connection)
+    .await
+    .map_err(translate)?;
+    Ok(())
+}
+
 #[async_trait]
 impl UserStore for SqliteStore {
     async fn create_user(&self, new_user: &NewUser, audit: &NewAuditRecord) -> StoreResult<()> {
-        let user = &new_user.user;
         let mut transaction = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO users (id, email, name, role, account_id, active, password_hash, delegated_by,
-                 delegation_expires_at, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(user.id.0)
-        .bind(user.email.as_str())
-        .bind(user.name.as_str())
-        .bind(user.role.id())
-        .bind(user.account_id.map(|id| id.0))
-        .bind(user.active)
-        .bind(&new_user.password_hash)
-        .bind(user.delegated_by.map(|id| id.0))
-        .bind(user.delegation_expires_at)
-        .bind(user.created_at)
-        .execute(&mut *transaction)
-        .await
-        .map_err(translate)?;
+        insert_user_in(&mut transaction, new_user).await?;
         append_in(&mut transaction, audit).await?;
         transaction.commit().await.map_err(translate)
     }

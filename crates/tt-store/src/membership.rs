@@ -5,11 +5,11 @@ use async_trait::async_trait;
 use time::{Date, OffsetDateTime};
 use tt_domain::lifecycle::{MembershipEvent, Step};
 use tt_domain::membership::StatusEvent;
-use tt_domain::{AccountId, NewAuditRecord, UserId};
+use tt_domain::{Account, AccountId, NewAuditRecord, UserId};
 use uuid::Uuid;
 
 use crate::trade::NewStatusEvent;
-use crate::{StoreError, StoreResult};
+use crate::{NewUser, StoreError, StoreResult};
 
 /// A step to append; the store gives it the next sequence number.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,6 +79,15 @@ pub trait MembershipStore: Send + Sync {
         standing: &[NewStatusEvent],
         audit: &NewAuditRecord,
     ) -> StoreResult<Vec<i64>>;
+    /// A company signing itself up: the account, its company officer and the history's first
+    /// step, in one transaction (a half-registered company cannot exist).
+    async fn register_applicant(
+        &self,
+        account: &Account,
+        officer: &NewUser,
+        first_step: &NewMembershipEvent,
+        audit: &NewAuditRecord,
+    ) -> StoreResult<()>;
     /// One account's history in recording order.
     async fn membership_events(&self, account_id: AccountId) -> StoreResult<Vec<MembershipEvent>>;
     /// Every account's history, grouped by account, each in recording order.

@@ -625,6 +625,38 @@ pub async fn a_reminder_is_added_once_per_recipient_and_leaves_the_outbox_when_e
     assert!(matches!(store.mark_notification_read(notification.id, other, now()).await, Err(StoreError::NotFound)));
 }
 
+pub async fn registering_an_applicant_creates_all_of_it_or_nothing(store: &dyn Store) {
+    use tt_domain::lifecycle::Step;
+    let account = sample_account("APP-1", &[]);
+    let officer = sample_user("officer@applicant.example", Role::CompanyOfficer, Some(account.id));
+    let first = membership_step(account.id, time::macros::date!(2026 - 01 - 05), Step::CompanyProfileCreated);
+    store
+        .register_applicant(
+            &account,
+            &NewUser { user: officer.clone(), password_hash: Some("hash".to_owned()) },
+            &first,
+            &audit("account.sign_up"),
+        )
+        .await
+        .expect("register");
+    assert_eq!(store.get_account(account.id).await.expect("account").number, account.number);
+    assert_eq!(store.get_user(officer.id).await.expect("officer").account_id, Some(account.id));
+    assert_eq!(store.membership_events(account.id).await.expect("history").len(), 1);
+    let second = sample_account("APP-2", &[]);
+    let same_email = sample_user("officer@applicant.example", Role::CompanyOfficer, Some(second.id));
+    let first = membership_step(second.id, time::macros::date!(2026 - 01 - 05), Step::CompanyProfileCreated);
+    let refused = store
+        .register_applicant(
+            &second,
+            &NewUser { user: same_email, password_hash: None },
+            &first,
+            &audit("account.sign_up"),
+        )
+        .await;
+    assert!(matches!(refused, Err(StoreError::Conflict { field: "email" })), "{refused:?}");
+    assert!(store.find_account_by_number(&second.number).await.expect("find").is_none(), "no half-registered company");
+}
+
 /// Generates one `#[tokio::test]` per contract case. `$make` is an async fn returning
 /// `Option<Arc<dyn Store>>` (`None` skips, for a backend that is not available here).
 #[macro_export]
@@ -650,7 +682,8 @@ macro_rules! store_contract_suite {
             a_batch_dropped_before_it_finishes_leaves_nothing,
             membership_steps_round_trip_in_recording_order_with_their_standing,
             a_step_validated_against_an_outdated_history_is_a_conflict,
-            a_reminder_is_added_once_per_recipient_and_leaves_the_outbox_when_emailed
+            a_reminder_is_added_once_per_recipient_and_leaves_the_outbox_when_emailed,
+            registering_an_applicant_creates_all_of_it_or_nothing
         );
     };
     (@cases $make:path; $($case:ident),*) => {

@@ -60,6 +60,8 @@ page_routes! {
     post "/login" => session::login, Access::Public, false;
     get "/login/two-factor" => session::two_factor_page, Access::SignedIn, false;
     post "/login/two-factor" => session::verify_two_factor, Access::SignedIn, false;
+    get "/signup" => session::signup_page, Access::Public, false;
+    post "/signup" => session::sign_up, Access::Public, false;
     get "/invitations/{secret}" => session::invitation_page, Access::Public, false;
     post "/invitations/{secret}" => session::accept_invitation, Access::Public, false;
     get "/profile" => profile::profile_page, may(&[Permission::ManageOwnProfile]), false;

@@ -599,7 +599,8 @@ fn every_security_step_is_refused_outside_the_states_that_allow_it() {
         history.step(date!(2026 - 01 - 02), Step::ApplicationSubmitted);
         history.step(date!(2026 - 01 - 03), Step::ProfileApproved);
         for block in VettingBlock::required_for(BusinessType::Importer) {
-            history.step(date!(2026 - 01 - 04), Step::VettingRecorded { block, derogatory: false, notes: String::new() });
+            history
+                .step(date!(2026 - 01 - 04), Step::VettingRecorded { block, derogatory: false, notes: String::new() });
         }
         history
     };
@@ -619,7 +620,14 @@ fn every_security_step_is_refused_outside_the_states_that_allow_it() {
         (
             "applicant",
             after(History::new(), &[Step::CompanyProfileCreated, Step::ApplicationSubmitted]),
-            vec!["specialist_assigned", "profile_approved", "application_rejected", "information_requested", "removed", "withdrawn"],
+            vec![
+                "specialist_assigned",
+                "profile_approved",
+                "application_rejected",
+                "information_requested",
+                "removed",
+                "withdrawn",
+            ],
         ),
         (
             "approved with vetting done",
@@ -636,7 +644,10 @@ fn every_security_step_is_refused_outside_the_states_that_allow_it() {
         ),
         (
             "rejected",
-            after(History::new(), &[Step::CompanyProfileCreated, Step::ApplicationSubmitted, Step::ApplicationRejected]),
+            after(
+                History::new(),
+                &[Step::CompanyProfileCreated, Step::ApplicationSubmitted, Step::ApplicationRejected],
+            ),
             vec!["company_profile_created", "specialist_assigned", "removed", "withdrawn"],
         ),
         (
@@ -655,11 +666,21 @@ fn every_security_step_is_refused_outside_the_states_that_allow_it() {
         (
             "tier two",
             History::validated_on(date!(2026 - 03 - 01)),
-            vec!["specialist_assigned", "information_requested", "vetting_recorded", "suspended", "removed", "withdrawn"],
+            vec![
+                "specialist_assigned",
+                "information_requested",
+                "vetting_recorded",
+                "suspended",
+                "removed",
+                "withdrawn",
+            ],
         ),
         (
             "suspended",
-            after(History::validated_on(date!(2026 - 03 - 01)), &[Step::Suspended { grounds: DecisionGrounds::NonCompliance }]),
+            after(
+                History::validated_on(date!(2026 - 03 - 01)),
+                &[Step::Suspended { grounds: DecisionGrounds::NonCompliance }],
+            ),
             vec![
                 "specialist_assigned",
                 "information_requested",
@@ -673,7 +694,10 @@ fn every_security_step_is_refused_outside_the_states_that_allow_it() {
         ),
         (
             "removed",
-            after(History::validated_on(date!(2026 - 03 - 01)), &[Step::Removed { grounds: DecisionGrounds::NonCompliance }]),
+            after(
+                History::validated_on(date!(2026 - 03 - 01)),
+                &[Step::Removed { grounds: DecisionGrounds::NonCompliance }],
+            ),
             vec!["specialist_assigned", "appeal_filed"],
         ),
         (
@@ -684,13 +708,21 @@ fn every_security_step_is_refused_outside_the_states_that_allow_it() {
     ];
     for (state, history, allowed) in states {
         for candidate in security_steps() {
-            let mut trial = History { events: history.events.clone(), business_type: history.business_type, legacy: LegacyStanding::default() };
+            let mut trial = History {
+                events: history.events.clone(),
+                business_type: history.business_type,
+                legacy: LegacyStanding::default(),
+            };
             let kind = candidate.kind();
             let result = trial.try_step(day, candidate);
             match (allowed.contains(&kind), result) {
                 (true, Err(refused)) => panic!("{kind} should be accepted when {state}, but: {refused}"),
-                (false, Ok(membership)) => panic!("{kind} should be refused when {state}, but led to {:?}", membership.security),
-                (false, Err(refused)) => assert!(!refused.message.is_empty(), "{kind} when {state}: a refusal explains itself"),
+                (false, Ok(membership)) => {
+                    panic!("{kind} should be refused when {state}, but led to {:?}", membership.security)
+                }
+                (false, Err(refused)) => {
+                    assert!(!refused.message.is_empty(), "{kind} when {state}: a refusal explains itself")
+                }
                 (true, Ok(_)) => {}
             }
         }
@@ -704,7 +736,11 @@ fn every_trade_compliance_step_is_refused_outside_the_states_that_allow_it() {
     let letter = AnnualNotificationLetter { year: 2026, officer_certification: true, ..Default::default() };
     let steps = || {
         vec![
-            Step::EligibilityChecked { answers: vec![true; 13], importing_since: date!(2015 - 01 - 01), cbp_debt: false },
+            Step::EligibilityChecked {
+                answers: vec![true; 13],
+                importing_since: date!(2015 - 01 - 01),
+                cbp_debt: false,
+            },
             Step::TileCompleted { tile: ApplicationTile::Contacts, summary: String::new() },
             Step::TradeComplianceSubmitted,
             Step::MemorandumSigned,
@@ -728,11 +764,15 @@ fn every_trade_compliance_step_is_refused_outside_the_states_that_allow_it() {
     let tier_two = || History::validated_on(date!(2025 - 01 - 01));
     let open = || {
         let mut history = tier_two();
-        on(date!(2025 - 06 - 01), &mut history, Step::EligibilityChecked {
-            answers: vec![true; 13],
-            importing_since: date!(2015 - 01 - 01),
-            cbp_debt: false,
-        });
+        on(
+            date!(2025 - 06 - 01),
+            &mut history,
+            Step::EligibilityChecked {
+                answers: vec![true; 13],
+                importing_since: date!(2015 - 01 - 01),
+                cbp_debt: false,
+            },
+        );
         history
     };
     let submitted = || {
@@ -760,7 +800,11 @@ fn every_trade_compliance_step_is_refused_outside_the_states_that_allow_it() {
     let states: Vec<(&str, History, Vec<&str>)> = vec![
         ("not applied", tier_two(), vec!["eligibility_checked"]),
         ("application open", open(), vec!["tile_completed", "nam_assigned", "trade_compliance_revoked"]),
-        ("submitted", submitted(), vec!["memorandum_signed", "nam_assigned", "information_requested", "trade_compliance_revoked"]),
+        (
+            "submitted",
+            submitted(),
+            vec!["memorandum_signed", "nam_assigned", "information_requested", "trade_compliance_revoked"],
+        ),
         (
             "memorandum signed",
             signed(),
@@ -786,7 +830,11 @@ fn every_trade_compliance_step_is_refused_outside_the_states_that_allow_it() {
     ];
     for (state, history, allowed) in states {
         for candidate in steps() {
-            let mut trial = History { events: history.events.clone(), business_type: history.business_type, legacy: LegacyStanding::default() };
+            let mut trial = History {
+                events: history.events.clone(),
+                business_type: history.business_type,
+                legacy: LegacyStanding::default(),
+            };
             let kind = candidate.kind();
             match (allowed.contains(&kind), trial.try_step(day, candidate)) {
                 (true, Err(refused)) => panic!("{kind} should be accepted when {state}, but: {refused}"),

@@ -211,3 +211,101 @@ pub async fn accept_invitation(
         }
     }
 }
+
+/// The values a sign-up form is shown again with after an error (never the passwords).
+#[derive(Debug, Clone, Default)]
+pub struct SignUpValues {
+    pub legal_name: String,
+    pub business_type: String,
+    pub address_line1: String,
+    pub city: String,
+    pub country: String,
+    pub name: String,
+    pub email: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "signup.html")]
+pub struct SignUpPage {
+    layout: Layout,
+    csrf_token: String,
+    values: SignUpValues,
+    /// The company's text fields: name, label, value, autocomplete token.
+    company_fields: Vec<(&'static str, &'static str, String, &'static str)>,
+    business_types: Vec<(&'static str, &'static str)>,
+    errors: FormErrors,
+}
+
+impl SignUpPage {
+    fn new(csrf_token: String, values: SignUpValues, errors: FormErrors) -> Self {
+        let company_fields = vec![
+            ("legal_name", "Legal name", values.legal_name.clone(), "organization"),
+            ("address_line1", "Street address", values.address_line1.clone(), "address-line1"),
+            ("city", "City", values.city.clone(), "address-level2"),
+            ("country", "Country (two-letter code, such as US or CA)", values.country.clone(), "country"),
+        ];
+        Self {
+            layout: Layout::anonymous(),
+            csrf_token,
+            values,
+            company_fields,
+            business_types: business_types(),
+            errors,
+        }
+    }
+}
+
+fn business_types() -> Vec<(&'static str, &'static str)> {
+    tt_domain::BusinessType::ALL.into_iter().map(|kind| (kind.id(), kind.label())).collect()
+}
+
+pub async fn signup_page(State(state): State<WebState>, parts: Parts) -> Result<Response, PageError> {
+    let csrf_token = anonymous_csrf_token(&parts)?;
+    let values =
+        SignUpValues { business_type: "importer".to_owned(), country: "US".to_owned(), ..SignUpValues::default() };
+    let page = SignUpPage::new(csrf_token.clone(), values, FormErrors::default());
+    Ok(with_form_cookie(&state, &csrf_token, page))
+}
+
+/// Registers the company and signs its officer in, straight to the membership page.
+pub async fn sign_up(State(state): State<WebState>, parts: Parts, form: FormData) -> Result<Response, PageError> {
+    form.verify_anonymous_csrf()?;
+    let origin = request_origin(&parts);
+    let values = SignUpValues {
+        legal_name: form.value("legal_name"),
+        business_type: form.value("business_type"),
+        address_line1: form.value("address_line1"),
+        city: form.value("city"),
+        country: form.value("country"),
+        name: form.value("name"),
+        email: form.value("email"),
+    };
+    let input = tt_app::signup::SignUpInput {
+        legal_name: values.legal_name.clone(),
+        business_type: values.business_type.clone(),
+        address_line1: values.address_line1.clone(),
+        city: values.city.clone(),
+        country: values.country.clone(),
+        officer_name: values.name.clone(),
+        officer_email: values.email.clone(),
+        password: form.value("password"),
+        password_confirmation: form.value("password_confirmation"),
+    };
+    match state.app.sign_up(&input, &origin).await {
+        Ok(account) => {
+            let signed_in = state.app.sign_in(&input.officer_email, &input.password, &origin).await?;
+            let mut response = see_other(&format!("/accounts/{}/membership", account.id));
+            let max_age = session_cookie_max_age(&state.app.settings).whole_seconds();
+            response.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(SESSION_COOKIE, &signed_in.session_secret, max_age, state.settings.secure_cookies),
+            );
+            Ok(response)
+        }
+        Err(error) => {
+            let errors = FormErrors::from_app(error)?;
+            let page = SignUpPage::new(form.value("csrf_token"), values, errors);
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}

@@ -100,3 +100,45 @@ async fn the_api_records_steps_as_json_and_refuses_broken_rules_with_422() {
     assert_eq!(work.status, StatusCode::OK);
     assert_eq!(work.json(), json!([]), "a pre-applicant owes nothing yet");
 }
+
+#[tokio::test]
+async fn a_company_signs_up_and_its_officer_lands_on_its_membership_as_a_pre_applicant() {
+    let test_app = TestApp::with_demo().await;
+    let visitor = test_app.client();
+    let form = visitor.get("/signup").await;
+    assert_eq!(form.status, StatusCode::OK);
+    let csrf = form.csrf_token().expect("form token");
+    let fields = |email: &'static str| {
+        vec![
+            ("csrf_token", csrf.clone()),
+            ("legal_name", "Prairie Housewares LLC".to_owned()),
+            ("business_type", "importer".to_owned()),
+            ("address_line1", "1 Elm St".to_owned()),
+            ("city", "Omaha".to_owned()),
+            ("country", "US".to_owned()),
+            ("name", "Pia Officer".to_owned()),
+            ("email", email.to_owned()),
+            ("password", "Prairie-Passphrase-9".to_owned()),
+            ("password_confirmation", "Prairie-Passphrase-9".to_owned()),
+        ]
+    };
+    let taken: Vec<(&str, String)> = fields("officer@greatlakes.example");
+    let refused = visitor
+        .post_form("/signup", &taken.iter().map(|(name, value)| (*name, value.as_str())).collect::<Vec<_>>())
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("a user with this e-mail address already exists"), "{}", refused.body);
+    assert!(refused.body.contains("value=\"Prairie Housewares LLC\""), "the form keeps what was typed");
+    let fresh: Vec<(&str, String)> = fields("pia@prairie.example");
+    let created = visitor
+        .post_form("/signup", &fresh.iter().map(|(name, value)| (*name, value.as_str())).collect::<Vec<_>>())
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let target = created.location().expect("redirect").to_owned();
+    assert!(target.ends_with("/membership"), "{target}");
+    let page = visitor.get(&target).await;
+    assert_eq!(page.status, StatusCode::OK, "the officer is signed in");
+    assert!(page.body.contains("Prairie Housewares LLC") && page.body.contains("Pre-applicant"), "{}", page.body);
+    assert!(page.body.contains("Submit the security profile and sign the partner agreement"));
+    assert!(page.body.contains("Recorded by pia@prairie.example"), "the first step is the officer's own");
+}
