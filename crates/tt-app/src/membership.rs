@@ -743,13 +743,17 @@ impl App {
         for (account_id, event) in self.store.sourced_status_events(only).await? {
             status.entry(account_id).or_default().push(event);
         }
-        let histories: Vec<(AccountId, Vec<MembershipEvent>)> = match only {
-            Some(id) => vec![(id, self.store.membership_events(id).await?)],
-            None => self.store.all_membership_events().await?,
+        let mut histories: HashMap<AccountId, Vec<MembershipEvent>> = match only {
+            Some(id) => HashMap::from([(id, self.store.membership_events(id).await?)]),
+            None => self.store.all_membership_events().await?.into_iter().collect(),
         };
+        let mut ordered: Vec<&Account> = accounts.values().collect();
+        ordered.sort_by(|left, right| left.number.cmp(&right.number));
         let mut items = Vec::new();
-        for (account_id, events) in histories {
-            let Some(account) = accounts.get(&account_id) else { continue };
+        for account in ordered {
+            let account_id = account.id;
+            // Members known only from the legacy import have dates too (revalidation, reviews).
+            let events = histories.remove(&account_id).unwrap_or_default();
             let history = LoadedHistory::new(events, status.get(&account_id).map_or(&[][..], Vec::as_slice));
             let membership = match self.replay(account, &history) {
                 Ok(membership) => membership,

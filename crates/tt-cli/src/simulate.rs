@@ -216,7 +216,7 @@ pub async fn seed_demo_trade_data(app: &tt_app::App) -> anyhow::Result<()> {
     let long_ago = format_date(today - Duration::days(3 * 365));
     let mut events = std::fs::read_to_string(folder.join("status-events.csv"))?;
     for (account, tier, trade_compliance) in
-        [("DEMO-IMP-001", "T2", true), ("DEMO-IMP-005", "T1", false), ("DEMO-BRK-002", "T3", false)]
+        [("DEMO-IMP-001", "T2", true), ("DEMO-IMP-005", "T2", false), ("DEMO-BRK-002", "T3", false)]
     {
         writeln!(events, "{account},{long_ago},ctpat,{tier},certified")?;
         if trade_compliance {

@@ -884,6 +884,8 @@ impl Membership {
                 .apply(event, business_type, rules)
                 .map_err(|refused| TransitionRefused { sequence: Some(event.sequence), ..refused })?;
         }
+        // A member known only from the legacy import stands where that history puts it today.
+        membership.seed_from_legacy(legacy, today);
         for request in &mut membership.requests {
             if request.state == "new" && request.due < today {
                 request.state = "expired";
@@ -1121,8 +1123,14 @@ impl Membership {
             }
             Step::ValidationCompleted { validation, outcome } => {
                 self.check_validation_kind(*validation)?;
-                if self.scheduled_validation.is_none_or(|(kind, _)| kind != *validation) {
+                let Some((scheduled, visit)) = self.scheduled_validation.filter(|(kind, _)| kind == validation) else {
                     return refuse("schedule the validation before recording its outcome");
+                };
+                if day < visit {
+                    return refuse(format!(
+                        "the {} visit is on {visit}; its outcome is recorded on or after that day",
+                        validation_label(scheduled).to_lowercase()
+                    ));
                 }
                 self.scheduled_validation = None;
                 match outcome {

@@ -1,5 +1,6 @@
 //! Real headless Chromium, driven through chromedriver (W3C WebDriver), against the real server
-//! on a free port: a member and a staff user sign in and reach their home pages. Screenshots are
+//! on a free port: a member and a staff user sign in and work Defender alerts; an applicant is
+//! certified and a member joins Trade Compliance through the membership pages. Screenshots are
 //! saved under `target/browser-screenshots/`. Without Chromium outside CI the test says so and
 //! skips; under CI a missing browser fails it.
 
@@ -148,6 +149,41 @@ impl Driver {
 
     async fn sign_out(&self) {
         self.click("form[action='/logout'] button").await;
+        self.wait_for_text("Sign in").await;
+    }
+
+    /// Sets a field's value directly (for date inputs, whose typing depends on the locale).
+    async fn set_value(&self, css: &str, value: &str) {
+        self.command(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({"script": "document.querySelector(arguments[0]).value = arguments[1];", "args": [css, value]})),
+        )
+        .await;
+    }
+
+    /// Signs in; staff also give the demo authenticator's current code.
+    async fn sign_in(&self, base: &str, email: &str, staff: bool) {
+        self.go(&format!("{base}/login")).await;
+        self.type_into("#email", email).await;
+        self.type_into("#password", tt_app::demo::DEMO_PASSWORD).await;
+        self.click("button[type=submit]").await;
+        if staff {
+            self.wait_for_text("authentication code").await;
+            let secret = tt_app::totp::base32_decode(tt_app::demo::DEMO_TOTP_SECRET).expect("secret");
+            let code = tt_app::totp::code_at(&secret, time::OffsetDateTime::now_utc().unix_timestamp());
+            self.type_into("#code", &code).await;
+            self.click("button[type=submit]").await;
+        }
+        self.wait_for_text("Sign out").await;
+    }
+
+    /// Opens the form of one kind of membership step (one with no fields to fill), submits it
+    /// and waits for `expected` on the page that follows.
+    async fn record_step(&self, kind: &str, expected: &str) {
+        self.click(&format!("#step-{kind} summary")).await;
+        self.click(&format!("#step-{kind} button[type=submit]")).await;
+        self.wait_for_text(expected).await;
     }
 }
 
@@ -216,7 +252,6 @@ async fn a_member_and_a_staff_user_sign_in_with_a_real_browser() {
     assert!(browser.page_source().await.contains("Non-member baseline"));
     browser.screenshot("member-kpis").await;
     browser.sign_out().await;
-    browser.wait_for_text("Sign in").await;
 
     browser.type_into("#email", "scss@cbp.example").await;
     browser.type_into("#password", tt_app::demo::DEMO_PASSWORD).await;
@@ -244,6 +279,165 @@ async fn a_member_and_a_staff_user_sign_in_with_a_real_browser() {
     browser.go(&format!("{base}/kpis")).await;
     assert!(browser.page_source().await.contains("demo-entries.csv"), "staff see the batches behind the numbers");
     browser.screenshot("staff-kpis").await;
+
+    let _ = stop.send(());
+    server.await.expect("server task").expect("server stopped cleanly");
+}
+
+/// A company signs up and is certified Tier I by a specialist and a supervisor; a Tier II
+/// member applies for Trade Compliance, is accepted, files its Annual Notification Letter and
+/// its NAM accepts it, all through the pages in a real browser.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_applicant_is_certified_and_a_member_joins_trade_compliance_in_a_real_browser() {
+    if !browser_available() {
+        return;
+    }
+    let database_url = match std::env::var("TT_TEST_DATABASE_URL") {
+        Ok(server) if server.starts_with("postgres") => {
+            tt_testkit::TestDatabase::create_postgres_database(&server).await
+        }
+        _ => format!(
+            "sqlite:{}",
+            std::env::temp_dir().join(format!("tt-browser-{}.sqlite3", uuid::Uuid::new_v4().simple())).display()
+        ),
+    };
+    let settings = tt_cli::Settings { database_url: tt_cli::Secret::new(database_url), ..tt_cli::Settings::default() };
+    let app = tt_cli::build_app(&settings).await.expect("app");
+    app.seed_demo().await.expect("demo data");
+    tt_cli::simulate::seed_demo_trade_data(&app).await.expect("demo trade data");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server =
+        tokio::spawn(tt_cli::serve(app.clone(), settings.web.clone(), settings.worker, listener, async move {
+            let _ = stopped.await;
+        }));
+    let browser = Driver::start().await;
+
+    // The company signs itself up and applies.
+    browser.go(&format!("{base}/signup")).await;
+    browser.type_into("#legal_name", "Prairie Housewares LLC").await;
+    browser.type_into("#address_line1", "1 Elm Street").await;
+    browser.type_into("#city", "Omaha").await;
+    browser.type_into("#name", "Pia Officer").await;
+    browser.type_into("#email", "pia@prairie.example").await;
+    browser.type_into("#password", "Prairie-Passphrase-9").await;
+    browser.type_into("#password_confirmation", "Prairie-Passphrase-9").await;
+    browser.click("form[action='/signup'] button[type=submit]").await;
+    browser.wait_for_text("Pre-applicant").await;
+    let membership_url = browser.command(reqwest::Method::GET, "/url", None).await.as_str().expect("url").to_owned();
+    browser.record_step("application_submitted", "Applicant (specialist review)").await;
+    assert!(browser.page_source().await.contains("Tier I certification target"));
+    browser.screenshot("applicant-membership").await;
+    browser.sign_out().await;
+
+    // The specialist approves the profile and records every vetting block.
+    browser.sign_in(&base, "scss@cbp.example", true).await;
+    browser.go(&format!("{base}/work")).await;
+    assert!(
+        browser.page_source().await.contains("Prairie Housewares LLC"),
+        "the application is in the specialist's queue"
+    );
+    browser.screenshot("specialist-work").await;
+    browser.go(&membership_url).await;
+    browser.record_step("profile_approved", "Profile approved (vetting)").await;
+    for block in tt_domain::lifecycle::VettingBlock::required_for(tt_domain::BusinessType::Importer) {
+        let value = serde_json::to_value(block).expect("block").as_str().expect("name").to_owned();
+        browser.click("#step-vetting_recorded summary").await;
+        browser.click(&format!("#vetting_recorded-block option[value='{value}']")).await;
+        browser.type_into("#vetting_recorded-notes", "nothing found").await;
+        browser.click("#step-vetting_recorded button[type=submit]").await;
+        browser.wait_for_text(&format!("Vetting: {}", block.label())).await;
+    }
+    browser.screenshot("specialist-vetting").await;
+    browser.sign_out().await;
+
+    // The supervisor certifies Tier I.
+    browser.sign_in(&base, "scss.supervisor@cbp.example", true).await;
+    browser.go(&membership_url).await;
+    browser.record_step("certified_tier_one", "Certified Tier I").await;
+    let page = browser.page_source().await;
+    assert!(
+        page.contains("Initial validation due") && page.contains("1 year after the Tier I certification of"),
+        "{page}"
+    );
+    browser.screenshot("supervisor-certified").await;
+    browser.sign_out().await;
+
+    // A Tier II importer applies for Trade Compliance.
+    let pacific = app
+        .store
+        .find_account_by_number(&tt_domain::AccountNumber::parse("DEMO-IMP-005").expect("number"))
+        .await
+        .expect("find")
+        .expect("demo account")
+        .id;
+    let pacific_url = format!("{base}/accounts/{pacific}/membership");
+    browser.sign_in(&base, "officer@pacificapparel.example", false).await;
+    browser.go(&pacific_url).await;
+    browser.wait_for_text("Certified Tier II").await;
+    browser.click("#step-eligibility_checked summary").await;
+    browser.set_value("#eligibility_checked-importing_since", "2015-01-01").await;
+    for question in 1..=13 {
+        browser.click(&format!("#eligibility_checked-answer_{question}")).await;
+    }
+    browser.click("#step-eligibility_checked button[type=submit]").await;
+    browser.wait_for_text("Application open").await;
+    for tile in tt_domain::lifecycle::ApplicationTile::ALL {
+        let value = serde_json::to_value(tile).expect("tile").as_str().expect("name").to_owned();
+        browser.click("#step-tile_completed summary").await;
+        browser.click(&format!("#tile_completed-tile option[value='{value}']")).await;
+        browser.type_into("#tile_completed-summary", "completed in the portal").await;
+        browser.click("#step-tile_completed button[type=submit]").await;
+        browser.wait_for_text(&format!("Trade Compliance application: {} completed", tile.label())).await;
+    }
+    browser.record_step("trade_compliance_submitted", "Submitted (NAM review)").await;
+    browser.record_step("memorandum_signed", "Memorandum signed (awaiting acceptance)").await;
+    browser.sign_out().await;
+
+    // Trade Compliance headquarters assigns the NAM and accepts.
+    browser.sign_in(&base, "tc.analyst@cbp.example", true).await;
+    browser.go(&pacific_url).await;
+    browser.click("#step-nam_assigned summary").await;
+    browser.type_into("#nam_assigned-nam", "nam@cbp.example").await;
+    browser.type_into("#nam_assigned-supervisor", "nam.supervisor@cbp.example").await;
+    browser.click("#step-nam_assigned button[type=submit]").await;
+    browser.wait_for_text("National Account Manager nam@cbp.example assigned").await;
+    browser.record_step("trade_compliance_accepted", "Accepted into Trade Compliance").await;
+    let page = browser.page_source().await;
+    assert!(page.contains("13 months after the Trade Compliance acceptance of"), "{page}");
+    browser.screenshot("analyst-accepted").await;
+    browser.sign_out().await;
+
+    // The member files its Annual Notification Letter.
+    let letter_year = (time::OffsetDateTime::now_utc().date() + time::Duration::days(400)).year().to_string();
+    browser.sign_in(&base, "officer@pacificapparel.example", false).await;
+    browser.go(&pacific_url).await;
+    browser.click("#step-annual_notification_filed summary").await;
+    browser.type_into("#annual_notification_filed-year", &letter_year).await;
+    browser.type_into("#annual_notification_filed-organizational_changes", "None").await;
+    browser
+        .type_into("#annual_notification_filed-risk_assessment_summary", "Annual risk assessment done; 2 errors found")
+        .await;
+    browser.type_into("#annual_notification_filed-corrective_actions", "Broker instructions updated").await;
+    browser.click("#annual_notification_filed-officer_certification").await;
+    browser.click("#step-annual_notification_filed button[type=submit]").await;
+    browser.wait_for_text(&format!("Annual Notification Letter {letter_year} filed")).await;
+    browser.screenshot("member-letter-filed").await;
+    browser.sign_out().await;
+
+    // The NAM finds the letter in the queue and accepts it.
+    browser.sign_in(&base, "nam@cbp.example", true).await;
+    browser.go(&format!("{base}/work")).await;
+    browser.wait_for_text(&format!("Annual Notification Letter {letter_year} awaiting NAM review")).await;
+    browser.screenshot("nam-work").await;
+    browser.go(&pacific_url).await;
+    browser.click("#step-annual_notification_reviewed summary").await;
+    browser.type_into("#annual_notification_reviewed-year", &letter_year).await;
+    browser.click("#annual_notification_reviewed-accepted").await;
+    browser.click("#step-annual_notification_reviewed button[type=submit]").await;
+    browser.wait_for_text(&format!("Annual Notification Letter {letter_year} accepted")).await;
+    browser.screenshot("nam-letter-accepted").await;
 
     let _ = stop.send(());
     server.await.expect("server task").expect("server stopped cleanly");

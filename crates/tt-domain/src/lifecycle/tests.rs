@@ -473,6 +473,9 @@ fn a_legacy_tier_two_member_can_be_suspended_and_is_due_for_revalidation() {
         StatusEvent { effective_date: date!(2019 - 05 - 01), sequence: 1, change: StatusChange::Ctpat(CtpatValue::T1) },
         StatusEvent { effective_date: date!(2020 - 05 - 01), sequence: 2, change: StatusChange::Ctpat(CtpatValue::T2) },
     ]);
+    let before = history.membership();
+    assert_eq!(before.security, SecurityState::Certified { tier: CertifiedTier::Two }, "known only from the import");
+    assert_eq!(dated(&before, "revalidation_due").date, date!(2024 - 05 - 01));
     let membership = history.step(date!(2026 - 01 - 01), Step::Suspended { grounds: DecisionGrounds::NonCompliance });
     assert_eq!(membership.security, SecurityState::Suspended { prior: CertifiedTier::Two });
     assert_eq!(membership.certified_on, Some(date!(2019 - 05 - 01)));
