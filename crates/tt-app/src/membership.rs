@@ -228,7 +228,9 @@ fn permission_for(step: &Step) -> Permission {
         | Step::AnnualNotificationFiled { .. } => Permission::SignAndSubmit,
         Step::InformationRequested { program: Program::TradeCompliance, .. }
         | Step::InformationRequestCancelled { program: Program::TradeCompliance, .. }
-        | Step::AnnualNotificationReviewed { .. } => Permission::ReviewTradeCompliance,
+        | Step::AnnualNotificationReviewed { .. }
+        | Step::MigrationInvited
+        | Step::OnboardingSessionHeld => Permission::ReviewTradeCompliance,
         Step::InformationRequested { .. }
         | Step::InformationRequestCancelled { .. }
         | Step::ProfileApproved
@@ -246,7 +248,8 @@ fn permission_for(step: &Step) -> Permission {
         | Step::NamAssigned { .. }
         | Step::TradeComplianceSuspended
         | Step::TradeComplianceReinstated
-        | Step::TradeComplianceRevoked => Permission::DecideTradeCompliance,
+        | Step::TradeComplianceRevoked
+        | Step::MigrationCompleted => Permission::DecideTradeCompliance,
         Step::Voided { .. } => Permission::CorrectHistory,
     }
 }
@@ -294,7 +297,7 @@ struct LoadedHistory {
 }
 
 impl LoadedHistory {
-    fn new(events: Vec<MembershipEvent>, status: &[SourcedStatusEvent]) -> Self {
+    fn new(events: Vec<MembershipEvent>, status: &[SourcedStatusEvent], letter_anniversary: Option<&str>) -> Self {
         let mut ordered: Vec<&SourcedStatusEvent> = status.iter().collect();
         ordered.sort_by_key(|sourced| (sourced.event.effective_date, sourced.event.sequence));
         let mut history = Self {
@@ -327,7 +330,10 @@ impl LoadedHistory {
                 }
             }
         }
-        history.seed = LegacyStanding::from_events(&imported);
+        history.seed = LegacyStanding {
+            letter_anniversary: letter_anniversary.and_then(|text| tt_domain::membership::parse_anniversary(text).ok()),
+            ..LegacyStanding::from_events(&imported)
+        };
         history
     }
 
@@ -345,7 +351,8 @@ impl App {
         let events = self.store.membership_events(account_id).await?;
         let status: Vec<SourcedStatusEvent> =
             self.store.sourced_status_events(Some(account_id)).await?.into_iter().map(|(_, event)| event).collect();
-        Ok(LoadedHistory::new(events, &status))
+        let anniversary = self.store.anl_anniversary(account_id).await?;
+        Ok(LoadedHistory::new(events, &status, anniversary.as_deref()))
     }
 
     fn replay(&self, account: &Account, history: &LoadedHistory) -> AppResult<Membership> {
@@ -735,35 +742,8 @@ impl App {
     /// Every owed date of every account (or one), with who it is assigned to.
     pub(crate) async fn all_due_items(&self, only: Option<AccountId>) -> AppResult<Vec<DueItem>> {
         let today = self.lifecycle_today();
-        let accounts: HashMap<AccountId, Account> = match only {
-            Some(id) => HashMap::from([(id, self.store.get_account(id).await?)]),
-            None => self.store.list_accounts().await?.into_iter().map(|account| (account.id, account)).collect(),
-        };
-        let mut status: HashMap<AccountId, Vec<SourcedStatusEvent>> = HashMap::new();
-        for (account_id, event) in self.store.sourced_status_events(only).await? {
-            status.entry(account_id).or_default().push(event);
-        }
-        let mut histories: HashMap<AccountId, Vec<MembershipEvent>> = match only {
-            Some(id) => HashMap::from([(id, self.store.membership_events(id).await?)]),
-            None => self.store.all_membership_events().await?.into_iter().collect(),
-        };
-        let mut ordered: Vec<&Account> = accounts.values().collect();
-        ordered.sort_by(|left, right| left.number.cmp(&right.number));
         let mut items = Vec::new();
-        for account in ordered {
-            let account_id = account.id;
-            // Members known only from the legacy import have dates too (revalidation, reviews).
-            let events = histories.remove(&account_id).unwrap_or_default();
-            let history = LoadedHistory::new(events, status.get(&account_id).map_or(&[][..], Vec::as_slice));
-            let membership = match self.replay(account, &history) {
-                Ok(membership) => membership,
-                Err(error) => {
-                    // A history that no longer replays (rules changed under it) must not hide
-                    // everyone else's work; it is logged for the administrator.
-                    tracing::warn!(account = %account.number, error = %error, "membership history does not replay");
-                    continue;
-                }
-            };
+        for (account, membership) in self.replay_accounts(only).await? {
             for derived in membership.derived_dates(&self.settings.lifecycle, today) {
                 let Some(party) = derived.owed_by else { continue };
                 let (assigned, supervisor) = match party {
@@ -780,7 +760,7 @@ impl App {
                     Party::ProgramDirector => (None, None),
                 };
                 items.push(DueItem {
-                    account_id,
+                    account_id: account.id,
                     account_number: account.number.to_string(),
                     legal_name: account.legal_name.as_str().to_owned(),
                     due: DueDate::of(derived, today),
@@ -793,6 +773,93 @@ impl App {
         }
         Ok(items)
     }
+
+    /// Every account (or one) with its replayed membership, in account-number order. Members
+    /// known only from the legacy import are included: they have dates too.
+    async fn replay_accounts(&self, only: Option<AccountId>) -> AppResult<Vec<(Account, Membership)>> {
+        let mut accounts: Vec<Account> = match only {
+            Some(id) => vec![self.store.get_account(id).await?],
+            None => self.store.list_accounts().await?,
+        };
+        accounts.sort_by(|left, right| left.number.cmp(&right.number));
+        let mut status: HashMap<AccountId, Vec<SourcedStatusEvent>> = HashMap::new();
+        for (account_id, event) in self.store.sourced_status_events(only).await? {
+            status.entry(account_id).or_default().push(event);
+        }
+        let mut histories: HashMap<AccountId, Vec<MembershipEvent>> = match only {
+            Some(id) => HashMap::from([(id, self.store.membership_events(id).await?)]),
+            None => self.store.all_membership_events().await?.into_iter().collect(),
+        };
+        let anniversaries: HashMap<AccountId, String> = self.store.letter_anniversaries().await?.into_iter().collect();
+        let mut replayed = Vec::with_capacity(accounts.len());
+        for account in accounts {
+            let history = LoadedHistory::new(
+                histories.remove(&account.id).unwrap_or_default(),
+                status.get(&account.id).map_or(&[][..], Vec::as_slice),
+                anniversaries.get(&account.id).map(String::as_str),
+            );
+            match self.replay(&account, &history) {
+                Ok(membership) => replayed.push((account, membership)),
+                // A history that no longer replays (rules changed under it) must not hide
+                // everyone else's; it is logged for the administrator.
+                Err(error) => {
+                    tracing::warn!(account = %account.number, error = %error, "membership history does not replay")
+                }
+            }
+        }
+        Ok(replayed)
+    }
+
+    /// The migration schedule of legacy Importer Self-Assessment members: who migrates when
+    /// (their next letter anniversary), where each stands, and the NAM responsible; soonest
+    /// first, migrated members last.
+    ///
+    /// # Errors
+    /// `Forbidden` without a work queue.
+    pub async fn migration_schedule(&self, actor: &Actor) -> AppResult<Vec<MigrationRow>> {
+        actor.require(Permission::ViewWorkQueues, self.clock.now())?;
+        let today = self.lifecycle_today();
+        let mut rows: Vec<MigrationRow> = self
+            .replay_accounts(None)
+            .await?
+            .into_iter()
+            .filter_map(|(account, membership)| {
+                let state = membership.migration?;
+                let due = membership
+                    .derived_dates(&self.settings.lifecycle, today)
+                    .into_iter()
+                    .find(|derived| derived.key == "migration_due")
+                    .map(|derived| DueDate::of(derived, today));
+                Some(MigrationRow {
+                    account_id: account.id,
+                    account_number: account.number.to_string(),
+                    legal_name: account.legal_name.as_str().to_owned(),
+                    state: state.label(),
+                    due,
+                    national_account_manager: membership.nam.map(|(nam, _)| nam),
+                })
+            })
+            .collect();
+        rows.sort_by(|left, right| {
+            let key = |row: &MigrationRow| (row.due.is_none(), row.due.as_ref().map(|due| due.date));
+            key(left).cmp(&key(right)).then_with(|| left.account_number.cmp(&right.account_number))
+        });
+        Ok(rows)
+    }
+}
+
+/// A legacy Importer Self-Assessment member on the migration schedule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct MigrationRow {
+    #[schema(value_type = String, format = Uuid)]
+    pub account_id: AccountId,
+    pub account_number: String,
+    pub legal_name: String,
+    /// `Scheduled`, `Invited`, `Onboarding session held` or `Migrated`.
+    pub state: &'static str,
+    /// When the migration is due (absent once migrated).
+    pub due: Option<DueDate>,
+    pub national_account_manager: Option<String>,
 }
 
 /// One step of each kind, filled in as the current state suggests, to find which kinds the
@@ -885,6 +952,9 @@ fn representative_steps(
         Step::AnnualNotificationReviewed { year: pending_letter, accepted: true },
         Step::TradeComplianceReinstated,
         Step::TradeComplianceRevoked,
+        Step::MigrationInvited,
+        Step::OnboardingSessionHeld,
+        Step::MigrationCompleted,
     ];
     if let Some(request) = open_request {
         steps.push(Step::InformationAnswered {
@@ -940,6 +1010,9 @@ pub fn step_label(step: &Step) -> &'static str {
         Step::TradeComplianceSuspended => "Suspend Trade Compliance",
         Step::TradeComplianceReinstated => "Reinstate Trade Compliance",
         Step::TradeComplianceRevoked => "Revoke Trade Compliance",
+        Step::MigrationInvited => "Invite to migrate from Importer Self-Assessment",
+        Step::OnboardingSessionHeld => "Record the onboarding session",
+        Step::MigrationCompleted => "Complete the migration onto the Trade Compliance portal",
         Step::Voided { .. } => "Withdraw a step recorded in error",
     }
 }

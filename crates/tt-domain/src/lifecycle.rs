@@ -422,6 +422,10 @@ pub enum Step {
     TradeComplianceSuspended,
     TradeComplianceReinstated,
     TradeComplianceRevoked,
+    // Migration of a legacy Importer Self-Assessment member onto the Trade Compliance portal.
+    MigrationInvited,
+    OnboardingSessionHeld,
+    MigrationCompleted,
     // Any.
     /// Withdraws an earlier step recorded by mistake; the event's reason explains why.
     Voided {
@@ -466,6 +470,9 @@ impl Step {
             Self::TradeComplianceSuspended => "trade_compliance_suspended",
             Self::TradeComplianceReinstated => "trade_compliance_reinstated",
             Self::TradeComplianceRevoked => "trade_compliance_revoked",
+            Self::MigrationInvited => "migration_invited",
+            Self::OnboardingSessionHeld => "onboarding_session_held",
+            Self::MigrationCompleted => "migration_completed",
             Self::Voided { .. } => "voided",
         }
     }
@@ -540,6 +547,9 @@ impl Step {
             }
             Self::TradeComplianceReinstated => "Trade Compliance reinstated".to_owned(),
             Self::TradeComplianceRevoked => "Trade Compliance revoked".to_owned(),
+            Self::MigrationInvited => "Invited to migrate from Importer Self-Assessment".to_owned(),
+            Self::OnboardingSessionHeld => "Onboarding session held".to_owned(),
+            Self::MigrationCompleted => "Migrated onto the Trade Compliance portal".to_owned(),
             Self::Voided { sequence } => format!("Step #{sequence} withdrawn as recorded in error"),
         }
     }
@@ -657,6 +667,29 @@ impl TradeComplianceState {
     }
 }
 
+/// Where a legacy Importer Self-Assessment member stands in its migration, which is due on its
+/// next Annual Notification Letter anniversary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MigrationState {
+    Scheduled,
+    Invited,
+    OnboardingSessionHeld,
+    Migrated,
+}
+
+impl MigrationState {
+    #[must_use]
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::Scheduled => "Scheduled",
+            Self::Invited => "Invited",
+            Self::OnboardingSessionHeld => "Onboarding session held",
+            Self::Migrated => "Migrated",
+        }
+    }
+}
+
 /// A request for information and where it stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InformationRequest {
@@ -765,6 +798,11 @@ pub struct Membership {
     pub trade_compliance_changes: Vec<(Date, bool)>,
     /// Events withdrawn by a correction.
     pub voided: BTreeSet<i64>,
+    /// The legacy Annual Notification Letter anniversary (month, day), for members migrated
+    /// from Importer Self-Assessment.
+    pub letter_anniversary: Option<(u8, u8)>,
+    /// `None` unless the member is a legacy Importer Self-Assessment member.
+    pub migration: Option<MigrationState>,
 }
 
 /// Standing a member already had when the history started: the legacy status events imported
@@ -777,6 +815,8 @@ pub struct LegacyStanding {
     pub first_certified: Option<Date>,
     /// The first day it shows Tier II or III (taken as the last validation).
     pub first_validated: Option<Date>,
+    /// The legacy Annual Notification Letter anniversary (month, day), if imported.
+    pub letter_anniversary: Option<(u8, u8)>,
 }
 
 impl LegacyStanding {
@@ -795,6 +835,7 @@ impl LegacyStanding {
             first_certified: first(&[CtpatValue::T1, CtpatValue::T2, CtpatValue::T3]),
             first_validated: first(&[CtpatValue::T2, CtpatValue::T3]),
             timeline: Timeline::new(ordered),
+            letter_anniversary: None,
         }
     }
 }
@@ -825,6 +866,8 @@ impl Membership {
             ctpat_changes: Vec::new(),
             trade_compliance_changes: Vec::new(),
             voided: BTreeSet::new(),
+            letter_anniversary: None,
+            migration: None,
         }
     }
 
@@ -914,6 +957,10 @@ impl Membership {
         }
         if standing.trade_compliance && self.trade_compliance == TradeComplianceState::NotApplied {
             self.trade_compliance = TradeComplianceState::Active;
+            self.letter_anniversary = legacy.letter_anniversary;
+            if legacy.letter_anniversary.is_some() {
+                self.migration = Some(MigrationState::Scheduled);
+            }
         }
     }
 
@@ -947,10 +994,21 @@ impl Membership {
         self.trade_compliance_accepted_on.map(|accepted| add_months(accepted, rules.first_annual_notification_months))
     }
 
-    /// The due date of the letter of a given year (its first due date's year is the first).
+    /// The due date of the letter of a given year: yearly from the first due date, or for a
+    /// legacy member on its letter anniversary (29 February is 28 February in common years).
     fn letter_due(&self, rules: &LifecycleRules, year: i32) -> Option<Date> {
-        let first = self.first_letter_due(rules)?;
-        Some(add_years(first, year - first.year()))
+        if let Some(first) = self.first_letter_due(rules) {
+            return Some(add_years(first, year - first.year()));
+        }
+        let (month, day) = self.letter_anniversary?;
+        let month = time::Month::try_from(month).ok()?;
+        Date::from_calendar_date(year, month, day.min(time::util::days_in_month(month, year))).ok()
+    }
+
+    /// The next legacy letter anniversary on or after `day`.
+    fn next_letter_anniversary(&self, rules: &LifecycleRules, day: Date) -> Option<Date> {
+        let this_year = self.letter_due(rules, day.year())?;
+        if this_year >= day { Some(this_year) } else { self.letter_due(rules, day.year() + 1) }
     }
 
     #[allow(clippy::too_many_lines)]
@@ -1377,7 +1435,7 @@ impl Membership {
                 if !letter.officer_certification {
                     return refuse("the company officer must certify continued compliance");
                 }
-                let first_year = self.first_letter_due(rules).map_or(day.year(), Date::year);
+                let first_year = self.first_letter_due(rules).map_or(day.year() - 1, Date::year);
                 if letter.year < first_year {
                     return refuse(format!("the first letter is for {first_year}"));
                 }
@@ -1422,6 +1480,28 @@ impl Membership {
                     ));
                 }
                 self.set_trade_compliance(day, TradeComplianceState::Revoked);
+            }
+            Step::MigrationInvited | Step::OnboardingSessionHeld | Step::MigrationCompleted => {
+                let (from, to) = match event.step {
+                    Step::MigrationInvited => (MigrationState::Scheduled, MigrationState::Invited),
+                    Step::OnboardingSessionHeld => (MigrationState::Invited, MigrationState::OnboardingSessionHeld),
+                    _ => (MigrationState::OnboardingSessionHeld, MigrationState::Migrated),
+                };
+                match self.migration {
+                    None => {
+                        return refuse(
+                            "only legacy Importer Self-Assessment members with a letter anniversary are migrated",
+                        );
+                    }
+                    Some(state) if state != from => {
+                        return refuse(format!(
+                            "the migration is {}; this step follows \"{}\"",
+                            state.label().to_lowercase(),
+                            from.label().to_lowercase()
+                        ));
+                    }
+                    Some(_) => self.migration = Some(to),
+                }
             }
             Step::Voided { .. } => {}
         }
@@ -1654,40 +1734,65 @@ impl Membership {
                 None,
             );
         }
-        if self.trade_compliance == TradeComplianceState::Active
-            && let Some(first) = self.first_letter_due(rules)
+        if let (Some(state), Some((month, day))) = (self.migration, self.letter_anniversary)
+            && state != MigrationState::Migrated
+            && let Some(due) = self.next_letter_anniversary(rules, today)
         {
-            let mut year = first.year();
-            while self.letters_filed.contains(&year) {
-                year += 1;
-            }
-            if let Some(due) = self.letter_due(rules, year) {
-                let explanation = if year == first.year() {
-                    format!(
-                        "{} months after the Trade Compliance acceptance of {}",
-                        rules.first_annual_notification_months,
-                        self.trade_compliance_accepted_on.map_or_else(String::new, |date| date.to_string())
-                    )
-                } else {
-                    format!("yearly on the anniversary of the first letter's due date, {first}")
-                };
-                push(
-                    format!("anl_due:{year}"),
-                    &format!("Annual Notification Letter {year} due"),
-                    due,
-                    explanation,
-                    Some(Party::Member),
-                );
-            }
-            for year in self.letters_filed.difference(&self.letters_accepted) {
-                if let Some(due) = self.letter_due(rules, *year) {
+            push(
+                "migration_due".into(),
+                "Migration onto the Trade Compliance portal due",
+                due,
+                format!(
+                    "on the next Annual Notification Letter anniversary ({month:02}-{day:02}) of the legacy Importer Self-Assessment membership"
+                ),
+                Some(Party::NationalAccountManager),
+            );
+        }
+        if self.trade_compliance == TradeComplianceState::Active {
+            let first_year = match (self.first_letter_due(rules), self.letter_anniversary) {
+                (Some(first), _) => Some(first.year()),
+                // A legacy member owes this year's letter and every later one.
+                (None, Some(_)) => Some(today.year()),
+                (None, None) => None,
+            };
+            if let Some(first_year) = first_year {
+                let mut year = first_year;
+                while self.letters_filed.contains(&year) {
+                    year += 1;
+                }
+                if let Some(due) = self.letter_due(rules, year) {
+                    let explanation = match (self.first_letter_due(rules), self.letter_anniversary) {
+                        (Some(first), _) if year == first.year() => format!(
+                            "{} months after the Trade Compliance acceptance of {}",
+                            rules.first_annual_notification_months,
+                            self.trade_compliance_accepted_on.map_or_else(String::new, |date| date.to_string())
+                        ),
+                        (Some(first), _) => {
+                            format!("yearly on the anniversary of the first letter's due date, {first}")
+                        }
+                        (None, Some((month, day))) => {
+                            format!("yearly on the legacy letter anniversary {month:02}-{day:02}")
+                        }
+                        (None, None) => String::new(),
+                    };
                     push(
-                        format!("anl_review:{year}"),
-                        &format!("Annual Notification Letter {year} awaiting NAM review"),
+                        format!("anl_due:{year}"),
+                        &format!("Annual Notification Letter {year} due"),
                         due,
-                        format!("letter due {due}"),
-                        Some(Party::NationalAccountManager),
+                        explanation,
+                        Some(Party::Member),
                     );
+                }
+                for year in self.letters_filed.difference(&self.letters_accepted) {
+                    if let Some(due) = self.letter_due(rules, *year) {
+                        push(
+                            format!("anl_review:{year}"),
+                            &format!("Annual Notification Letter {year} awaiting NAM review"),
+                            due,
+                            format!("letter due {due}"),
+                            Some(Party::NationalAccountManager),
+                        );
+                    }
                 }
             }
         }

@@ -189,6 +189,16 @@ impl MembershipStore for SqliteStore {
             .collect()
     }
 
+    async fn letter_anniversaries(&self) -> StoreResult<Vec<(AccountId, String)>> {
+        let rows: Vec<(Uuid, String)> = sqlx::query_as(
+            "SELECT id, anl_anniversary FROM accounts WHERE anl_anniversary IS NOT NULL ORDER BY number",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(translate)?;
+        Ok(rows.into_iter().map(|(id, anniversary)| (AccountId(id), anniversary)).collect())
+    }
+
     async fn add_notification(&self, notification: &Notification) -> StoreResult<bool> {
         let inserted = sqlx::query(
             "INSERT INTO notifications

@@ -98,6 +98,8 @@ pub trait MembershipStore: Send + Sync {
         &self,
         account_id: Option<AccountId>,
     ) -> StoreResult<Vec<(AccountId, SourcedStatusEvent)>>;
+    /// Every account's legacy Annual Notification Letter anniversary (`MM-DD`), where imported.
+    async fn letter_anniversaries(&self) -> StoreResult<Vec<(AccountId, String)>>;
     /// Adds a reminder unless one with the same key exists for the recipient; true when added.
     async fn add_notification(&self, notification: &Notification) -> StoreResult<bool>;
     /// A recipient's notifications, newest first.

@@ -80,6 +80,7 @@ page_routes! {
     get "/accounts/{id}/membership" => membership::membership_page, may(&[Permission::ViewAccounts]), false;
     post "/accounts/{id}/membership/steps" => membership::record_step, may(MEMBERSHIP_STEP_PERMISSIONS), true;
     get "/work" => membership::work_page, may(WORK_QUEUE_PERMISSIONS), true;
+    get "/migration" => membership::migration_page, may(&[Permission::ViewWorkQueues]), false;
     get "/inbox" => membership::inbox_page, Access::SignedIn, false;
     post "/inbox/{id}/read" => membership::mark_read, Access::SignedIn, false;
     get "/admin/outbox" => membership::outbox_page, may(&[Permission::ViewOutbox]), false;
@@ -218,6 +219,12 @@ pub const API_ROUTES: &[RouteSpec] = &[
     RouteSpec { method: "get", path: "/api/v1/work", access: may(WORK_QUEUE_PERMISSIONS), rule_may_refuse: true },
     RouteSpec { method: "get", path: "/api/v1/notifications", access: Access::SignedIn, rule_may_refuse: false },
     RouteSpec { method: "get", path: "/api/v1/outbox", access: may(&[Permission::ViewOutbox]), rule_may_refuse: false },
+    RouteSpec {
+        method: "get",
+        path: "/api/v1/migration",
+        access: may(&[Permission::ViewWorkQueues]),
+        rule_may_refuse: false,
+    },
 ];
 
 /// Staff with a queue, and members (who see what their company owes); other staff who can see
@@ -252,6 +259,7 @@ pub fn api_router() -> OpenApiRouter<WebState> {
         .routes(routes!(api::membership::list_work))
         .routes(routes!(api::membership::list_notifications))
         .routes(routes!(api::membership::list_outbox))
+        .routes(routes!(api::membership::migration_schedule))
 }
 
 /// Operational routes: liveness, readiness, metrics, the stylesheet.

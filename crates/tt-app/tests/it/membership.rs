@@ -355,3 +355,44 @@ async fn reminders_reach_the_responsible_people_once_however_often_the_worker_ru
     assert_eq!(escalated.len(), 3);
     assert!(escalated.contains(&"scss.supervisor@cbp.example".to_owned()), "{escalated:?}");
 }
+
+#[tokio::test]
+async fn legacy_self_assessment_members_are_scheduled_to_migrate_on_their_letter_anniversary() {
+    let test_app = TestApp::with_demo().await;
+    let app = &test_app.app;
+    let account = demo_importer(&test_app).await;
+    let import = |kind: &str, value: &str| tt_store::trade::NewStatusEvent {
+        account_id: account,
+        effective_date: time::macros::date!(2016 - 05 - 01),
+        change: tt_domain::membership::StatusChange::parse(kind, value).expect("change"),
+        reason: None,
+        source: "import",
+        recorded_at: tt_testkit::contract::now(),
+    };
+    app.store
+        .append_status_events(
+            &[import("ctpat", "T2"), import("tc", "ON")],
+            &tt_testkit::contract::audit("status.import"),
+        )
+        .await
+        .expect("legacy standing");
+    app.store
+        .set_anl_anniversary(account, Some("02-29"), &tt_testkit::contract::audit("account.import"))
+        .await
+        .expect("anniversary");
+    let nam = actor(&test_app, "nam@cbp.example").await;
+    let schedule = app.migration_schedule(&nam).await.expect("schedule");
+    assert_eq!(schedule.len(), 1, "{schedule:?}");
+    let row = &schedule[0];
+    assert_eq!((row.account_number.as_str(), row.state), ("DEMO-IMP-001", "Scheduled"));
+    let due = row.due.as_ref().expect("due date");
+    let today = app.clock.now().date();
+    assert!(due.date >= today && due.date.month() == time::Month::February && due.date.day() >= 28, "{due:?}");
+    assert!(due.explanation.contains("(02-29)"), "{}", due.explanation);
+    app.record_step(&nam, account, &step(Step::MigrationInvited)).await.expect("invite");
+    assert_eq!(app.migration_schedule(&nam).await.expect("schedule")[0].state, "Invited");
+    let officer = actor(&test_app, "officer@greatlakes.example").await;
+    assert!(matches!(app.migration_schedule(&officer).await, Err(AppError::Forbidden(_))));
+    let refused = app.record_step(&nam, account, &step(Step::MigrationCompleted)).await;
+    assert!(matches!(refused, Err(AppError::Forbidden(_))), "completing the migration is for NAM supervisors and HQ");
+}

@@ -849,3 +849,57 @@ fn every_trade_compliance_step_is_refused_outside_the_states_that_allow_it() {
         }
     }
 }
+
+fn legacy_trade_compliance_member(anniversary: (u8, u8)) -> History {
+    use crate::membership::{StatusChange, StatusEvent};
+    let mut history = History::new();
+    history.legacy = LegacyStanding {
+        letter_anniversary: Some(anniversary),
+        ..LegacyStanding::from_events(&[
+            StatusEvent {
+                effective_date: date!(2015 - 05 - 01),
+                sequence: 1,
+                change: StatusChange::Ctpat(CtpatValue::T2),
+            },
+            StatusEvent {
+                effective_date: date!(2016 - 05 - 01),
+                sequence: 2,
+                change: StatusChange::TradeCompliance(true),
+            },
+        ])
+    };
+    history
+}
+
+#[test]
+fn a_legacy_self_assessment_member_migrates_on_its_next_letter_anniversary() {
+    // 29 February: in 2027 the anniversary is the 28th.
+    let mut history = legacy_trade_compliance_member((2, 29));
+    let membership = history.membership();
+    assert_eq!(membership.migration, Some(MigrationState::Scheduled));
+    let due = dated(&membership, "migration_due");
+    assert_eq!(due.date, date!(2027 - 02 - 28));
+    assert_eq!(
+        due.explanation,
+        "on the next Annual Notification Letter anniversary (02-29) of the legacy Importer Self-Assessment membership"
+    );
+    assert_eq!(dated(&membership, "anl_due:2026").date, date!(2026 - 02 - 28), "this year's letter is still owed");
+    let message = history.refused(date!(2026 - 11 - 01), Step::MigrationCompleted);
+    assert_eq!(message, "the migration is scheduled; this step follows \"onboarding session held\"");
+    history.step(date!(2026 - 11 - 01), Step::MigrationInvited);
+    history.step(date!(2026 - 11 - 10), Step::OnboardingSessionHeld);
+    let migrated = history.step(date!(2026 - 11 - 20), Step::MigrationCompleted);
+    assert_eq!(migrated.migration, Some(MigrationState::Migrated));
+    assert!(migrated.derived_dates(&LifecycleRules::default(), TODAY).iter().all(|date| date.key != "migration_due"));
+    let letter = AnnualNotificationLetter { year: 2026, officer_certification: true, ..Default::default() };
+    let filed = history.step(date!(2026 - 11 - 21), Step::AnnualNotificationFiled { letter });
+    assert_eq!(dated(&filed, "anl_due:2027").date, date!(2027 - 02 - 28));
+    assert_eq!(dated(&filed, "anl_due:2027").explanation, "yearly on the legacy letter anniversary 02-29");
+}
+
+#[test]
+fn only_legacy_self_assessment_members_are_migrated() {
+    let mut history = History::trade_compliance_accepted_on(date!(2025 - 01 - 31));
+    let message = history.refused(date!(2026 - 01 - 01), Step::MigrationInvited);
+    assert_eq!(message, "only legacy Importer Self-Assessment members with a letter anniversary are migrated");
+}

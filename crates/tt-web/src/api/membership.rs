@@ -115,3 +115,14 @@ pub async fn list_outbox(
     let waiting = state.app.outbox(&actor).await?;
     Ok(Json(waiting.into_iter().map(|notification| view(notification, true)).collect()))
 }
+
+/// The migration schedule of legacy Importer Self-Assessment members, soonest first.
+#[utoipa::path(get, path = "/api/v1/migration", tag = "membership", security(("bearer" = [])),
+    responses((status = 200, body = [tt_app::membership::MigrationRow]), (status = 401, body = Problem),
+        (status = 403, body = Problem)))]
+pub async fn migration_schedule(
+    State(state): State<WebState>,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<Vec<tt_app::membership::MigrationRow>>, ApiError> {
+    Ok(Json(state.app.migration_schedule(&actor).await?))
+}

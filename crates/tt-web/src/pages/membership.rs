@@ -456,3 +456,15 @@ pub async fn outbox_page(State(state): State<WebState>, signed_in: SignedIn) -> 
     let waiting = state.app.outbox(&signed_in.actor).await?;
     Ok(InboxPage { layout: Layout::for_signed_in(&signed_in), rows: rows(waiting), outbox: true }.into_response())
 }
+
+#[derive(Template, WebTemplate)]
+#[template(path = "migration.html")]
+pub struct MigrationPage {
+    layout: Layout,
+    rows: Vec<tt_app::membership::MigrationRow>,
+}
+
+pub async fn migration_page(State(state): State<WebState>, signed_in: SignedIn) -> Result<Response, PageError> {
+    let rows = state.app.migration_schedule(&signed_in.actor).await?;
+    Ok(MigrationPage { layout: Layout::for_signed_in(&signed_in), rows }.into_response())
+}

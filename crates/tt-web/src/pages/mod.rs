@@ -51,6 +51,9 @@ impl Layout {
         }
         if can(Permission::ViewWorkQueues) {
             nav.push(NavLink { href: "/work", label: "My work" });
+            if can(Permission::ReviewTradeCompliance) || can(Permission::DecideTradeCompliance) {
+                nav.push(NavLink { href: "/migration", label: "Migration" });
+            }
         } else if !actor.is_agency() {
             nav.push(NavLink { href: "/work", label: "What we owe" });
         }
