@@ -149,6 +149,8 @@ pub struct MembershipView {
     pub trade_compliance_label: String,
     pub specialist: Option<String>,
     pub specialist_supervisor: Option<String>,
+    /// The field office the account is assigned to.
+    pub office: Option<String>,
     pub national_account_manager: Option<String>,
     pub nam_supervisor: Option<String>,
     pub dates: Vec<DueDate>,
@@ -170,6 +172,8 @@ pub struct WorkItem {
     pub due: DueDate,
     /// The staff member the item falls to (the assigned specialist, supervisor or NAM), if any.
     pub assigned_to: Option<String>,
+    /// The field office the account is assigned to.
+    pub office: Option<String>,
 }
 
 /// Which work items to list.
@@ -185,6 +189,9 @@ pub struct WorkFilter {
     /// Only items of this kind (the key's first part, such as `revalidation_due`).
     #[serde(default)]
     pub kind: Option<String>,
+    /// Only accounts assigned to this field office (compared without case).
+    #[serde(default)]
+    pub office: Option<String>,
 }
 
 /// Every permission that takes some membership step.
@@ -421,6 +428,7 @@ impl App {
             trade_compliance_label: membership.trade_compliance.label().to_owned(),
             specialist: membership.specialist.as_ref().map(|(specialist, _)| specialist.clone()),
             specialist_supervisor: membership.specialist.as_ref().map(|(_, supervisor)| supervisor.clone()),
+            office: membership.office.clone(),
             national_account_manager: membership.nam.as_ref().map(|(nam, _)| nam.clone()),
             nam_supervisor: membership.nam.as_ref().map(|(_, supervisor)| supervisor.clone()),
             dates: membership
@@ -486,7 +494,7 @@ impl App {
             }
         }
         let assignments: Vec<(&'static str, &str, &[Role])> = match &input.step {
-            Step::SpecialistAssigned { specialist, supervisor } => vec![
+            Step::SpecialistAssigned { specialist, supervisor, .. } => vec![
                 ("specialist", specialist, &[Role::Scss, Role::ScssSupervisor]),
                 ("supervisor", supervisor, &[Role::ScssSupervisor]),
             ],
@@ -725,11 +733,17 @@ impl App {
             })
             .filter(|item| filter.status.as_deref().is_none_or(|status| item.due.status == status))
             .filter(|item| filter.kind.as_deref().is_none_or(|kind| item.due.key.split(':').next() == Some(kind)))
+            .filter(|item| {
+                filter.office.as_deref().is_none_or(|office| {
+                    item.office.as_deref().is_some_and(|assigned| assigned.eq_ignore_ascii_case(office.trim()))
+                })
+            })
             .map(|item| WorkItem {
                 account_id: item.account_id,
                 account_number: item.account_number,
                 legal_name: item.legal_name,
                 assigned_to: item.assigned,
+                office: item.office,
                 due: item.due,
             })
             .collect();
@@ -737,6 +751,34 @@ impl App {
             left.due.date.cmp(&right.due.date).then_with(|| left.account_number.cmp(&right.account_number))
         });
         Ok(selected)
+    }
+
+    /// A supervisor's view of the team's load: for each staff member (and for items nobody is
+    /// assigned yet), how many items are overdue, due within 30 days and later. Uses the
+    /// `team` scope of [`App::work_items`] (the program director sees everyone).
+    ///
+    /// # Errors
+    /// As [`App::work_items`].
+    pub async fn team_load(&self, actor: &Actor) -> AppResult<Vec<LoadRow>> {
+        let filter = WorkFilter { scope: Some("team".to_owned()), ..WorkFilter::default() };
+        let mut rows: Vec<LoadRow> = Vec::new();
+        for item in self.work_items(actor, &filter).await? {
+            let staff = item.assigned_to.unwrap_or_else(|| "not assigned".to_owned());
+            let index = match rows.iter().position(|row| row.staff == staff) {
+                Some(index) => index,
+                None => {
+                    rows.push(LoadRow { staff, overdue: 0, due_soon: 0, upcoming: 0 });
+                    rows.len() - 1
+                }
+            };
+            match item.due.status {
+                "overdue" => rows[index].overdue += 1,
+                "due_soon" => rows[index].due_soon += 1,
+                _ => rows[index].upcoming += 1,
+            }
+        }
+        rows.sort_by(|left, right| right.overdue.cmp(&left.overdue).then_with(|| left.staff.cmp(&right.staff)));
+        Ok(rows)
     }
 
     /// Every owed date of every account (or one), with who it is assigned to.
@@ -768,6 +810,7 @@ impl App {
                     supervisor,
                     specialist: membership.specialist.clone(),
                     nam: membership.nam.clone(),
+                    office: membership.office.clone(),
                 });
             }
         }
@@ -905,7 +948,7 @@ fn representative_steps(
     let mut steps = vec![
         Step::CompanyProfileCreated,
         Step::ApplicationSubmitted,
-        Step::SpecialistAssigned { specialist: named().0, supervisor: named().1 },
+        Step::SpecialistAssigned { specialist: named().0, supervisor: named().1, office: String::new() },
         Step::ProfileApproved,
         Step::ApplicationRejected,
         Step::VettingRecorded { block: missing_block, derogatory: false, notes: String::new() },
@@ -1017,6 +1060,16 @@ pub fn step_label(step: &Step) -> &'static str {
     }
 }
 
+/// One staff member's load.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct LoadRow {
+    /// An e-mail address, or `not assigned`.
+    pub staff: String,
+    pub overdue: usize,
+    pub due_soon: usize,
+    pub upcoming: usize,
+}
+
 /// A due item with everything the queues and the reminder worker need.
 #[derive(Debug, Clone)]
 pub(crate) struct DueItem {
@@ -1028,6 +1081,7 @@ pub(crate) struct DueItem {
     pub supervisor: Option<String>,
     pub specialist: Option<(String, String)>,
     pub nam: Option<(String, String)>,
+    pub office: Option<String>,
 }
 
 /// The parties whose items a role works.

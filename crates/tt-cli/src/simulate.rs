@@ -252,5 +252,49 @@ pub async fn seed_demo_trade_data(app: &tt_app::App) -> anyhow::Result<()> {
     let file = FeedFile::open(&folder.join("entries.csv"), &[])?;
     app.ingest_entries(&actor, file, "demo-entries.csv", None, &mut |_, _| {}).await?;
     let _ = std::fs::remove_dir_all(&folder);
+    seed_demo_memberships(app, &actor, today).await
+}
+
+/// Membership histories for the demo companies that have no legacy standing: a carrier under
+/// review with a request for information, a manufacturer that has just signed up.
+async fn seed_demo_memberships(app: &tt_app::App, actor: &tt_app::Actor, today: time::Date) -> anyhow::Result<()> {
+    use tt_app::membership::StepInput;
+    use tt_domain::lifecycle::{Program, Step};
+    let account = |number: &'static str| async move {
+        let number = tt_domain::AccountNumber::parse(number)?;
+        app.store.find_account_by_number(&number).await?.map(|account| account.id).context("a demo account is missing")
+    };
+    let on = |days_ago: i64, step: Step| StepInput {
+        effective_date: Some(tt_app::trade::format_date(today - Duration::days(days_ago))),
+        reason: Some("demo data".to_owned()),
+        document_version: None,
+        step,
+    };
+    let carrier = account("DEMO-HWY-003").await?;
+    for input in [
+        on(20, Step::CompanyProfileCreated),
+        on(18, Step::ApplicationSubmitted),
+        on(
+            17,
+            Step::SpecialistAssigned {
+                specialist: "scss@cbp.example".to_owned(),
+                supervisor: "scss.supervisor@cbp.example".to_owned(),
+                office: "Laredo".to_owned(),
+            },
+        ),
+        on(
+            5,
+            Step::InformationRequested {
+                program: Program::Security,
+                request: 1,
+                question: "Describe how conveyances are inspected before crossing (criterion 5.1).".to_owned(),
+                due: today + Duration::days(10),
+            },
+        ),
+    ] {
+        app.record_step(actor, carrier, &input).await?;
+    }
+    let manufacturer = account("DEMO-MFG-004").await?;
+    app.record_step(actor, manufacturer, &on(3, Step::CompanyProfileCreated)).await?;
     Ok(())
 }

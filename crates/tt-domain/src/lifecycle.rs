@@ -349,10 +349,13 @@ pub enum Step {
         program: Program,
         request: u32,
     },
-    /// The specialist who works the account and their supervisor (e-mail addresses).
+    /// The specialist who works the account, their supervisor (e-mail addresses) and the field
+    /// office the account is assigned to.
     SpecialistAssigned {
         specialist: String,
         supervisor: String,
+        #[serde(default)]
+        office: String,
     },
     ProfileApproved,
     ApplicationRejected,
@@ -495,8 +498,13 @@ impl Step {
             Self::InformationRequestCancelled { request, .. } => {
                 format!("Request for information #{request} cancelled")
             }
-            Self::SpecialistAssigned { specialist, supervisor } => {
+            Self::SpecialistAssigned { specialist, supervisor, office } if office.is_empty() => {
                 format!("Supply Chain Security Specialist {specialist} assigned, supervisor {supervisor}")
+            }
+            Self::SpecialistAssigned { specialist, supervisor, office } => {
+                format!(
+                    "Supply Chain Security Specialist {specialist} assigned, supervisor {supervisor}, office {office}"
+                )
             }
             Self::ProfileApproved => "Security profile approved; vetting begins".to_owned(),
             Self::ApplicationRejected => "Application rejected".to_owned(),
@@ -790,6 +798,8 @@ pub struct Membership {
     pub nam: Option<(String, String)>,
     /// The assigned specialist and supervisor.
     pub specialist: Option<(String, String)>,
+    /// The field office the account is assigned to.
+    pub office: Option<String>,
     /// Letter years filed and not returned.
     pub letters_filed: BTreeSet<i32>,
     pub letters_accepted: BTreeSet<i32>,
@@ -861,6 +871,7 @@ impl Membership {
             trade_compliance_accepted_on: None,
             nam: None,
             specialist: None,
+            office: None,
             letters_filed: BTreeSet::new(),
             letters_accepted: BTreeSet::new(),
             ctpat_changes: Vec::new(),
@@ -1100,7 +1111,7 @@ impl Membership {
             Step::InformationRequestCancelled { program, request } => {
                 self.open_request(*program, *request)?.state = "cancelled";
             }
-            Step::SpecialistAssigned { specialist, supervisor } => {
+            Step::SpecialistAssigned { specialist, supervisor, office } => {
                 if specialist.trim().is_empty() || supervisor.trim().is_empty() {
                     return refuse("name both the specialist and the supervisor");
                 }
@@ -1108,6 +1119,7 @@ impl Membership {
                     return refuse("there is no security membership to assign");
                 }
                 self.specialist = Some((specialist.clone(), supervisor.clone()));
+                self.office = Some(office.trim().to_owned()).filter(|office| !office.is_empty());
             }
             Step::ProfileApproved => match security {
                 SecurityState::Applicant => self.set_security(day, SecurityState::Approved),

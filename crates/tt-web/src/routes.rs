@@ -217,6 +217,7 @@ pub const API_ROUTES: &[RouteSpec] = &[
         rule_may_refuse: true,
     },
     RouteSpec { method: "get", path: "/api/v1/work", access: may(WORK_QUEUE_PERMISSIONS), rule_may_refuse: true },
+    RouteSpec { method: "get", path: "/api/v1/work/load", access: may(WORK_QUEUE_PERMISSIONS), rule_may_refuse: true },
     RouteSpec { method: "get", path: "/api/v1/notifications", access: Access::SignedIn, rule_may_refuse: false },
     RouteSpec { method: "get", path: "/api/v1/outbox", access: may(&[Permission::ViewOutbox]), rule_may_refuse: false },
     RouteSpec {
@@ -260,6 +261,7 @@ pub fn api_router() -> OpenApiRouter<WebState> {
         .routes(routes!(api::membership::list_notifications))
         .routes(routes!(api::membership::list_outbox))
         .routes(routes!(api::membership::migration_schedule))
+        .routes(routes!(api::membership::team_load))
 }
 
 /// Operational routes: liveness, readiness, metrics, the stylesheet.

@@ -50,6 +50,7 @@ async fn certify(test_app: &TestApp, account: AccountId, days_ago: i64) {
             Step::SpecialistAssigned {
                 specialist: "scss@cbp.example".to_owned(),
                 supervisor: "scss.supervisor@cbp.example".to_owned(),
+                office: "Laredo".to_owned(),
             },
         ),
     )
@@ -395,4 +396,24 @@ async fn legacy_self_assessment_members_are_scheduled_to_migrate_on_their_letter
     assert!(matches!(app.migration_schedule(&officer).await, Err(AppError::Forbidden(_))));
     let refused = app.record_step(&nam, account, &step(Step::MigrationCompleted)).await;
     assert!(matches!(refused, Err(AppError::Forbidden(_))), "completing the migration is for NAM supervisors and HQ");
+}
+
+#[tokio::test]
+async fn supervisors_see_their_team_load_and_queues_filter_by_field_office() {
+    let test_app = TestApp::with_demo().await;
+    let app = &test_app.app;
+    let account = demo_importer(&test_app).await;
+    certify(&test_app, account, 10).await;
+    let supervisor = actor(&test_app, "scss.supervisor@cbp.example").await;
+    let load = app.team_load(&supervisor).await.expect("load");
+    let specialist_load = load.iter().find(|row| row.staff == "scss@cbp.example").expect("the specialist's row");
+    assert_eq!(specialist_load.overdue + specialist_load.due_soon + specialist_load.upcoming, 1, "{load:?}");
+    let specialist = actor(&test_app, "scss@cbp.example").await;
+    let in_office = |office: &str| WorkFilter { office: Some(office.to_owned()), ..WorkFilter::default() };
+    let laredo = app.work_items(&specialist, &in_office("laredo")).await.expect("laredo");
+    assert_eq!(laredo.iter().map(|item| item.due.key.as_str()).collect::<Vec<_>>(), vec!["initial_validation_due"]);
+    assert_eq!(laredo[0].office.as_deref(), Some("Laredo"));
+    assert!(app.work_items(&specialist, &in_office("El Paso")).await.expect("el paso").is_empty());
+    let bad_scope = WorkFilter { scope: Some("everything".to_owned()), ..WorkFilter::default() };
+    assert!(matches!(app.work_items(&specialist, &bad_scope).await, Err(AppError::Invalid(_))));
 }

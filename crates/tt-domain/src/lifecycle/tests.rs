@@ -576,7 +576,11 @@ fn every_security_step_is_refused_outside_the_states_that_allow_it() {
         vec![
             Step::CompanyProfileCreated,
             Step::ApplicationSubmitted,
-            Step::SpecialistAssigned { specialist: "scss@cbp.example".into(), supervisor: "boss@cbp.example".into() },
+            Step::SpecialistAssigned {
+                specialist: "scss@cbp.example".into(),
+                supervisor: "boss@cbp.example".into(),
+                office: "Laredo".into(),
+            },
             Step::ProfileApproved,
             Step::ApplicationRejected,
             Step::InformationRequested {

@@ -56,7 +56,8 @@ pub async fn record_step(
 #[utoipa::path(get, path = "/api/v1/work", tag = "membership", security(("bearer" = [])), params(
         ("scope" = Option<String>, Query, description = "mine (default), team or all"),
         ("status" = Option<String>, Query, description = "overdue, due_soon or upcoming"),
-        ("kind" = Option<String>, Query, description = "an item kind such as revalidation_due")),
+        ("kind" = Option<String>, Query, description = "an item kind such as revalidation_due"),
+        ("office" = Option<String>, Query, description = "a field office")),
     responses((status = 200, body = [WorkItem]), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 422, body = Problem)))]
 pub async fn list_work(
@@ -125,4 +126,15 @@ pub async fn migration_schedule(
     ApiActor(actor): ApiActor,
 ) -> Result<Json<Vec<tt_app::membership::MigrationRow>>, ApiError> {
     Ok(Json(state.app.migration_schedule(&actor).await?))
+}
+
+/// The team's load for supervisors: per staff member, items overdue, due within 30 days and later.
+#[utoipa::path(get, path = "/api/v1/work/load", tag = "membership", security(("bearer" = [])),
+    responses((status = 200, body = [tt_app::membership::LoadRow]), (status = 401, body = Problem),
+        (status = 403, body = Problem)))]
+pub async fn team_load(
+    State(state): State<WebState>,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<Vec<tt_app::membership::LoadRow>>, ApiError> {
+    Ok(Json(state.app.team_load(&actor).await?))
 }

@@ -98,6 +98,7 @@ fn fields_for(kind: &str) -> Vec<Field> {
         "specialist_assigned" => vec![
             Field::new("specialist", "Specialist's e-mail address", Input::Text),
             Field::new("supervisor", "Supervisor's e-mail address", Input::Text),
+            Field::new("office", "Field office", Input::Text),
         ],
         "nam_assigned" => vec![
             Field::new("nam", "National Account Manager's e-mail address", Input::Text),
@@ -373,6 +374,8 @@ pub struct WorkPage {
     scope: String,
     status: String,
     kind: String,
+    office: String,
+    load: Vec<tt_app::membership::LoadRow>,
     is_member: bool,
     can_see_team: bool,
 }
@@ -386,15 +389,19 @@ pub async fn work_page(
         scope: filter.scope.filter(|value| !value.is_empty()),
         status: filter.status.filter(|value| !value.is_empty()),
         kind: filter.kind.filter(|value| !value.is_empty()),
+        office: filter.office.filter(|value| !value.is_empty()),
     };
     let items = state.app.work_items(&signed_in.actor, &filter).await?;
     let actor = &signed_in.actor;
+    let load = if filter.scope.as_deref() == Some("team") { state.app.team_load(actor).await? } else { Vec::new() };
     Ok(WorkPage {
         layout: Layout::for_signed_in(&signed_in),
         items,
         scope: filter.scope.unwrap_or_else(|| "mine".to_owned()),
         status: filter.status.unwrap_or_default(),
         kind: filter.kind.unwrap_or_default(),
+        office: filter.office.unwrap_or_default(),
+        load,
         is_member: !actor.is_agency(),
         can_see_team: can(actor, Permission::CertifyPartners) || can(actor, Permission::DecideTradeCompliance),
     }
