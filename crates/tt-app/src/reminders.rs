@@ -138,8 +138,10 @@ impl App {
     /// Marks one of the actor's notifications read.
     ///
     /// # Errors
-    /// `NotFound` when it is not theirs.
+    /// `NotFound` when it is not theirs, `Forbidden` through a read-only token.
     pub async fn mark_notification_read(&self, actor: &Actor, id: uuid::Uuid) -> AppResult<()> {
+        // A change, however small: a read-only token may not make it.
+        actor.require(Permission::ManageOwnProfile, self.clock.now())?;
         let user = actor.user.as_ref().ok_or(crate::AppError::Unauthenticated)?;
         Ok(self.store.mark_notification_read(id, user.id, self.clock.now()).await?)
     }

@@ -82,7 +82,7 @@ page_routes! {
     get "/work" => membership::work_page, may(WORK_QUEUE_PERMISSIONS), true;
     get "/migration" => membership::migration_page, may(&[Permission::ViewWorkQueues]), false;
     get "/inbox" => membership::inbox_page, Access::SignedIn, false;
-    post "/inbox/{id}/read" => membership::mark_read, Access::SignedIn, false;
+    post "/inbox/{id}/read" => membership::mark_read, may(&[Permission::ManageOwnProfile]), false;
     get "/admin/outbox" => membership::outbox_page, may(&[Permission::ViewOutbox]), false;
     get "/users" => users::users_page, may(&[Permission::ViewUsers]), false;
     get "/users/new" => users::new_user_page, may(&[Permission::ManageAccountUsers, Permission::ManageAllUsers]), false;
@@ -219,6 +219,12 @@ pub const API_ROUTES: &[RouteSpec] = &[
     RouteSpec { method: "get", path: "/api/v1/work", access: may(WORK_QUEUE_PERMISSIONS), rule_may_refuse: true },
     RouteSpec { method: "get", path: "/api/v1/work/load", access: may(WORK_QUEUE_PERMISSIONS), rule_may_refuse: true },
     RouteSpec { method: "get", path: "/api/v1/notifications", access: Access::SignedIn, rule_may_refuse: false },
+    RouteSpec {
+        method: "post",
+        path: "/api/v1/notifications/{id}/read",
+        access: may(&[Permission::ManageOwnProfile]),
+        rule_may_refuse: false,
+    },
     RouteSpec { method: "get", path: "/api/v1/outbox", access: may(&[Permission::ViewOutbox]), rule_may_refuse: false },
     RouteSpec {
         method: "get",
@@ -262,6 +268,7 @@ pub fn api_router() -> OpenApiRouter<WebState> {
         .routes(routes!(api::membership::list_outbox))
         .routes(routes!(api::membership::migration_schedule))
         .routes(routes!(api::membership::team_load))
+        .routes(routes!(api::membership::mark_notification_read))
 }
 
 /// Operational routes: liveness, readiness, metrics, the stylesheet.

@@ -138,3 +138,17 @@ pub async fn team_load(
 ) -> Result<Json<Vec<tt_app::membership::LoadRow>>, ApiError> {
     Ok(Json(state.app.team_load(&actor).await?))
 }
+
+/// Marks one of the caller's notifications read.
+#[utoipa::path(post, path = "/api/v1/notifications/{id}/read", tag = "membership", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The notification's id")),
+    responses((status = 204), (status = 401, body = Problem), (status = 404, body = Problem)))]
+pub async fn mark_notification_read(
+    State(state): State<WebState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<axum::http::StatusCode, ApiError> {
+    let id = uuid::Uuid::parse_str(id.trim()).map_err(|_| ApiError(tt_app::AppError::NotFound))?;
+    state.app.mark_notification_read(&actor, id).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}

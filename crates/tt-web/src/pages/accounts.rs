@@ -90,6 +90,9 @@ pub struct AccountPage {
     created: String,
     users: Vec<UserRow>,
     can_edit: bool,
+    /// The membership's states and the dates owed, soonest first (the full history is on the
+    /// membership page).
+    membership: tt_app::membership::MembershipView,
 }
 
 fn parse_account_id(text: &str) -> Result<AccountId, PageError> {
@@ -102,6 +105,7 @@ pub async fn account_page(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let account = state.app.get_account(&signed_in.actor, parse_account_id(&id)?).await?;
+    let membership = state.app.account_membership(&signed_in.actor, account.id).await?;
     let users = if can(&signed_in.actor, Permission::ViewUsers) {
         state.app.list_users(&signed_in.actor, Some(account.id)).await?
     } else {
@@ -140,6 +144,7 @@ pub async fn account_page(
         account: (&account).into(),
         users: users.iter().map(UserRow::from).collect(),
         can_edit: can(&signed_in.actor, Permission::EditAccount),
+        membership,
     }
     .into_response())
 }
