@@ -49,6 +49,8 @@ pub struct LifecycleRules {
     pub validation_notice_days: i64,
     /// Years of importing a Trade Compliance applicant needs.
     pub trade_compliance_import_years: i32,
+    /// Days a pre-applicant has to submit its security profile before its credentials lapse.
+    pub security_profile_due_days: i64,
 }
 
 impl Default for LifecycleRules {
@@ -60,6 +62,7 @@ impl Default for LifecycleRules {
             first_annual_notification_months: 13,
             validation_notice_days: 30,
             trade_compliance_import_years: 2,
+            security_profile_due_days: 30,
         }
     }
 }
@@ -780,6 +783,7 @@ pub struct AdverseDecision {
 pub struct Membership {
     pub security: SecurityState,
     pub trade_compliance: TradeComplianceState,
+    pub profile_created_on: Option<Date>,
     pub applied_on: Option<Date>,
     pub certified_on: Option<Date>,
     pub last_validated_on: Option<Date>,
@@ -855,6 +859,7 @@ impl Membership {
         Self {
             security: SecurityState::NotStarted,
             trade_compliance: TradeComplianceState::NotApplied,
+            profile_created_on: None,
             applied_on: None,
             certified_on: None,
             last_validated_on: None,
@@ -1032,16 +1037,15 @@ impl Membership {
         let day = event.effective_date;
         let security = self.security;
         match &event.step {
-            Step::CompanyProfileCreated => match security {
-                SecurityState::NotStarted | SecurityState::Rejected => {
-                    self.set_security(day, SecurityState::PreApplicant)
+            Step::CompanyProfileCreated => {
+                match security {
+                    SecurityState::NotStarted | SecurityState::Rejected => {}
+                    SecurityState::Withdrawn => self.check_reapply(day, rules)?,
+                    _ => return refuse(format!("a company profile exists already ({})", security.label())),
                 }
-                SecurityState::Withdrawn => {
-                    self.check_reapply(day, rules)?;
-                    self.set_security(day, SecurityState::PreApplicant);
-                }
-                _ => return refuse(format!("a company profile exists already ({})", security.label())),
-            },
+                self.profile_created_on = Some(day);
+                self.set_security(day, SecurityState::PreApplicant);
+            }
             Step::ApplicationSubmitted => match security {
                 SecurityState::PreApplicant => {
                     self.applied_on = Some(day);
@@ -1585,6 +1589,18 @@ impl Membership {
         let mut push = |key: String, label: &str, date: Date, explanation: String, owed_by: Option<Party>| {
             dates.push(DerivedDate { key, label: label.to_owned(), date, explanation, owed_by });
         };
+        if let (Some(created), SecurityState::PreApplicant) = (self.profile_created_on, self.security) {
+            push(
+                "security_profile_due".into(),
+                "Security profile and partner agreement due",
+                add_days(created, rules.security_profile_due_days),
+                format!(
+                    "{} days after the company profile of {created}; without them the credentials lapse",
+                    rules.security_profile_due_days
+                ),
+                Some(Party::Member),
+            );
+        }
         if let (Some(applied), SecurityState::Applicant | SecurityState::Approved) = (self.applied_on, self.security) {
             push(
                 "certification_target".into(),

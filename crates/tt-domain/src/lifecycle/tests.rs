@@ -907,3 +907,16 @@ fn only_legacy_self_assessment_members_are_migrated() {
     let message = history.refused(date!(2026 - 01 - 01), Step::MigrationInvited);
     assert_eq!(message, "only legacy Importer Self-Assessment members with a letter anniversary are migrated");
 }
+
+#[test]
+fn a_pre_applicant_owes_its_security_profile_thirty_days_after_the_company_profile() {
+    let mut history = History::new();
+    let membership = history.step(date!(2026 - 12 - 15), Step::CompanyProfileCreated);
+    let due = dated(&membership, "security_profile_due");
+    assert_eq!(due.date, date!(2027 - 01 - 14), "the window crosses the year end");
+    assert_eq!(due.owed_by, Some(Party::Member));
+    let applied = history.step(date!(2027 - 01 - 10), Step::ApplicationSubmitted);
+    assert!(
+        applied.derived_dates(&LifecycleRules::default(), TODAY).iter().all(|date| date.key != "security_profile_due")
+    );
+}

@@ -98,7 +98,10 @@ async fn the_api_records_steps_as_json_and_refuses_broken_rules_with_422() {
     assert_eq!(timeline[1]["kind"], "eligibility_checked");
     let work = officer.request(Method::GET, "/api/v1/work", None, String::new()).await;
     assert_eq!(work.status, StatusCode::OK);
-    assert_eq!(work.json(), json!([]), "a pre-applicant owes nothing yet");
+    let owed = work.json();
+    assert_eq!(owed.as_array().map(Vec::len), Some(1), "{owed}");
+    assert_eq!(owed[0]["key"], "security_profile_due", "a pre-applicant owes its security profile");
+    assert_eq!(owed[0]["days_left"], 30);
 }
 
 #[tokio::test]
