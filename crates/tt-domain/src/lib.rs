@@ -7,6 +7,7 @@
 pub mod account;
 pub mod audit;
 pub mod calendar;
+pub mod criteria;
 pub mod error;
 pub mod ids;
 pub mod kpi;
