@@ -313,7 +313,9 @@ impl Mapping {
             .iter()
             .map(|criterion| {
                 let change = match previous.criterion(&criterion.id) {
-                    Some(before) if before.same_content(criterion) => Change::Unchanged { previous: criterion.id.clone() },
+                    Some(before) if before.same_content(criterion) => {
+                        Change::Unchanged { previous: criterion.id.clone() }
+                    }
                     Some(_) => Change::Changed { previous: criterion.id.clone() },
                     None => Change::New,
                 };

@@ -185,12 +185,41 @@ impl FeedFile {
         let bytes_read = Arc::new(AtomicU64::new(0));
         let counted = Counted { inner: file, counter: bytes_read.clone() };
         let gzip = path.extension().is_some_and(|extension| extension.eq_ignore_ascii_case("gz"));
-        let mut source: Source = if gzip {
+        let source: Source = if gzip {
             Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 16, counted)))
         } else {
             Box::new(counted)
         };
-        let format = Format::of_path(path);
+        Self::from_source(display, Format::of_path(path), source, required, bytes_read, size)
+    }
+
+    /// Reads a feed held in memory (a data file built into the program); `name` gives the
+    /// format as a path would and names the file in errors.
+    ///
+    /// # Errors
+    /// As [`FeedFile::open`].
+    pub fn from_bytes(name: &str, bytes: Vec<u8>, required: &[&str]) -> Result<Self, FeedError> {
+        let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+        let bytes_read = Arc::new(AtomicU64::new(0));
+        let counted = Counted { inner: std::io::Cursor::new(bytes), counter: bytes_read.clone() };
+        Self::from_source(
+            name.to_owned(),
+            Format::of_path(Path::new(name)),
+            Box::new(counted),
+            required,
+            bytes_read,
+            size,
+        )
+    }
+
+    fn from_source(
+        display: String,
+        format: Format,
+        mut source: Source,
+        required: &[&str],
+        bytes_read: Arc<AtomicU64>,
+        size: u64,
+    ) -> Result<Self, FeedError> {
         // A UTF-8 byte-order mark is kept for the rejects header but not parsed.
         let mut start = [0u8; 3];
         let mut filled = 0;

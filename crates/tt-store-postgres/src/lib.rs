@@ -8,6 +8,7 @@
 mod accounts;
 mod audit;
 mod credentials;
+mod criteria;
 mod defender;
 mod membership;
 mod rows;

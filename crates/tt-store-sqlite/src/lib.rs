@@ -7,6 +7,7 @@
 mod accounts;
 mod audit;
 mod credentials;
+mod criteria;
 mod defender;
 mod membership;
 mod rows;

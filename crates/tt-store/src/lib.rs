@@ -4,6 +4,7 @@
 //! Every method that changes data takes the audit record describing the change and writes both
 //! in one transaction, so a change without its audit record (or the reverse) cannot exist.
 
+pub mod criteria;
 pub mod defender;
 pub mod membership;
 pub mod trade;
@@ -187,6 +188,7 @@ pub trait Store:
     + trade::TradeStore
     + defender::DefenderStore
     + membership::MembershipStore
+    + criteria::CriteriaStore
     + DatabaseAdmin
 {
 }
@@ -201,6 +203,7 @@ impl<T> Store for T where
         + trade::TradeStore
         + defender::DefenderStore
         + membership::MembershipStore
+        + criteria::CriteriaStore
         + DatabaseAdmin
 {
 }

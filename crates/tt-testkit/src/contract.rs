@@ -657,6 +657,44 @@ pub async fn registering_an_applicant_creates_all_of_it_or_nothing(store: &dyn S
     assert!(store.find_account_by_number(&second.number).await.expect("find").is_none(), "no half-registered company");
 }
 
+pub async fn a_published_catalogue_version_round_trips_and_cannot_be_published_twice(store: &dyn Store) {
+    use tt_domain::criteria::{Catalogue, CatalogueKind, Change, Criterion, CriterionId, Mapping, Requirement};
+    use tt_store::criteria::PublishedCatalogue;
+    let criterion = Criterion {
+        id: CriterionId::parse("3.9").expect("id"),
+        focus_area: "Corporate Security".to_owned(),
+        category_number: 3,
+        category: "Business Partners".to_owned(),
+        requirement: Requirement::Should,
+        must_from: Some(time::macros::date!(2023 - 01 - 01)),
+        text: "Social compliance program «forced labor»".to_owned(),
+        guidance: String::new(),
+    };
+    let catalogue = Catalogue::new(
+        CatalogueKind::Importer,
+        "2026-1",
+        time::macros::date!(2026 - 06 - 01),
+        vec![(2, criterion.clone())],
+    )
+    .expect("catalogue");
+    let mapping =
+        Mapping { changes: [(criterion.id.clone(), Change::Changed { previous: criterion.id.clone() })].into() };
+    let published = PublishedCatalogue {
+        catalogue,
+        previous_version: "2019-11".to_owned(),
+        mapping,
+        published_at: now(),
+        published_by: "director@cbp.example".to_owned(),
+    };
+    let before = audit_count(store).await;
+    store.publish_catalogue(&published, &audit("criteria.publish")).await.expect("publish");
+    assert_eq!(audit_count(store).await, before + 1);
+    assert_eq!(store.published_catalogues().await.expect("list"), vec![published.clone()]);
+    let again = store.publish_catalogue(&published, &audit("criteria.publish")).await;
+    assert!(matches!(again, Err(StoreError::Conflict { field: "version" })), "{again:?}");
+    assert_eq!(audit_count(store).await, before + 1, "a refused publication leaves no audit record");
+}
+
 /// Generates one `#[tokio::test]` per contract case. `$make` is an async fn returning
 /// `Option<Arc<dyn Store>>` (`None` skips, for a backend that is not available here).
 #[macro_export]
@@ -683,7 +721,8 @@ macro_rules! store_contract_suite {
             membership_steps_round_trip_in_recording_order_with_their_standing,
             a_step_validated_against_an_outdated_history_is_a_conflict,
             a_reminder_is_added_once_per_recipient_and_leaves_the_outbox_when_emailed,
-            registering_an_applicant_creates_all_of_it_or_nothing
+            registering_an_applicant_creates_all_of_it_or_nothing,
+            a_published_catalogue_version_round_trips_and_cannot_be_published_twice
         );
     };
     (@cases $make:path; $($case:ident),*) => {

@@ -55,7 +55,10 @@ fn criteria_are_ordered_numerically_and_duplicate_ids_are_refused_with_their_row
         vec![(2, criterion("1.1", Requirement::Should, "a")), (7, criterion("1.1", Requirement::Must, "b"))],
     )
     .unwrap_err();
-    assert_eq!(duplicate, vec![RowError { row: 7, error: ValidationError::new("criterion_id", "1.1 is also on row 2") }]);
+    assert_eq!(
+        duplicate,
+        vec![RowError { row: 7, error: ValidationError::new("criterion_id", "1.1 is also on row 2") }]
+    );
 }
 
 #[test]
@@ -115,8 +118,10 @@ fn publishing_a_version_carries_answers_over_exactly_as_the_mapping_says() {
 
 #[test]
 fn a_mapping_naming_unknown_or_doubly_mapped_criteria_is_refused_row_by_row() {
-    let previous = catalogue("1", vec![criterion("1.1", Requirement::Should, "a"), criterion("1.2", Requirement::Should, "b")]);
-    let next = catalogue("2", vec![criterion("1.1", Requirement::Should, "a"), criterion("1.3", Requirement::Should, "c")]);
+    let previous =
+        catalogue("1", vec![criterion("1.1", Requirement::Should, "a"), criterion("1.2", Requirement::Should, "b")]);
+    let next =
+        catalogue("2", vec![criterion("1.1", Requirement::Should, "a"), criterion("1.3", Requirement::Should, "c")]);
     let errors = Mapping::explicit(
         &previous,
         &next,
