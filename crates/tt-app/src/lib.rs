@@ -9,6 +9,7 @@ pub mod actor;
 pub mod audit;
 pub mod auth;
 pub mod clock;
+pub mod criteria;
 pub mod defender;
 pub mod demo;
 pub mod error;

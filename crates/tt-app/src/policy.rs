@@ -59,6 +59,8 @@ pub enum Permission {
     ViewWorkQueues,
     /// Read the e-mail outbox.
     ViewOutbox,
+    /// Publish a new version of a criteria catalogue.
+    PublishCriteria,
 }
 
 /// Each permission, whether it changes data, a description, and the roles that hold it.
@@ -185,6 +187,7 @@ pub const POLICY: &[(Permission, bool, &str, &[Role])] = &[
         &[Scss, ScssSupervisor, Nam, NamSupervisor, TcHqAnalyst, ProgramDirector],
     ),
     (Permission::ViewOutbox, false, "Read the e-mail outbox", &[ProgramDirector]),
+    (Permission::PublishCriteria, true, "Publish a new version of a criteria catalogue", &[ProgramDirector]),
 ];
 
 impl Permission {

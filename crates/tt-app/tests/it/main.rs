@@ -9,6 +9,7 @@ use tt_app::{Actor, AppError, Via};
 use tt_domain::{AccountNumber, EmailAddress, Role, TokenScope};
 use tt_testkit::TestApp;
 
+mod criteria;
 mod membership;
 
 const PASSWORD: &str = tt_app::demo::DEMO_PASSWORD;
