@@ -5,9 +5,7 @@
 use serde::Serialize;
 use time::Date;
 use tt_domain::ValidationError;
-use tt_domain::criteria::{
-    Catalogue, CatalogueKind, Change, Criterion, CriterionId, Mapping, Requirement, RowError,
-};
+use tt_domain::criteria::{Catalogue, CatalogueKind, Change, Criterion, CriterionId, Mapping, Requirement, RowError};
 use tt_feed::FeedFile;
 use tt_store::criteria::PublishedCatalogue;
 use utoipa::ToSchema;
@@ -71,7 +69,8 @@ const BUILT_IN: &[BuiltIn] = &[
 
 /// The columns a catalogue file must have; `must_from` and `guidance` may be left out, and
 /// other columns (a source, notes) are ignored.
-pub const CATALOGUE_COLUMNS: [&str; 6] = ["criterion_id", "focus_area", "category_number", "category", "requirement", "text"];
+pub const CATALOGUE_COLUMNS: [&str; 6] =
+    ["criterion_id", "focus_area", "category_number", "category", "requirement", "text"];
 
 /// The columns of a mapping file: each row says where a criterion of the new version comes from.
 pub const MAPPING_COLUMNS: [&str; 3] = ["criterion_id", "change", "previous_id"];
@@ -110,11 +109,15 @@ pub fn read_catalogue(
             };
             let id = CriterionId::parse(&value("criterion_id"))?;
             let focus_area = required("focus_area")?;
-            let category_number = value("category_number")
-                .parse::<u8>()
-                .ok()
-                .filter(|number| (1..=99).contains(number))
-                .ok_or_else(|| ValidationError::new("category_number", format!("'{}' is not a number from 1 to 99", value("category_number"))))?;
+            let category_number =
+                value("category_number").parse::<u8>().ok().filter(|number| (1..=99).contains(number)).ok_or_else(
+                    || {
+                        ValidationError::new(
+                            "category_number",
+                            format!("'{}' is not a number from 1 to 99", value("category_number")),
+                        )
+                    },
+                )?;
             let category = required("category")?;
             let requirement = Requirement::parse(&value("requirement"))?;
             let must_from = match value("must_from") {
@@ -265,9 +268,18 @@ pub struct CatalogueView {
     pub criteria: Vec<CriterionView>,
 }
 
-/// Every version of every catalogue: built-in first, then published, each with its mapping.
+/// One version with where it came from.
+struct Version {
+    catalogue: Catalogue,
+    /// The version it replaced and the mapping from it (none for a built-in version).
+    previous: Option<(String, Mapping)>,
+    /// `built-in`, or who published it.
+    published_by: String,
+}
+
+/// Every version of every catalogue: built-in first, then published.
 struct Versions {
-    all: Vec<(Catalogue, Option<(String, Mapping)>, String)>,
+    all: Vec<Version>,
 }
 
 impl Versions {
@@ -275,7 +287,7 @@ impl Versions {
     fn current(&self, kind: CatalogueKind, day: Date) -> Option<&Catalogue> {
         self.all
             .iter()
-            .map(|(catalogue, _, _)| catalogue)
+            .map(|version| &version.catalogue)
             .filter(|catalogue| catalogue.kind == kind && catalogue.effective_from <= day)
             .max_by_key(|catalogue| catalogue.effective_from)
     }
@@ -283,7 +295,7 @@ impl Versions {
     fn latest(&self, kind: CatalogueKind) -> Option<&Catalogue> {
         self.all
             .iter()
-            .map(|(catalogue, _, _)| catalogue)
+            .map(|version| &version.catalogue)
             .filter(|catalogue| catalogue.kind == kind)
             .max_by_key(|catalogue| catalogue.effective_from)
     }
@@ -293,10 +305,18 @@ impl App {
     async fn catalogue_versions(&self) -> AppResult<Versions> {
         let mut all = Vec::new();
         for built_in in BUILT_IN {
-            all.push((built_in_catalogue(built_in)?, None, "built-in".to_owned()));
+            all.push(Version {
+                catalogue: built_in_catalogue(built_in)?,
+                previous: None,
+                published_by: "built-in".to_owned(),
+            });
         }
         for published in self.store.published_catalogues().await? {
-            all.push((published.catalogue, Some((published.previous_version, published.mapping)), published.published_by));
+            all.push(Version {
+                catalogue: published.catalogue,
+                previous: Some((published.previous_version, published.mapping)),
+                published_by: published.published_by,
+            });
         }
         Ok(Versions { all })
     }
@@ -312,7 +332,7 @@ impl App {
         let mut list: Vec<CatalogueSummary> = versions
             .all
             .iter()
-            .map(|(catalogue, _, published_by)| summary(catalogue, published_by, &versions, today))
+            .map(|version| summary(&version.catalogue, &version.published_by, &versions, today))
             .collect();
         list.sort_by(|left, right| {
             (CatalogueKind::parse(left.catalogue).ok(), left.effective_from)
@@ -337,14 +357,14 @@ impl App {
         let today = self.clock.now().date();
         let day = day.unwrap_or(today);
         let versions = self.catalogue_versions().await?;
-        let (catalogue, mapping, published_by) = match version {
+        let Version { catalogue, previous: mapping, published_by } = match version {
             Some(version) => versions
                 .all
                 .iter()
-                .find(|(catalogue, _, _)| catalogue.kind == kind && catalogue.version == version.trim()),
+                .find(|candidate| candidate.catalogue.kind == kind && candidate.catalogue.version == version.trim()),
             None => {
                 let current = versions.current(kind, today).or_else(|| versions.latest(kind));
-                versions.all.iter().find(|(catalogue, _, _)| Some(catalogue) == current)
+                versions.all.iter().find(|candidate| Some(&candidate.catalogue) == current)
             }
         }
         .ok_or(AppError::NotFound)?;
@@ -352,7 +372,7 @@ impl App {
             versions
                 .all
                 .iter()
-                .map(|(catalogue, _, _)| catalogue)
+                .map(|version| &version.catalogue)
                 .find(|candidate| candidate.kind == kind && &candidate.version == previous_version)
         });
         let criteria = catalogue
@@ -413,8 +433,11 @@ impl App {
         actor.require(Permission::PublishCriteria, now)?;
         let versions = self.catalogue_versions().await?;
         let previous = versions.latest(kind).cloned().ok_or(AppError::NotFound)?;
-        if versions.all.iter().any(|(catalogue, _, _)| catalogue.kind == kind && catalogue.version == version.trim()) {
-            return Err(AppError::Conflict { field: "version", message: format!("version {} exists already", version.trim()) });
+        if versions.all.iter().any(|known| known.catalogue.kind == kind && known.catalogue.version == version.trim()) {
+            return Err(AppError::Conflict {
+                field: "version",
+                message: format!("version {} exists already", version.trim()),
+            });
         }
         if effective_from <= previous.effective_from {
             return Err(AppError::invalid(
@@ -447,6 +470,40 @@ impl App {
     }
 }
 
+impl App {
+    /// Refuses actors who may not publish, before their input is read.
+    ///
+    /// # Errors
+    /// `Forbidden`.
+    pub fn require_publish_criteria(&self, actor: &Actor) -> AppResult<()> {
+        actor.require(Permission::PublishCriteria, self.clock.now())
+    }
+
+    /// [`App::publish_catalogue`] for files uploaded to the portal or the API, given as
+    /// `(file name, bytes)`.
+    ///
+    /// # Errors
+    /// As [`App::publish_catalogue`]; an unreadable file is invalid on `file` or `mapping`.
+    pub async fn publish_catalogue_upload(
+        &self,
+        actor: &Actor,
+        kind: CatalogueKind,
+        version: &str,
+        effective_from: Date,
+        file: (&str, &[u8]),
+        mapping: Option<(&str, &[u8])>,
+    ) -> AppResult<CatalogueView> {
+        actor.require(Permission::PublishCriteria, self.clock.now())?;
+        let open = |field: &'static str, (name, bytes): (&str, &[u8]), columns: &[&str]| {
+            FeedFile::from_bytes(name, bytes.to_vec(), columns)
+                .map_err(|error| AppError::invalid(field, error.to_string()))
+        };
+        let file = open("file", file, &CATALOGUE_COLUMNS)?;
+        let mapping = mapping.map(|upload| open("mapping", upload, &MAPPING_COLUMNS)).transpose()?;
+        self.publish_catalogue(actor, kind, version, effective_from, file, mapping).await
+    }
+}
+
 fn summary(catalogue: &Catalogue, published_by: &str, versions: &Versions, today: Date) -> CatalogueSummary {
     CatalogueSummary {
         catalogue: catalogue.kind.id(),
@@ -454,7 +511,11 @@ fn summary(catalogue: &Catalogue, published_by: &str, versions: &Versions, today
         version: catalogue.version.clone(),
         effective_from: catalogue.effective_from,
         criteria: catalogue.criteria.len(),
-        musts: catalogue.criteria.iter().filter(|criterion| criterion.requirement_on(today) == Requirement::Must).count(),
+        musts: catalogue
+            .criteria
+            .iter()
+            .filter(|criterion| criterion.requirement_on(today) == Requirement::Must)
+            .count(),
         published_by: published_by.to_owned(),
         current: versions.current(catalogue.kind, today) == Some(catalogue),
     }

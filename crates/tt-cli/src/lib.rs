@@ -1,6 +1,7 @@
 //! The `trusted-trader` command line: parses arguments, loads settings, opens the database
 //! chosen by URL and wires the layers together. No business rules live here.
 
+pub mod criteria;
 pub mod settings;
 pub mod simulate;
 pub mod trade;
@@ -69,6 +70,9 @@ pub enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Criteria catalogues: list, show, publish a new version.
+    #[command(subcommand)]
+    Criteria(criteria::CriteriaCommand),
     /// Ingest trade data (entry lines).
     #[command(subcommand)]
     Ingest(trade::IngestCommand),
@@ -442,6 +446,10 @@ pub async fn run(command: Command, mut settings: Settings) -> anyhow::Result<Exi
         Command::Screen { file, rate, seed, format } => {
             let app = build_app(&settings).await?;
             return Ok(ExitCode::from(trade::screen(&app, &system, &file, rate, &seed, format).await?));
+        }
+        Command::Criteria(command) => {
+            let app = build_app(&settings).await?;
+            criteria::run(&app, &system, command).await?;
         }
         Command::Audit(AuditCommand::Verify) => {
             let app = build_app(&settings).await?;

@@ -252,3 +252,51 @@ impl<T: DeserializeOwned> FromRequest<WebState> for ApiJson<T> {
         }
     }
 }
+
+/// A `multipart/form-data` form: its text fields (read like [`FormData`], CSRF check included)
+/// and its uploaded files.
+pub struct UploadForm {
+    pub form: FormData,
+    /// `(field name, file name, bytes)`.
+    files: Vec<(String, String, Vec<u8>)>,
+}
+
+impl UploadForm {
+    /// An uploaded file by field name, with its file name; `None` when no file was chosen.
+    #[must_use]
+    pub fn file(&self, name: &str) -> Option<(&str, &[u8])> {
+        self.files
+            .iter()
+            .find(|(field, file_name, _)| field == name && !file_name.is_empty())
+            .map(|(_, file_name, bytes)| (file_name.as_str(), bytes.as_slice()))
+    }
+}
+
+impl FromRequest<WebState> for UploadForm {
+    type Rejection = PageError;
+
+    async fn from_request(request: Request, state: &WebState) -> Result<Self, Self::Rejection> {
+        let bad = |message: &str| PageError::BadForm(message.to_owned());
+        let mut multipart = axum::extract::Multipart::from_request(request, state)
+            .await
+            .map_err(|_| bad("This form must be sent as multipart/form-data."))?;
+        let mut fields = Vec::new();
+        let mut files = Vec::new();
+        while let Some(field) =
+            multipart.next_field().await.map_err(|_| bad("The form could not be read (too large?)."))?
+        {
+            let name = field.name().unwrap_or_default().to_owned();
+            match field.file_name().map(str::to_owned) {
+                Some(file_name) => {
+                    let bytes = field.bytes().await.map_err(|_| bad("The file could not be read (too large?)."))?;
+                    files.push((name, file_name, bytes.to_vec()));
+                }
+                None => {
+                    let text = field.text().await.map_err(|_| bad("A form field could not be read."))?;
+                    fields.push((name, text));
+                }
+            }
+        }
+        Ok(Self { form: FormData { fields, form_cookie: None }, files })
+    }
+}

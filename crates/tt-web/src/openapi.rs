@@ -20,6 +20,7 @@ use utoipa::{Modify, OpenApi};
         (name = "audit", description = "The audit trail"),
         (name = "admin", description = "Program administration"),
         (name = "trade data", description = "Entry data, KPIs, Defender alerts and cases, screening"),
+        (name = "criteria", description = "Criteria catalogues: versions, criteria, publishing"),
         (name = "membership", description = "The membership lifecycle: histories, derived dates, work queues, reminders"),
     )
 )]

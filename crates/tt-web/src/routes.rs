@@ -13,7 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::error::{ApiError, error_page};
-use crate::pages::{accounts, admin, defender, home, kpis, membership, profile, session, users};
+use crate::pages::{accounts, admin, criteria, defender, home, kpis, membership, profile, session, users};
 use crate::{WebState, api, middleware, openapi};
 
 /// Who may use a route.
@@ -84,6 +84,10 @@ page_routes! {
     get "/inbox" => membership::inbox_page, Access::SignedIn, false;
     post "/inbox/{id}/read" => membership::mark_read, may(&[Permission::ManageOwnProfile]), false;
     get "/admin/outbox" => membership::outbox_page, may(&[Permission::ViewOutbox]), false;
+    get "/criteria" => criteria::criteria_page, may(&[Permission::ViewAccounts]), false;
+    get "/criteria/publish" => criteria::publish_page, may(&[Permission::PublishCriteria]), false;
+    post "/criteria/publish" => criteria::publish, may(&[Permission::PublishCriteria]), false;
+    get "/criteria/{catalogue}" => criteria::catalogue_page, may(&[Permission::ViewAccounts]), false;
     get "/users" => users::users_page, may(&[Permission::ViewUsers]), false;
     get "/users/new" => users::new_user_page, may(&[Permission::ManageAccountUsers, Permission::ManageAllUsers]), false;
     post "/users" => users::create_user, may(&[Permission::ManageAccountUsers, Permission::ManageAllUsers]), false;
@@ -228,6 +232,24 @@ pub const API_ROUTES: &[RouteSpec] = &[
     RouteSpec { method: "get", path: "/api/v1/outbox", access: may(&[Permission::ViewOutbox]), rule_may_refuse: false },
     RouteSpec {
         method: "get",
+        path: "/api/v1/criteria",
+        access: may(&[Permission::ViewAccounts]),
+        rule_may_refuse: false,
+    },
+    RouteSpec {
+        method: "get",
+        path: "/api/v1/criteria/{catalogue}",
+        access: may(&[Permission::ViewAccounts]),
+        rule_may_refuse: false,
+    },
+    RouteSpec {
+        method: "post",
+        path: "/api/v1/criteria/{catalogue}",
+        access: may(&[Permission::PublishCriteria]),
+        rule_may_refuse: false,
+    },
+    RouteSpec {
+        method: "get",
         path: "/api/v1/migration",
         access: may(&[Permission::ViewWorkQueues]),
         rule_may_refuse: false,
@@ -269,6 +291,8 @@ pub fn api_router() -> OpenApiRouter<WebState> {
         .routes(routes!(api::membership::migration_schedule))
         .routes(routes!(api::membership::team_load))
         .routes(routes!(api::membership::mark_notification_read))
+        .routes(routes!(api::criteria::list_catalogues))
+        .routes(routes!(api::criteria::get_catalogue, api::criteria::publish_catalogue))
 }
 
 /// Operational routes: liveness, readiness, metrics, the stylesheet.

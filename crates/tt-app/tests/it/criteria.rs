@@ -29,13 +29,22 @@ async fn every_catalogue_is_built_in_and_3_9_is_a_must_from_2023() {
     }
     let importer = list.iter().find(|summary| summary.catalogue == "importer").expect("importer");
     assert_eq!((importer.criteria, importer.current, importer.published_by.as_str()), (97, true, "built-in"));
-    let eligibility = list.iter().find(|summary| summary.catalogue == "trade-compliance-eligibility").expect("questions");
+    let eligibility =
+        list.iter().find(|summary| summary.catalogue == "trade-compliance-eligibility").expect("questions");
     assert_eq!(eligibility.criteria, 13);
     let social = |view: &tt_app::criteria::CatalogueView| {
         view.criteria.iter().find(|criterion| criterion.id.as_str() == "3.9").expect("3.9").requirement
     };
-    let before = test_app.app.catalogue(&viewer, CatalogueKind::Importer, None, Some(date!(2022 - 12 - 31))).await.expect("view");
-    let after = test_app.app.catalogue(&viewer, CatalogueKind::Importer, None, Some(date!(2023 - 01 - 01))).await.expect("view");
+    let before = test_app
+        .app
+        .catalogue(&viewer, CatalogueKind::Importer, None, Some(date!(2022 - 12 - 31)))
+        .await
+        .expect("view");
+    let after = test_app
+        .app
+        .catalogue(&viewer, CatalogueKind::Importer, None, Some(date!(2023 - 01 - 01)))
+        .await
+        .expect("view");
     assert_eq!((social(&before), social(&after)), ("should", "must"));
     assert!(matches!(
         test_app.app.catalogue(&viewer, CatalogueKind::Importer, Some("1999"), None).await,
@@ -92,12 +101,28 @@ async fn a_new_version_is_published_with_its_mapping_and_bad_rows_are_named() {
     assert_eq!(versions, vec![("2019-11", true), ("2026-1", false)], "the new version is not in force before its date");
 
     let again = app
-        .publish_catalogue(&director, CatalogueKind::Importer, "2026-1", in_days(60), file("a.csv", &version, &CATALOGUE_COLUMNS), None)
+        .publish_catalogue(
+            &director,
+            CatalogueKind::Importer,
+            "2026-1",
+            in_days(60),
+            file("a.csv", &version, &CATALOGUE_COLUMNS),
+            None,
+        )
         .await;
     assert!(matches!(again, Err(AppError::Conflict { field: "version", .. })), "{again:?}");
-    let bad = format!("{HEADER}1.1,Corporate Security,1,Vision,sometimes,,Text,\n1.2,Corporate Security,1,Vision,should,2023-02-30,Text,\n1.2,Corporate Security,1,Vision,should,,,\n");
+    let bad = format!(
+        "{HEADER}1.1,Corporate Security,1,Vision,sometimes,,Text,\n1.2,Corporate Security,1,Vision,should,2023-02-30,Text,\n1.2,Corporate Security,1,Vision,should,,,\n"
+    );
     let Err(AppError::Invalid(errors)) = app
-        .publish_catalogue(&director, CatalogueKind::Importer, "2027-1", in_days(90), file("bad.csv", &bad, &CATALOGUE_COLUMNS), None)
+        .publish_catalogue(
+            &director,
+            CatalogueKind::Importer,
+            "2027-1",
+            in_days(90),
+            file("bad.csv", &bad, &CATALOGUE_COLUMNS),
+            None,
+        )
         .await
     else {
         panic!("a file with bad rows must be refused");
@@ -112,12 +137,26 @@ async fn a_new_version_is_published_with_its_mapping_and_bad_rows_are_named() {
         ]
     );
     let early = app
-        .publish_catalogue(&director, CatalogueKind::Importer, "2025-9", in_days(10), file("b.csv", &version, &CATALOGUE_COLUMNS), None)
+        .publish_catalogue(
+            &director,
+            CatalogueKind::Importer,
+            "2025-9",
+            in_days(10),
+            file("b.csv", &version, &CATALOGUE_COLUMNS),
+            None,
+        )
         .await;
     assert!(matches!(early, Err(AppError::Invalid(_))), "a version must take effect after the latest one");
     let specialist = actor(&test_app, "scss@cbp.example").await;
     let refused = app
-        .publish_catalogue(&specialist, CatalogueKind::Importer, "2027-2", in_days(120), file("c.csv", &version, &CATALOGUE_COLUMNS), None)
+        .publish_catalogue(
+            &specialist,
+            CatalogueKind::Importer,
+            "2027-2",
+            in_days(120),
+            file("c.csv", &version, &CATALOGUE_COLUMNS),
+            None,
+        )
         .await;
     assert!(matches!(refused, Err(AppError::Forbidden(_))));
 }

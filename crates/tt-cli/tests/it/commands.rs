@@ -137,3 +137,57 @@ async fn both_backends_have_the_same_migrations_tables_and_columns() {
     let postgres = TestDatabase::fresh_postgres(&server).await.store().schema_columns().await.expect("postgres schema");
     assert_eq!(sqlite, postgres);
 }
+
+#[tokio::test]
+async fn an_operator_publishes_a_criteria_version_and_a_bad_file_is_refused_row_by_row() {
+    let url = fresh_database_url().await;
+    let folder = std::env::temp_dir().join(format!("tt-criteria-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&folder).expect("folder");
+    let header = "criterion_id,focus_area,category_number,category,requirement,must_from,text,guidance\n";
+    std::fs::write(folder.join("bad.csv"), format!("{header}1.1,Corporate Security,1,Vision,sometimes,,Text,\n"))
+        .expect("bad file");
+    std::fs::write(
+        folder.join("good.csv"),
+        format!("{header}1.1,Corporate Security,1,Vision,should,,Statement of support,\n4.15,Corporate Security,4,Cybersecurity,must,,Multi-factor authentication,\n"),
+    )
+    .expect("good file");
+    let publish = |file: &str, version: &str| {
+        let mut command = binary();
+        command.args([
+            "--database-url",
+            &url,
+            "criteria",
+            "publish",
+            "importer",
+            folder.join(file).to_str().expect("path"),
+            "--version",
+            version,
+            "--effective-from",
+            "2099-01-01",
+        ]);
+        command.output().expect("run")
+    };
+    let refused = publish("bad.csv", "2099-1");
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("row 2: 'sometimes' is not must or should"), "{stderr}");
+    let published = publish("good.csv", "2099-1");
+    assert!(published.status.success(), "{}", String::from_utf8_lossy(&published.stderr));
+    let stdout = String::from_utf8_lossy(&published.stdout);
+    assert!(
+        stdout.contains(
+            "Published importer 2099-1 (effective 2099-01-01): 2 criteria, 0 unchanged, 1 changed, 1 new, 96 retired."
+        ),
+        "{stdout}"
+    );
+    let mut list = binary();
+    list.args(["--database-url", &url, "criteria", "list"]);
+    let listed = String::from_utf8_lossy(&list.output().expect("list").stdout).into_owned();
+    assert!(
+        listed
+            .lines()
+            .any(|line| line.starts_with("importer") && line.contains("2019-11") && line.ends_with("(in force)")),
+        "{listed}"
+    );
+    assert!(listed.lines().any(|line| line.contains("2099-1") && line.contains("system")), "{listed}");
+}

@@ -19,6 +19,7 @@ use crate::WebState;
 use crate::error::{ApiError, Problem};
 use crate::extractors::{ApiActor, ApiJson};
 
+pub mod criteria;
 pub mod membership;
 pub mod trade;
 

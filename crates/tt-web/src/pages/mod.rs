@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod criteria;
 pub mod defender;
 pub mod home;
 pub mod kpis;
@@ -59,6 +60,9 @@ impl Layout {
         }
         if can(Permission::ViewUsers) {
             nav.push(NavLink { href: "/users", label: "Users" });
+        }
+        if can(Permission::ViewAccounts) && actor.role() != Some(tt_domain::Role::PgaLiaison) {
+            nav.push(NavLink { href: "/criteria", label: "Criteria" });
         }
         if can(Permission::ViewProgramData) || !actor.is_agency() {
             nav.push(NavLink { href: "/kpis", label: "KPIs" });

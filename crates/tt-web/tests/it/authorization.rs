@@ -54,7 +54,8 @@ fn concrete_path(spec: &RouteSpec, ids: &Ids) -> String {
     } else {
         uuid::Uuid::new_v4().to_string()
     };
-    let path = spec.path.replace("{id}", &id).replace("{secret}", "not-a-real-invitation");
+    let path =
+        spec.path.replace("{id}", &id).replace("{secret}", "not-a-real-invitation").replace("{catalogue}", "importer");
     match spec.path {
         "/api/v1/ingest" => format!("{path}?file_name=walk.csv"),
         "/api/v1/screen" => format!("{path}?file_name=walk.csv&rate=0.1&seed=walk"),

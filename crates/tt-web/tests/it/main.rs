@@ -3,6 +3,7 @@
 
 mod authorization;
 mod bad_input;
+mod criteria;
 mod membership;
 mod openapi;
 mod pages;
