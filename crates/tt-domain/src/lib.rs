@@ -14,6 +14,7 @@ pub mod kpi;
 pub mod lifecycle;
 pub mod membership;
 pub mod password;
+pub mod profile;
 pub mod role;
 pub mod token;
 pub mod trade;
