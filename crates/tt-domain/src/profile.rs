@@ -51,7 +51,10 @@ impl Answer {
     pub fn parse(text: &str) -> Result<Self, crate::ValidationError> {
         let wanted = text.trim().to_ascii_lowercase();
         Self::ALL.into_iter().find(|answer| answer.id() == wanted).ok_or_else(|| {
-            crate::ValidationError::new("answer", format!("'{}' is not meets, partially, does_not_meet or not_applicable", text.trim()))
+            crate::ValidationError::new(
+                "answer",
+                format!("'{}' is not meets, partially, does_not_meet or not_applicable", text.trim()),
+            )
         })
     }
 }
@@ -82,17 +85,52 @@ pub struct Evidence {
 pub enum ProfileStep {
     /// The profile starts on a catalogue version (or moves to a newer one: answers carry over as
     /// the mapping says, and changed or new criteria must be answered again).
-    CatalogueAdopted { version: String },
-    Answered { criterion: CriterionId, answer: Answer, narrative: String },
-    EvidenceAttached { criterion: CriterionId, evidence: Evidence },
-    EvidenceRemoved { criterion: CriterionId, key: String },
+    CatalogueAdopted {
+        version: String,
+    },
+    Answered {
+        criterion: CriterionId,
+        answer: Answer,
+        narrative: String,
+    },
+    EvidenceAttached {
+        criterion: CriterionId,
+        evidence: Evidence,
+    },
+    EvidenceRemoved {
+        criterion: CriterionId,
+        key: String,
+    },
     /// The company officer submits and attests that the answers are true.
-    Submitted { attestation: String },
-    Reviewed { criterion: CriterionId, review: Review, comment: String },
+    Submitted {
+        attestation: String,
+    },
+    Reviewed {
+        criterion: CriterionId,
+        review: Review,
+        comment: String,
+    },
     /// Every criterion approved: the submission is the approved profile.
     Approved,
     /// Sent back: the returned criteria must be answered again before the next submission.
     Returned,
+}
+
+impl ProfileStep {
+    /// A stable identifier of the step's kind (the `step` field of its JSON).
+    #[must_use]
+    pub const fn kind(&self) -> &'static str {
+        match self {
+            Self::CatalogueAdopted { .. } => "catalogue_adopted",
+            Self::Answered { .. } => "answered",
+            Self::EvidenceAttached { .. } => "evidence_attached",
+            Self::EvidenceRemoved { .. } => "evidence_removed",
+            Self::Submitted { .. } => "submitted",
+            Self::Reviewed { .. } => "reviewed",
+            Self::Approved => "approved",
+            Self::Returned => "returned",
+        }
+    }
 }
 
 /// A step as kept.
@@ -229,8 +267,12 @@ impl Profile {
                 };
                 match (&self.catalogue_version, mapping) {
                     (None, _) => {}
-                    (Some(current), _) if current == version => return refuse(format!("the profile is on version {version} already")),
-                    (Some(_), None) => return refuse(format!("version {version} has no mapping from the profile's version")),
+                    (Some(current), _) if current == version => {
+                        return refuse(format!("the profile is on version {version} already"));
+                    }
+                    (Some(_), None) => {
+                        return refuse(format!("version {version} has no mapping from the profile's version"));
+                    }
                     (Some(_), Some(mapping)) => {
                         let carried = carry_over(mapping, &self.answers);
                         let mut answers = carried.carried;
@@ -257,8 +299,12 @@ impl Profile {
                 if narrative.trim().is_empty() && *answer != Answer::NotApplicable {
                     return refuse(format!("{criterion}: describe how the company meets it (a narrative is required)"));
                 }
-                let evidence = self.answers.get(criterion).map(|existing| existing.evidence.clone()).unwrap_or_default();
-                self.answers.insert(criterion.clone(), CriterionAnswer { answer: *answer, narrative: narrative.clone(), evidence });
+                let evidence =
+                    self.answers.get(criterion).map(|existing| existing.evidence.clone()).unwrap_or_default();
+                self.answers.insert(
+                    criterion.clone(),
+                    CriterionAnswer { answer: *answer, narrative: narrative.clone(), evidence },
+                );
                 self.to_reaffirm.remove(criterion);
                 if self.state == ProfileState::Approved {
                     self.state = ProfileState::Draft;
@@ -273,7 +319,9 @@ impl Profile {
             }
             ProfileStep::EvidenceRemoved { criterion, key } => {
                 self.editable()?;
-                let Some(existing) = self.answers.get_mut(criterion) else { return refuse(format!("{criterion} has no answer")) };
+                let Some(existing) = self.answers.get_mut(criterion) else {
+                    return refuse(format!("{criterion} has no answer"));
+                };
                 let before = existing.evidence.len();
                 existing.evidence.retain(|evidence| &evidence.key != key);
                 if existing.evidence.len() == before {
@@ -354,7 +402,9 @@ impl Profile {
             musts_unanswered: catalogue
                 .criteria
                 .iter()
-                .filter(|criterion| criterion.requirement_on(day) == Requirement::Must && !self.answers.contains_key(&criterion.id))
+                .filter(|criterion| {
+                    criterion.requirement_on(day) == Requirement::Must && !self.answers.contains_key(&criterion.id)
+                })
                 .count(),
             to_reaffirm: self.to_reaffirm.len(),
         }

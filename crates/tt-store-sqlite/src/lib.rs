@@ -10,6 +10,7 @@ mod credentials;
 mod criteria;
 mod defender;
 mod membership;
+mod profile;
 mod rows;
 mod trade;
 mod users;

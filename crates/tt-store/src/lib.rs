@@ -7,6 +7,7 @@
 pub mod criteria;
 pub mod defender;
 pub mod membership;
+pub mod profile;
 pub mod trade;
 
 use async_trait::async_trait;
@@ -189,6 +190,7 @@ pub trait Store:
     + defender::DefenderStore
     + membership::MembershipStore
     + criteria::CriteriaStore
+    + profile::ProfileStore
     + DatabaseAdmin
 {
 }
@@ -204,6 +206,7 @@ impl<T> Store for T where
         + defender::DefenderStore
         + membership::MembershipStore
         + criteria::CriteriaStore
+        + profile::ProfileStore
         + DatabaseAdmin
 {
 }

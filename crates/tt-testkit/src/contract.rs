@@ -695,6 +695,50 @@ pub async fn a_published_catalogue_version_round_trips_and_cannot_be_published_t
     assert_eq!(audit_count(store).await, before + 1, "a refused publication leaves no audit record");
 }
 
+pub async fn profile_steps_round_trip_and_a_stale_append_is_a_conflict(store: &dyn Store) {
+    use tt_domain::criteria::CriterionId;
+    use tt_domain::profile::{Answer, Evidence, ProfileStep};
+    use tt_store::profile::NewProfileEvent;
+    let account = sample_account("PROFILE-1", &[]);
+    store.create_account(&account, &audit("account.create")).await.expect("account");
+    let step = |step: ProfileStep| NewProfileEvent {
+        account_id: account.id,
+        recorded_at: now(),
+        recorded_by: "officer@profile.example".to_owned(),
+        recorded_by_user: None,
+        step,
+    };
+    let criterion = CriterionId::parse("3.9").expect("id");
+    let steps = [
+        step(ProfileStep::CatalogueAdopted { version: "2019-11".to_owned() }),
+        step(ProfileStep::Answered {
+            criterion: criterion.clone(),
+            answer: Answer::Partially,
+            narrative: "Code of conduct «draft»".to_owned(),
+        }),
+        step(ProfileStep::EvidenceAttached {
+            criterion,
+            evidence: Evidence {
+                key: "evidence/abc".to_owned(),
+                file_name: "code.pdf".to_owned(),
+                content_type: "application/pdf".to_owned(),
+                size: 1234,
+                sha256: "ab".repeat(32),
+            },
+        }),
+    ];
+    store.append_profile_events(account.id, None, &steps, &audit("profile.answer")).await.expect("append");
+    let history = store.profile_events(account.id).await.expect("history");
+    assert_eq!(
+        history.iter().map(|event| event.step.clone()).collect::<Vec<_>>(),
+        steps.iter().map(|event| event.step.clone()).collect::<Vec<_>>()
+    );
+    let stale = store.append_profile_events(account.id, None, &steps[..1], &audit("profile.answer")).await;
+    assert!(matches!(stale, Err(StoreError::Conflict { field: "profile" })), "{stale:?}");
+    let last = history.last().map(|event| event.sequence);
+    store.append_profile_events(account.id, last, &steps[1..2], &audit("profile.answer")).await.expect("current");
+}
+
 /// Generates one `#[tokio::test]` per contract case. `$make` is an async fn returning
 /// `Option<Arc<dyn Store>>` (`None` skips, for a backend that is not available here).
 #[macro_export]
@@ -722,7 +766,8 @@ macro_rules! store_contract_suite {
             a_step_validated_against_an_outdated_history_is_a_conflict,
             a_reminder_is_added_once_per_recipient_and_leaves_the_outbox_when_emailed,
             registering_an_applicant_creates_all_of_it_or_nothing,
-            a_published_catalogue_version_round_trips_and_cannot_be_published_twice
+            a_published_catalogue_version_round_trips_and_cannot_be_published_twice,
+            profile_steps_round_trip_and_a_stale_append_is_a_conflict
         );
     };
     (@cases $make:path; $($case:ident),*) => {

@@ -41,8 +41,22 @@ fn fixture() -> Fixture {
         )
         .expect("catalogue")
     };
-    let first = catalogue("1", vec![criterion("1.1", Requirement::Should), criterion("1.3", Requirement::Must), criterion("1.4", Requirement::Must)]);
-    let second = catalogue("2", vec![criterion("1.1", Requirement::Should), criterion("1.3", Requirement::Must), criterion("1.5", Requirement::Must)]);
+    let first = catalogue(
+        "1",
+        vec![
+            criterion("1.1", Requirement::Should),
+            criterion("1.3", Requirement::Must),
+            criterion("1.4", Requirement::Must),
+        ],
+    );
+    let second = catalogue(
+        "2",
+        vec![
+            criterion("1.1", Requirement::Should),
+            criterion("1.3", Requirement::Must),
+            criterion("1.5", Requirement::Must),
+        ],
+    );
     let mapping = Mapping {
         changes: [
             (id("1.1"), Change::Unchanged { previous: id("1.1") }),
@@ -93,7 +107,13 @@ fn answer(key: &str, answer: Answer) -> ProfileStep {
 }
 
 fn evidence(name: &str) -> Evidence {
-    Evidence { key: format!("key-{name}"), file_name: name.to_owned(), content_type: "application/pdf".to_owned(), size: 10, sha256: "ab".repeat(32) }
+    Evidence {
+        key: format!("key-{name}"),
+        file_name: name.to_owned(),
+        content_type: "application/pdf".to_owned(),
+        size: 10,
+        sha256: "ab".repeat(32),
+    }
 }
 
 #[test]
@@ -102,9 +122,15 @@ fn a_profile_is_submitted_only_when_every_must_is_answered_and_attested() {
     let mut history = History { fixture: &fixture, events: Vec::new() };
     history.step(ProfileStep::CatalogueAdopted { version: "1".to_owned() });
     let profile = history.step(answer("1.3", Answer::Meets));
-    assert_eq!(profile.completeness(&fixture.first, TODAY), Completeness { answered: 1, total: 3, musts_unanswered: 1, to_reaffirm: 0 });
+    assert_eq!(
+        profile.completeness(&fixture.first, TODAY),
+        Completeness { answered: 1, total: 3, musts_unanswered: 1, to_reaffirm: 0 }
+    );
     let refused = history.try_step(ProfileStep::Submitted { attestation: "true and complete".to_owned() }).unwrap_err();
-    assert!(refused.message.ends_with("the profile is incomplete: 1 required criteria unanswered, 0 to answer again"), "{refused}");
+    assert!(
+        refused.message.ends_with("the profile is incomplete: 1 required criteria unanswered, 0 to answer again"),
+        "{refused}"
+    );
     history.step(answer("1.4", Answer::Partially));
     let refused = history.try_step(ProfileStep::Submitted { attestation: " ".to_owned() }).unwrap_err();
     assert!(refused.message.ends_with("the company officer must attest the profile"));
@@ -123,8 +149,14 @@ fn a_narrative_is_required_and_evidence_needs_an_answer() {
         .try_step(ProfileStep::Answered { criterion: id("1.3"), answer: Answer::Meets, narrative: String::new() })
         .unwrap_err();
     assert!(refused.message.contains("a narrative is required"));
-    history.step(ProfileStep::Answered { criterion: id("1.1"), answer: Answer::NotApplicable, narrative: String::new() });
-    let refused = history.try_step(ProfileStep::EvidenceAttached { criterion: id("1.3"), evidence: evidence("policy.pdf") }).unwrap_err();
+    history.step(ProfileStep::Answered {
+        criterion: id("1.1"),
+        answer: Answer::NotApplicable,
+        narrative: String::new(),
+    });
+    let refused = history
+        .try_step(ProfileStep::EvidenceAttached { criterion: id("1.3"), evidence: evidence("policy.pdf") })
+        .unwrap_err();
     assert!(refused.message.contains("answer the criterion before attaching evidence"));
     let refused = history.try_step(answer("9.9", Answer::Meets)).unwrap_err();
     assert!(refused.message.contains("9.9 is not a criterion of version 1"));
@@ -144,12 +176,20 @@ fn a_reviewer_returns_one_criterion_and_approval_pins_the_submission() {
         .try_step(ProfileStep::Reviewed { criterion: id("1.4"), review: Review::Returned, comment: String::new() })
         .unwrap_err();
     assert!(refused.message.contains("say what must change"));
-    history.step(ProfileStep::Reviewed { criterion: id("1.4"), review: Review::Returned, comment: "Show the POC update minutes".to_owned() });
+    history.step(ProfileStep::Reviewed {
+        criterion: id("1.4"),
+        review: Review::Returned,
+        comment: "Show the POC update minutes".to_owned(),
+    });
     assert!(history.try_step(ProfileStep::Approved).unwrap_err().message.contains("1 returned"));
     let returned = history.step(ProfileStep::Returned);
     assert_eq!(returned.state, ProfileState::Returned);
     assert_eq!(returned.to_reaffirm, BTreeSet::from([id("1.4")]));
-    history.step(ProfileStep::Answered { criterion: id("1.4"), answer: Answer::Meets, narrative: "Minutes attached".to_owned() });
+    history.step(ProfileStep::Answered {
+        criterion: id("1.4"),
+        answer: Answer::Meets,
+        narrative: "Minutes attached".to_owned(),
+    });
     let resubmitted = history.step(ProfileStep::Submitted { attestation: "attested again".to_owned() });
     let submission = resubmitted.submitted_at.expect("submission");
     history.step(ProfileStep::Reviewed { criterion: id("1.3"), review: Review::Approved, comment: String::new() });
@@ -164,7 +204,11 @@ fn a_reviewer_returns_one_criterion_and_approval_pins_the_submission() {
     assert_eq!(changes[0].0, id("1.3"));
     assert_eq!(changes[0].1.as_ref().map(|before| before.answer), Some(Answer::Meets));
     assert_eq!(changes[0].2.as_ref().map(|after| after.answer), Some(Answer::Partially));
-    assert_eq!(changes[0].1.as_ref().map(|before| before.evidence.len()), Some(1), "the approved version keeps its evidence");
+    assert_eq!(
+        changes[0].1.as_ref().map(|before| before.evidence.len()),
+        Some(1),
+        "the approved version keeps its evidence"
+    );
 }
 
 #[test]
