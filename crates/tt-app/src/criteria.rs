@@ -471,6 +471,25 @@ impl App {
 }
 
 impl App {
+    /// Every version of one catalogue, oldest first, each with the mapping from its
+    /// predecessor, and the label of the version in force today.
+    pub(crate) async fn versions_of(
+        &self,
+        kind: CatalogueKind,
+    ) -> AppResult<(Vec<(Catalogue, Option<Mapping>)>, Option<String>)> {
+        let today = self.clock.now().date();
+        let versions = self.catalogue_versions().await?;
+        let current = versions.current(kind, today).map(|catalogue| catalogue.version.clone());
+        let mut of_kind: Vec<(Catalogue, Option<Mapping>)> = versions
+            .all
+            .into_iter()
+            .filter(|version| version.catalogue.kind == kind)
+            .map(|version| (version.catalogue, version.previous.map(|(_, mapping)| mapping)))
+            .collect();
+        of_kind.sort_by_key(|(catalogue, _)| catalogue.effective_from);
+        Ok((of_kind, current))
+    }
+
     /// Refuses actors who may not publish, before their input is read.
     ///
     /// # Errors

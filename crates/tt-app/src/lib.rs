@@ -16,8 +16,10 @@ pub mod error;
 pub mod jobs;
 pub mod mailer;
 pub mod membership;
+pub mod objects;
 pub mod password;
 pub mod policy;
+pub mod profile;
 pub mod reject_list;
 pub mod reminders;
 pub mod secrets;
@@ -47,11 +49,32 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub mailer: Arc<dyn Mailer>,
     pub settings: AppSettings,
+    /// Where evidence files are kept (a local folder unless replaced with [`App::with_objects`]).
+    pub objects: Arc<dyn objects::ObjectStore>,
+    /// Every evidence file passes through it before it is stored.
+    pub scanner: Arc<dyn objects::EvidenceScanner>,
 }
 
 impl App {
+    /// An application with evidence in the local folder `settings.evidence_folder` and no
+    /// virus scanner.
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, mailer: Arc<dyn Mailer>, settings: AppSettings) -> Self {
-        Self { store, clock, mailer, settings }
+        let objects = Arc::new(objects::LocalFolder::new(&settings.evidence_folder));
+        Self { store, clock, mailer, settings, objects, scanner: Arc::new(objects::NoScanner) }
+    }
+
+    /// Keeps evidence in another object store.
+    #[must_use]
+    pub fn with_objects(mut self, objects: Arc<dyn objects::ObjectStore>) -> Self {
+        self.objects = objects;
+        self
+    }
+
+    /// Passes evidence through a scanner before it is stored.
+    #[must_use]
+    pub fn with_scanner(mut self, scanner: Arc<dyn objects::EvidenceScanner>) -> Self {
+        self.scanner = scanner;
+        self
     }
 
     /// Whether the database answers (for `/readyz`).

@@ -23,6 +23,10 @@ pub struct AppSettings {
     pub lifecycle: tt_domain::lifecycle::LifecycleRules,
     /// Reminders go out this many days before a due date (and again once it is overdue).
     pub reminder_lead_days: Vec<i64>,
+    /// The folder evidence files are kept in (created when missing).
+    pub evidence_folder: String,
+    /// The largest evidence file accepted, in bytes.
+    pub evidence_max_bytes: u64,
 }
 
 impl Default for AppSettings {
@@ -38,6 +42,8 @@ impl Default for AppSettings {
             invitation_valid_days: 7,
             lifecycle: tt_domain::lifecycle::LifecycleRules::default(),
             reminder_lead_days: vec![30, 7],
+            evidence_folder: "evidence".to_owned(),
+            evidence_max_bytes: 10 * 1024 * 1024,
         }
     }
 }

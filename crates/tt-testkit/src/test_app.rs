@@ -31,7 +31,14 @@ impl TestApp {
         Self::with_settings(AppSettings::default()).await
     }
 
-    pub async fn with_settings(settings: AppSettings) -> Self {
+    pub async fn with_settings(mut settings: AppSettings) -> Self {
+        if settings.evidence_folder == AppSettings::default().evidence_folder {
+            // Never the working directory: each test keeps its evidence in its own folder.
+            settings.evidence_folder = std::env::temp_dir()
+                .join(format!("tt-evidence-{}", uuid::Uuid::new_v4().simple()))
+                .display()
+                .to_string();
+        }
         let database = TestDatabase::fresh().await;
         let clock = Arc::new(MovableClock::starting_now());
         let mailer = Arc::new(RecordingMailer::default());

@@ -11,6 +11,7 @@ use tt_testkit::TestApp;
 
 mod criteria;
 mod membership;
+mod profile;
 
 const PASSWORD: &str = tt_app::demo::DEMO_PASSWORD;
 
