@@ -424,9 +424,7 @@ impl App {
                 steps.push(ProfileStep::CatalogueAdopted { version: current });
             }
             steps.extend(step.clone());
-            let mut sequence = expected_last.unwrap_or(0);
-            for step in &steps {
-                sequence += 1;
+            for (sequence, step) in (expected_last.unwrap_or(0) + 1..).zip(&steps) {
                 events.push(ProfileEvent {
                     sequence,
                     recorded_at: now,
