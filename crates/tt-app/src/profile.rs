@@ -373,16 +373,18 @@ impl App {
         self.append_profile_step(actor, account_id, Some(ProfileStep::EvidenceAttached { criterion, evidence })).await
     }
 
-    /// An evidence file of a profile: its name, type and bytes.
+    /// An evidence file of a profile by its id (the last part of its key): name, type and bytes.
     ///
     /// # Errors
-    /// `NotFound` unless the key belongs to evidence ever attached to this account's profile.
+    /// `NotFound` unless it is evidence ever attached to this account's profile.
     pub async fn evidence_file(
         &self,
         actor: &Actor,
         account_id: AccountId,
-        key: &str,
+        file_id: &str,
     ) -> AppResult<(Evidence, Vec<u8>)> {
+        let key = format!("evidence/{account_id}/{}", file_id.trim());
+        let key = key.as_str();
         actor.require(Permission::ViewAccounts, self.clock.now())?;
         let account = self.store.get_account(account_id).await?;
         actor.require_account_visible(&account)?;

@@ -21,6 +21,7 @@ use utoipa::{Modify, OpenApi};
         (name = "admin", description = "Program administration"),
         (name = "trade data", description = "Entry data, KPIs, Defender alerts and cases, screening"),
         (name = "criteria", description = "Criteria catalogues: versions, criteria, publishing"),
+        (name = "profiles", description = "Security profiles: answers, evidence, submission and review"),
         (name = "membership", description = "The membership lifecycle: histories, derived dates, work queues, reminders"),
     )
 )]

@@ -13,7 +13,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::error::{ApiError, error_page};
-use crate::pages::{accounts, admin, criteria, defender, home, kpis, membership, profile, session, users};
+use crate::pages::{
+    accounts, admin, criteria, defender, home, kpis, membership, profile, security_profile, session, users,
+};
 use crate::{WebState, api, middleware, openapi};
 
 /// Who may use a route.
@@ -84,6 +86,10 @@ page_routes! {
     get "/inbox" => membership::inbox_page, Access::SignedIn, false;
     post "/inbox/{id}/read" => membership::mark_read, may(&[Permission::ManageOwnProfile]), false;
     get "/admin/outbox" => membership::outbox_page, may(&[Permission::ViewOutbox]), false;
+    get "/accounts/{id}/security-profile" => security_profile::security_profile_page, may(&[Permission::ViewAccounts]), true;
+    post "/accounts/{id}/security-profile" => security_profile::change_security_profile, may(MEMBERSHIP_STEP_PERMISSIONS), true;
+    post "/accounts/{id}/security-profile/evidence" => security_profile::upload_evidence, may(&[Permission::PrepareMembership]), true;
+    get "/accounts/{id}/security-profile/evidence/{file}" => security_profile::download_evidence, may(&[Permission::ViewAccounts]), true;
     get "/criteria" => criteria::criteria_page, may(&[Permission::ViewAccounts]), false;
     get "/criteria/publish" => criteria::publish_page, may(&[Permission::PublishCriteria]), false;
     post "/criteria/publish" => criteria::publish, may(&[Permission::PublishCriteria]), false;
@@ -232,6 +238,30 @@ pub const API_ROUTES: &[RouteSpec] = &[
     RouteSpec { method: "get", path: "/api/v1/outbox", access: may(&[Permission::ViewOutbox]), rule_may_refuse: false },
     RouteSpec {
         method: "get",
+        path: "/api/v1/accounts/{id}/profile",
+        access: may(&[Permission::ViewAccounts]),
+        rule_may_refuse: true,
+    },
+    RouteSpec {
+        method: "post",
+        path: "/api/v1/accounts/{id}/profile",
+        access: may(MEMBERSHIP_STEP_PERMISSIONS),
+        rule_may_refuse: true,
+    },
+    RouteSpec {
+        method: "post",
+        path: "/api/v1/accounts/{id}/profile/evidence",
+        access: may(&[Permission::PrepareMembership]),
+        rule_may_refuse: true,
+    },
+    RouteSpec {
+        method: "get",
+        path: "/api/v1/accounts/{id}/profile/evidence/{file}",
+        access: may(&[Permission::ViewAccounts]),
+        rule_may_refuse: true,
+    },
+    RouteSpec {
+        method: "get",
         path: "/api/v1/criteria",
         access: may(&[Permission::ViewAccounts]),
         rule_may_refuse: false,
@@ -291,6 +321,9 @@ pub fn api_router() -> OpenApiRouter<WebState> {
         .routes(routes!(api::membership::migration_schedule))
         .routes(routes!(api::membership::team_load))
         .routes(routes!(api::membership::mark_notification_read))
+        .routes(routes!(api::profile::get_profile, api::profile::change_profile))
+        .routes(routes!(api::profile::upload_evidence))
+        .routes(routes!(api::profile::download_evidence))
         .routes(routes!(api::criteria::list_catalogues))
         .routes(routes!(api::criteria::get_catalogue, api::criteria::publish_catalogue))
 }

@@ -52,10 +52,12 @@ async fn a_member_completes_and_submits_a_profile_and_a_specialist_returns_one_c
     let evidence =
         view.criteria.iter().find(|criterion| criterion.id.as_str() == "1.3").expect("1.3").evidence[0].clone();
     assert_eq!(evidence.sha256.len(), 64);
-    let (stored, bytes) = app.evidence_file(&officer, account, &evidence.key).await.expect("download");
+    let file_id = evidence.key.rsplit('/').next().expect("file id");
+    let (stored, bytes) = app.evidence_file(&officer, account, file_id).await.expect("download");
     assert_eq!((stored.file_name.as_str(), bytes.as_slice()), ("audit-plan.pdf", b"%PDF-1.4 audit plan".as_slice()));
     let other = actor(&test_app, "officer@pacificapparel.example").await;
-    assert!(matches!(app.evidence_file(&other, account, &evidence.key).await, Err(AppError::Forbidden(_))));
+    assert!(matches!(app.evidence_file(&other, account, file_id).await, Err(AppError::Forbidden(_))));
+    assert!(matches!(app.evidence_file(&officer, account, "not-a-file").await, Err(AppError::NotFound)));
 
     let refused =
         app.change_profile(&officer, account, &ProfileAction::Submit { attestation: "I attest".to_owned() }).await;

@@ -21,6 +21,7 @@ use crate::extractors::{ApiActor, ApiJson};
 
 pub mod criteria;
 pub mod membership;
+pub mod profile;
 pub mod trade;
 
 fn not_found<T>(_: T) -> ApiError {

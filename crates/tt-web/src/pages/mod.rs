@@ -9,6 +9,7 @@ pub mod home;
 pub mod kpis;
 pub mod membership;
 pub mod profile;
+pub mod security_profile;
 pub mod session;
 pub mod users;
 

@@ -7,3 +7,4 @@ mod criteria;
 mod membership;
 mod openapi;
 mod pages;
+mod security_profile;
