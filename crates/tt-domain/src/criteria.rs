@@ -129,7 +129,7 @@ impl Criterion {
     }
 }
 
-mod optional_date {
+pub(crate) mod optional_date {
     //! `YYYY-MM-DD` or null.
     use serde::{Deserialize, Deserializer, Serializer};
     use time::Date;

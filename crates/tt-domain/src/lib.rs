@@ -19,6 +19,7 @@ pub mod role;
 pub mod token;
 pub mod trade;
 pub mod user;
+pub mod validation;
 
 pub use account::{
     Account, AccountNumber, Address, BusinessType, CountryCode, EmployerIdentificationNumber, ImporterNumber,

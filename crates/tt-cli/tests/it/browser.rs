@@ -442,3 +442,107 @@ async fn an_applicant_is_certified_and_a_member_joins_trade_compliance_in_a_real
     let _ = stop.send(());
     server.await.expect("server task").expect("server stopped cleanly");
 }
+
+/// A member completes its security profile (the last answers and an evidence file through the
+/// page), the company officer submits it, and a specialist returns one criterion with a request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_submits_a_security_profile_with_evidence_and_a_specialist_returns_a_criterion() {
+    if !browser_available() {
+        return;
+    }
+    let database_url = match std::env::var("TT_TEST_DATABASE_URL") {
+        Ok(server) if server.starts_with("postgres") => {
+            tt_testkit::TestDatabase::create_postgres_database(&server).await
+        }
+        _ => format!(
+            "sqlite:{}",
+            std::env::temp_dir().join(format!("tt-browser-{}.sqlite3", uuid::Uuid::new_v4().simple())).display()
+        ),
+    };
+    let evidence_folder = std::env::temp_dir().join(format!("tt-browser-evidence-{}", uuid::Uuid::new_v4().simple()));
+    let mut settings =
+        tt_cli::Settings { database_url: tt_cli::Secret::new(database_url), ..tt_cli::Settings::default() };
+    settings.app.evidence_folder = evidence_folder.display().to_string();
+    let app = tt_cli::build_app(&settings).await.expect("app");
+    app.seed_demo().await.expect("demo data");
+    let account = app
+        .store
+        .find_account_by_number(&tt_domain::AccountNumber::parse("DEMO-IMP-001").expect("number"))
+        .await
+        .expect("find")
+        .expect("demo account")
+        .id;
+    // Most answers are in already; the member gives the last required one in the browser.
+    let officer = {
+        let user = app
+            .store
+            .find_user_by_email(&tt_domain::EmailAddress::parse("officer@greatlakes.example").expect("email"))
+            .await
+            .expect("find")
+            .expect("officer");
+        tt_app::Actor::for_user(user, tt_app::Via::Session, None, None)
+    };
+    let profile = app.security_profile(&officer, account).await.expect("profile");
+    let musts: Vec<String> = profile
+        .criteria
+        .iter()
+        .filter(|criterion| criterion.requirement == "must" && criterion.id.as_str() != "3.9")
+        .map(|criterion| criterion.id.to_string())
+        .collect();
+    for criterion in musts {
+        let action = tt_app::profile::ProfileAction::Answer {
+            criterion,
+            answer: "meets".to_owned(),
+            narrative: "Written procedure in place".to_owned(),
+        };
+        app.change_profile(&officer, account, &action).await.expect("answer");
+    }
+    let evidence_file = std::env::temp_dir().join(format!("social-compliance-{}.txt", uuid::Uuid::new_v4().simple()));
+    std::fs::write(&evidence_file, "Our code of conduct forbids forced labor in our supply chain.")
+        .expect("evidence file");
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server =
+        tokio::spawn(tt_cli::serve(app.clone(), settings.web.clone(), settings.worker, listener, async move {
+            let _ = stopped.await;
+        }));
+    let browser = Driver::start().await;
+    let profile_url = format!("{base}/accounts/{account}/security-profile");
+
+    browser.sign_in(&base, "officer@greatlakes.example", false).await;
+    browser.go(&profile_url).await;
+    browser.wait_for_text("1 required still unanswered").await;
+    browser.click("[id='answer-3.9'] option[value='partially']").await;
+    browser
+        .type_into("[id='narrative-3.9']", "Social compliance program adopted in 2025; supplier audits under way")
+        .await;
+    browser.click("[id='criterion-3.9'] form[action$='/security-profile'] button[type=submit]").await;
+    browser.wait_for_text("0 required still unanswered").await;
+    browser.type_into("[id='file-3.9']", &evidence_file.display().to_string()).await;
+    browser.click("[id='criterion-3.9'] form[action$='/evidence'] button[type=submit]").await;
+    let file_name = evidence_file.file_name().expect("name").to_string_lossy().into_owned();
+    browser.wait_for_text(&file_name).await;
+    browser.screenshot("profile-member-evidence").await;
+    browser.click("#submit-profile button[type=submit]").await;
+    browser.wait_for_text("Submitted for review").await;
+    browser.sign_out().await;
+
+    browser.sign_in(&base, "scss@cbp.example", true).await;
+    browser.go(&profile_url).await;
+    browser.wait_for_text("Record the review of 3.9").await;
+    browser.click("[id='return-3.9']").await;
+    browser.type_into("[id='comment-3.9']", "Attach the supplier audit schedule").await;
+    browser.click("[id='criterion-3.9'] form[action$='/security-profile'] button[type=submit]").await;
+    browser.wait_for_text("Reviewer: returned").await;
+    browser.click("#return-profile").await;
+    browser.wait_for_text("Returned for changes").await;
+    let page = browser.page_source().await;
+    assert!(page.contains("Attach the supplier audit schedule"), "{page}");
+    browser.screenshot("profile-specialist-returned").await;
+
+    let _ = stop.send(());
+    server.await.expect("server task").expect("server stopped cleanly");
+    let _ = std::fs::remove_dir_all(&evidence_folder);
+}
