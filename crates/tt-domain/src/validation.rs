@@ -140,6 +140,24 @@ pub enum ValidationStep {
     },
 }
 
+impl ValidationStep {
+    /// A stable identifier of the step's kind (the `step` field of its JSON).
+    #[must_use]
+    pub const fn kind(&self) -> &'static str {
+        match self {
+            Self::Planned { .. } => "planned",
+            Self::CriterionRecorded { .. } => "criterion_recorded",
+            Self::ExecutiveSummaryWritten { .. } => "executive_summary_written",
+            Self::SubmittedToSupervisor => "submitted_to_supervisor",
+            Self::ReturnedBySupervisor { .. } => "returned_by_supervisor",
+            Self::EscalatedToHeadquarters { .. } => "escalated_to_headquarters",
+            Self::Approved => "approved",
+            Self::SentToMember => "sent_to_member",
+            Self::MemberResponded { .. } => "member_responded",
+        }
+    }
+}
+
 /// A step as kept.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ValidationEvent {

@@ -15,6 +15,7 @@ mod profile;
 mod rows;
 mod trade;
 mod users;
+mod validation;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -14,6 +14,7 @@ mod profile;
 mod rows;
 mod trade;
 mod users;
+mod validation;
 
 use std::str::FromStr;
 use std::time::Duration;

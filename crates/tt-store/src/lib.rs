@@ -9,6 +9,7 @@ pub mod defender;
 pub mod membership;
 pub mod profile;
 pub mod trade;
+pub mod validation;
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
@@ -191,6 +192,7 @@ pub trait Store:
     + membership::MembershipStore
     + criteria::CriteriaStore
     + profile::ProfileStore
+    + validation::ValidationStore
     + DatabaseAdmin
 {
 }
@@ -207,6 +209,7 @@ impl<T> Store for T where
         + membership::MembershipStore
         + criteria::CriteriaStore
         + profile::ProfileStore
+        + validation::ValidationStore
         + DatabaseAdmin
 {
 }

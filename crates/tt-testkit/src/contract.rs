@@ -739,6 +739,51 @@ pub async fn profile_steps_round_trip_and_a_stale_append_is_a_conflict(store: &d
     store.append_profile_events(account.id, last, &steps[1..2], &audit("profile.answer")).await.expect("current");
 }
 
+pub async fn a_validation_history_round_trips_and_is_listed_by_account(store: &dyn Store) {
+    use tt_domain::lifecycle::ValidationKind;
+    use tt_domain::validation::{Site, ValidationMode, ValidationStep};
+    use tt_store::validation::NewValidationEvent;
+    let account = sample_account("VALIDATE-1", &[]);
+    store.create_account(&account, &audit("account.create")).await.expect("account");
+    let validation_id = uuid::Uuid::now_v7();
+    let step = ValidationStep::Planned {
+        kind: ValidationKind::Initial,
+        mode: ValidationMode::OnSite,
+        low_risk: false,
+        sites: vec![Site {
+            name: "Laredo «DC»".to_owned(),
+            country: "US".to_owned(),
+            share_of_imports: 80,
+            no_go_reason: None,
+        }],
+        notice_sent: time::macros::date!(2026 - 01 - 05),
+        domestic_visit: Some(time::macros::date!(2026 - 02 - 10)),
+        foreign_visit: None,
+    };
+    let event = NewValidationEvent {
+        validation_id,
+        account_id: account.id,
+        recorded_at: now(),
+        recorded_by: "scss@cbp.example".to_owned(),
+        recorded_by_user: None,
+        step: step.clone(),
+    };
+    store
+        .append_validation_events(validation_id, None, std::slice::from_ref(&event), &audit("validation.planned"))
+        .await
+        .expect("append");
+    let (owner, events) = store.validation_events(validation_id).await.expect("read").expect("exists");
+    assert_eq!((owner, events.len(), events[0].step.clone()), (account.id, 1, step));
+    let stale = store
+        .append_validation_events(validation_id, None, std::slice::from_ref(&event), &audit("validation.planned"))
+        .await;
+    assert!(matches!(stale, Err(StoreError::Conflict { field: "validation" })), "{stale:?}");
+    let listed = store.list_validations(Some(account.id)).await.expect("list");
+    assert_eq!(listed.len(), 1);
+    assert_eq!((listed[0].validation_id, listed[0].steps), (validation_id, 1));
+    assert!(store.validation_events(uuid::Uuid::now_v7()).await.expect("read").is_none());
+}
+
 /// Generates one `#[tokio::test]` per contract case. `$make` is an async fn returning
 /// `Option<Arc<dyn Store>>` (`None` skips, for a backend that is not available here).
 #[macro_export]
@@ -767,7 +812,8 @@ macro_rules! store_contract_suite {
             a_reminder_is_added_once_per_recipient_and_leaves_the_outbox_when_emailed,
             registering_an_applicant_creates_all_of_it_or_nothing,
             a_published_catalogue_version_round_trips_and_cannot_be_published_twice,
-            profile_steps_round_trip_and_a_stale_append_is_a_conflict
+            profile_steps_round_trip_and_a_stale_append_is_a_conflict,
+            a_validation_history_round_trips_and_is_listed_by_account
         );
     };
     (@cases $make:path; $($case:ident),*) => {
