@@ -28,6 +28,7 @@ pub mod signup;
 pub mod totp;
 pub mod trade;
 pub mod users;
+pub mod validation;
 
 use std::sync::Arc;
 
