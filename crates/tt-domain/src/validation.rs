@@ -56,6 +56,18 @@ pub enum CriterionResult {
     NotApplicable,
 }
 
+impl CriterionResult {
+    #[must_use]
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::No => "No",
+            Self::Yes => "Yes",
+            Self::YesBestPractice => "Yes, best practice",
+            Self::NotApplicable => "Not applicable",
+        }
+    }
+}
+
 /// What the team found on one criterion: internal notes stay with the agency; the finding,
 /// recommendation and required action are in the member's report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

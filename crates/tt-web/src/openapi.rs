@@ -22,6 +22,7 @@ use utoipa::{Modify, OpenApi};
         (name = "trade data", description = "Entry data, KPIs, Defender alerts and cases, screening"),
         (name = "criteria", description = "Criteria catalogues: versions, criteria, publishing"),
         (name = "profiles", description = "Security profiles: answers, evidence, submission and review"),
+        (name = "validations", description = "Validations: plan, findings, the report's workflow, the member's answers"),
         (name = "membership", description = "The membership lifecycle: histories, derived dates, work queues, reminders"),
     )
 )]

@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 
 use crate::error::{ApiError, error_page};
 use crate::pages::{
-    accounts, admin, criteria, defender, home, kpis, membership, profile, security_profile, session, users,
+    accounts, admin, criteria, defender, home, kpis, membership, profile, security_profile, session, users, validation,
 };
 use crate::{WebState, api, middleware, openapi};
 
@@ -90,6 +90,11 @@ page_routes! {
     post "/accounts/{id}/security-profile" => security_profile::change_security_profile, may(MEMBERSHIP_STEP_PERMISSIONS), true;
     post "/accounts/{id}/security-profile/evidence" => security_profile::upload_evidence, may(&[Permission::PrepareMembership]), true;
     get "/accounts/{id}/security-profile/evidence/{file}" => security_profile::download_evidence, may(&[Permission::ViewAccounts]), true;
+    get "/validations" => validation::validations_page, may(&[Permission::ViewAccounts]), true;
+    post "/accounts/{id}/validations" => validation::plan_validation, may(&[Permission::ReviewSecurityMembership]), false;
+    get "/validations/{id}" => validation::validation_page, may(&[Permission::ViewAccounts]), true;
+    post "/validations/{id}" => validation::change_validation, may(MEMBERSHIP_STEP_PERMISSIONS), true;
+    get "/validations/{id}/report" => validation::report_page, may(&[Permission::ViewAccounts]), true;
     get "/criteria" => criteria::criteria_page, may(&[Permission::ViewAccounts]), false;
     get "/criteria/publish" => criteria::publish_page, may(&[Permission::PublishCriteria]), false;
     post "/criteria/publish" => criteria::publish, may(&[Permission::PublishCriteria]), false;
@@ -262,6 +267,30 @@ pub const API_ROUTES: &[RouteSpec] = &[
     },
     RouteSpec {
         method: "get",
+        path: "/api/v1/validations",
+        access: may(&[Permission::ViewAccounts]),
+        rule_may_refuse: true,
+    },
+    RouteSpec {
+        method: "post",
+        path: "/api/v1/accounts/{id}/validations",
+        access: may(MEMBERSHIP_STEP_PERMISSIONS),
+        rule_may_refuse: true,
+    },
+    RouteSpec {
+        method: "get",
+        path: "/api/v1/validations/{id}",
+        access: may(&[Permission::ViewAccounts]),
+        rule_may_refuse: true,
+    },
+    RouteSpec {
+        method: "post",
+        path: "/api/v1/validations/{id}",
+        access: may(MEMBERSHIP_STEP_PERMISSIONS),
+        rule_may_refuse: true,
+    },
+    RouteSpec {
+        method: "get",
         path: "/api/v1/criteria",
         access: may(&[Permission::ViewAccounts]),
         rule_may_refuse: false,
@@ -324,6 +353,9 @@ pub fn api_router() -> OpenApiRouter<WebState> {
         .routes(routes!(api::profile::get_profile, api::profile::change_profile))
         .routes(routes!(api::profile::upload_evidence))
         .routes(routes!(api::profile::download_evidence))
+        .routes(routes!(api::validation::list_validations))
+        .routes(routes!(api::validation::plan_validation))
+        .routes(routes!(api::validation::get_validation, api::validation::change_validation))
         .routes(routes!(api::criteria::list_catalogues))
         .routes(routes!(api::criteria::get_catalogue, api::criteria::publish_catalogue))
 }

@@ -23,6 +23,7 @@ pub mod criteria;
 pub mod membership;
 pub mod profile;
 pub mod trade;
+pub mod validation;
 
 fn not_found<T>(_: T) -> ApiError {
     ApiError(AppError::NotFound)

@@ -12,6 +12,7 @@ pub mod profile;
 pub mod security_profile;
 pub mod session;
 pub mod users;
+pub mod validation;
 
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Redirect, Response};

@@ -8,3 +8,4 @@ mod membership;
 mod openapi;
 mod pages;
 mod security_profile;
+mod validation;
