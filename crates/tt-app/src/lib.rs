@@ -18,6 +18,7 @@ pub mod mailer;
 pub mod membership;
 pub mod objects;
 pub mod password;
+pub mod pdf;
 pub mod policy;
 pub mod profile;
 pub mod reject_list;

@@ -469,3 +469,71 @@ impl App {
         Ok(items)
     }
 }
+
+impl App {
+    /// The member's validation report as a PDF: executive summary, findings, recommendations,
+    /// required actions and best practices (never the internal notes).
+    ///
+    /// # Errors
+    /// As [`App::get_validation`].
+    pub async fn validation_report_pdf(&self, actor: &Actor, id: Uuid) -> AppResult<Vec<u8>> {
+        let view = self.get_validation(actor, id).await?;
+        let mut document = crate::pdf::PdfDocument::new(&format!("CTPAT validation report: {}", view.legal_name));
+        document.title("CTPAT validation report");
+        document.paragraph(&format!(
+            "{} ({}). {}{}. State: {}.",
+            view.legal_name,
+            view.account_number,
+            view.kind.map_or_else(String::new, |kind| format!("{} validation", capitalized(kind))),
+            view.mode.map_or_else(String::new, |mode| format!(", {mode}")),
+            view.state_label
+        ));
+        if let Some(visit) = view.domestic_visit.as_ref().or(view.foreign_visit.as_ref()) {
+            document
+                .paragraph(&format!("Visit: {visit}. Notice sent: {}.", view.notice_sent.clone().unwrap_or_default()));
+        }
+        document.heading("Executive summary");
+        document.paragraph(if view.executive_summary.is_empty() { "None yet." } else { &view.executive_summary });
+        document.heading("Findings, recommendations and required actions");
+        if view.findings.is_empty() {
+            document.paragraph("None.");
+        }
+        for finding in &view.findings {
+            let mut text = format!("{}: {}.", finding.criterion, finding.result.label());
+            for (label, value) in [
+                ("Finding", &finding.finding),
+                ("Recommendation", &finding.recommendation),
+                ("Required action", &finding.required_action),
+            ] {
+                if !value.is_empty() {
+                    text.push_str(&format!(" {label}: {value}"));
+                    if !value.ends_with('.') {
+                        text.push('.');
+                    }
+                }
+            }
+            if let Some(due) = &finding.action_due {
+                text.push_str(&format!(" Due {due}."));
+            }
+            if let Some(response) = &finding.response {
+                text.push_str(&format!(" Member's answer: {response}"));
+            }
+            document.paragraph(&text);
+        }
+        let practices: Vec<String> = view
+            .findings
+            .iter()
+            .filter_map(|finding| {
+                finding.best_practice.as_ref().map(|practice| format!("{}: {}", finding.criterion, practice.title))
+            })
+            .collect();
+        document.heading("Best practices");
+        document.paragraph(&if practices.is_empty() { "None recorded.".to_owned() } else { practices.join("\n") });
+        Ok(document.to_bytes())
+    }
+}
+
+fn capitalized(text: &str) -> String {
+    let mut characters = text.chars();
+    characters.next().map_or_else(String::new, |first| first.to_uppercase().chain(characters).collect())
+}

@@ -95,6 +95,7 @@ page_routes! {
     get "/validations/{id}" => validation::validation_page, may(&[Permission::ViewAccounts]), true;
     post "/validations/{id}" => validation::change_validation, may(MEMBERSHIP_STEP_PERMISSIONS), true;
     get "/validations/{id}/report" => validation::report_page, may(&[Permission::ViewAccounts]), true;
+    get "/validations/{id}/report.pdf" => validation::report_pdf, may(&[Permission::ViewAccounts]), true;
     get "/criteria" => criteria::criteria_page, may(&[Permission::ViewAccounts]), false;
     get "/criteria/publish" => criteria::publish_page, may(&[Permission::PublishCriteria]), false;
     post "/criteria/publish" => criteria::publish, may(&[Permission::PublishCriteria]), false;
@@ -291,6 +292,12 @@ pub const API_ROUTES: &[RouteSpec] = &[
     },
     RouteSpec {
         method: "get",
+        path: "/api/v1/validations/{id}/report.pdf",
+        access: may(&[Permission::ViewAccounts]),
+        rule_may_refuse: true,
+    },
+    RouteSpec {
+        method: "get",
         path: "/api/v1/criteria",
         access: may(&[Permission::ViewAccounts]),
         rule_may_refuse: false,
@@ -356,6 +363,7 @@ pub fn api_router() -> OpenApiRouter<WebState> {
         .routes(routes!(api::validation::list_validations))
         .routes(routes!(api::validation::plan_validation))
         .routes(routes!(api::validation::get_validation, api::validation::change_validation))
+        .routes(routes!(api::validation::report_pdf))
         .routes(routes!(api::criteria::list_catalogues))
         .routes(routes!(api::criteria::get_catalogue, api::criteria::publish_catalogue))
 }

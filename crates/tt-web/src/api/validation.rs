@@ -89,3 +89,31 @@ pub async fn change_validation(
     state.app.require_some_step_permission(&actor)?;
     Ok(Json(state.app.change_validation(&actor, validation_id(&id)?, &action(body)?).await?))
 }
+
+/// The member's report as a PDF (no internal notes).
+#[utoipa::path(get, path = "/api/v1/validations/{id}/report.pdf", tag = "validations", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Validation id")),
+    responses((status = 200, description = "The report", content_type = "application/pdf"), (status = 401, body = Problem),
+        (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn report_pdf(
+    State(state): State<WebState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<axum::response::Response, ApiError> {
+    let id = validation_id(&id)?;
+    Ok(pdf_response(id, state.app.validation_report_pdf(&actor, id).await?))
+}
+
+/// A PDF download named after the validation.
+pub(crate) fn pdf_response(id: Uuid, bytes: Vec<u8>) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse as _;
+    (
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"validation-report-{id}.pdf\"")),
+        ],
+        bytes,
+    )
+        .into_response()
+}

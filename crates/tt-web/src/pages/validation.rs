@@ -193,6 +193,17 @@ pub async fn change_validation(
     }
 }
 
+/// The report as a PDF download.
+pub async fn report_pdf(
+    State(state): State<WebState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id = parse_validation(&id)?;
+    let bytes = state.app.validation_report_pdf(&signed_in.actor, id).await?;
+    Ok(crate::api::validation::pdf_response(id, bytes))
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "validation_report.html")]
 pub struct ReportPage {

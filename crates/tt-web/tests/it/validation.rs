@@ -99,6 +99,15 @@ async fn a_validation_is_planned_reported_approved_sent_and_answered_through_the
     );
     let view = member.get(&page).await;
     assert!(view.body.contains("Action plan") && !view.body.contains("Seal log pages missing"));
+    let pdf = member.get(&format!("{page}/report.pdf")).await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert!(pdf.body.starts_with("%PDF-1.4"));
+    if let Some(text) = pdf_text(pdf.body.as_bytes()) {
+        assert!(text.contains("CTPAT validation report"), "{text}");
+        assert!(text.contains("6.6: No. Finding: Seal inventory not reconciled."), "{text}");
+        assert!(text.contains("Sound program; seal controls need work."), "{text}");
+        assert!(!text.contains("Seal log pages missing"), "no internal notes in the PDF");
+    }
     let answered = member
         .post_form_with_csrf(
             &page,
@@ -113,4 +122,27 @@ async fn a_validation_is_planned_reported_approved_sent_and_answered_through_the
     assert_eq!(answered.status, StatusCode::SEE_OTHER, "{}", answered.body);
     let view = member.get(&page).await;
     assert!(view.body.contains("Implemented: Reconciled weekly since this month"), "{}", view.body);
+}
+
+/// The PDF's text as `pdftotext` (poppler, an independent reader) extracts it; `None` when it is
+/// not installed outside CI (under CI its absence fails the test).
+fn pdf_text(bytes: &[u8]) -> Option<String> {
+    let path = std::env::temp_dir().join(format!("tt-report-{}.pdf", uuid::Uuid::new_v4().simple()));
+    std::fs::write(&path, bytes).expect("write the PDF");
+    match std::process::Command::new("pdftotext").args(["-layout"]).arg(&path).arg("-").output() {
+        Ok(output) => {
+            assert!(
+                output.status.success(),
+                "pdftotext could not read the PDF: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            // Lines as laid out; joined so a wrapped sentence reads whole.
+            Some(String::from_utf8_lossy(&output.stdout).split_whitespace().collect::<Vec<_>>().join(" "))
+        }
+        Err(_) if std::env::var_os("CI").is_some() => panic!("pdftotext is missing: install poppler-utils"),
+        Err(_) => {
+            eprintln!("skipping the PDF read-back: install the Debian package poppler-utils");
+            None
+        }
+    }
 }
