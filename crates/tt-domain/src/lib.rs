@@ -15,6 +15,7 @@ pub mod lifecycle;
 pub mod membership;
 pub mod password;
 pub mod profile;
+pub mod questionnaire;
 pub mod role;
 pub mod token;
 pub mod trade;

@@ -11,6 +11,7 @@ mod criteria;
 mod defender;
 mod membership;
 mod profile;
+mod questionnaire;
 mod rows;
 mod trade;
 mod users;

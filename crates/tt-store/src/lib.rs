@@ -8,6 +8,7 @@ pub mod criteria;
 pub mod defender;
 pub mod membership;
 pub mod profile;
+pub mod questionnaire;
 pub mod trade;
 pub mod validation;
 
@@ -193,6 +194,7 @@ pub trait Store:
     + criteria::CriteriaStore
     + profile::ProfileStore
     + validation::ValidationStore
+    + questionnaire::QuestionnaireStore
     + DatabaseAdmin
 {
 }
@@ -210,6 +212,7 @@ impl<T> Store for T where
         + criteria::CriteriaStore
         + profile::ProfileStore
         + validation::ValidationStore
+        + questionnaire::QuestionnaireStore
         + DatabaseAdmin
 {
 }

@@ -784,6 +784,69 @@ pub async fn a_validation_history_round_trips_and_is_listed_by_account(store: &d
     assert!(store.validation_events(uuid::Uuid::now_v7()).await.expect("read").is_none());
 }
 
+pub async fn a_questionnaire_is_found_by_its_token_hash_answered_once_and_revoked_once(store: &dyn Store) {
+    use tt_domain::criteria::{CriterionId, Requirement};
+    use tt_domain::questionnaire::{PartnerAnswer, PartnerAnswers, Question};
+    use tt_store::questionnaire::StoredQuestionnaire;
+    let account = sample_account("SUPPLY-1", &[]);
+    store.create_account(&account, &audit("account.create")).await.expect("account");
+    let criterion = CriterionId::parse("6.2").expect("id");
+    let questionnaire = StoredQuestionnaire {
+        id: uuid::Uuid::now_v7(),
+        account_id: account.id,
+        partner_name: "Fábrica «Norte»".to_owned(),
+        partner_email: "ana@norte.example".to_owned(),
+        catalogue: "importer".to_owned(),
+        catalogue_version: "2019-11".to_owned(),
+        questions: vec![Question {
+            criterion: criterion.clone(),
+            requirement: Requirement::Must,
+            text: "ISO 17712 seals".to_owned(),
+        }],
+        token_hash: "ab".repeat(32),
+        created_at: now(),
+        created_by: "officer@supply.example".to_owned(),
+        expires_at: now() + Duration::days(30),
+        revoked_at: None,
+        answered_at: None,
+        answers: None,
+    };
+    store.create_questionnaire(&questionnaire, &audit("questionnaire.send")).await.expect("create");
+    assert_eq!(store.find_questionnaire_by_token(&"ab".repeat(32)).await.expect("find"), Some(questionnaire.clone()));
+    assert_eq!(store.find_questionnaire_by_token(&"cd".repeat(32)).await.expect("find"), None);
+    store
+        .renew_questionnaire_link(
+            questionnaire.id,
+            &"ef".repeat(32),
+            now() + Duration::days(60),
+            &audit("questionnaire.renew"),
+        )
+        .await
+        .expect("renew");
+    assert_eq!(
+        store.find_questionnaire_by_token(&"ab".repeat(32)).await.expect("find"),
+        None,
+        "the old link stops working"
+    );
+    let answers = PartnerAnswers {
+        answers: [(criterion, (PartnerAnswer::Partially, "most lanes".to_owned()))].into(),
+        answered_by: "Ana".to_owned(),
+    };
+    store
+        .record_partner_answers(questionnaire.id, &answers, now(), &audit("questionnaire.answer"))
+        .await
+        .expect("answer");
+    let again = store.record_partner_answers(questionnaire.id, &answers, now(), &audit("questionnaire.answer")).await;
+    assert!(matches!(again, Err(StoreError::Conflict { field: "questionnaire" })), "{again:?}");
+    assert_eq!(store.get_questionnaire(questionnaire.id).await.expect("get").answers, Some(answers));
+    store.revoke_questionnaire(questionnaire.id, now(), &audit("questionnaire.revoke")).await.expect("revoke");
+    assert!(matches!(
+        store.revoke_questionnaire(questionnaire.id, now(), &audit("x")).await,
+        Err(StoreError::Conflict { .. })
+    ));
+    assert_eq!(store.list_questionnaires(Some(account.id)).await.expect("list").len(), 1);
+}
+
 /// Generates one `#[tokio::test]` per contract case. `$make` is an async fn returning
 /// `Option<Arc<dyn Store>>` (`None` skips, for a backend that is not available here).
 #[macro_export]
@@ -813,7 +876,8 @@ macro_rules! store_contract_suite {
             registering_an_applicant_creates_all_of_it_or_nothing,
             a_published_catalogue_version_round_trips_and_cannot_be_published_twice,
             profile_steps_round_trip_and_a_stale_append_is_a_conflict,
-            a_validation_history_round_trips_and_is_listed_by_account
+            a_validation_history_round_trips_and_is_listed_by_account,
+            a_questionnaire_is_found_by_its_token_hash_answered_once_and_revoked_once
         );
     };
     (@cases $make:path; $($case:ident),*) => {
