@@ -21,6 +21,7 @@ pub mod password;
 pub mod pdf;
 pub mod policy;
 pub mod profile;
+pub mod questionnaire;
 pub mod reject_list;
 pub mod reminders;
 pub mod secrets;

@@ -104,6 +104,7 @@ impl App {
                 }
             }
         }
+        report.created += self.remind_unanswered_questionnaires(&mut members, now).await?;
         if self.mailer.delivers() {
             for waiting in self.store.outbox(OUTBOX_BATCH).await? {
                 let email = OutgoingEmail {
@@ -124,6 +125,61 @@ impl App {
             }
         }
         Ok(report)
+    }
+
+    /// Reminds a member's officers and employees of questionnaires whose link closes within a
+    /// week unanswered (once per questionnaire and expiry).
+    async fn remind_unanswered_questionnaires(
+        &self,
+        members: &mut HashMap<AccountId, Vec<User>>,
+        now: time::OffsetDateTime,
+    ) -> AppResult<usize> {
+        let mut created = 0;
+        for questionnaire in self.store.list_questionnaires(None).await? {
+            let state = tt_domain::questionnaire::QuestionnaireState::of(
+                questionnaire.answers.is_some(),
+                questionnaire.revoked_at,
+                questionnaire.expires_at,
+                now,
+            );
+            if state != tt_domain::questionnaire::QuestionnaireState::Sent
+                || questionnaire.expires_at - now > time::Duration::days(7)
+            {
+                continue;
+            }
+            if let std::collections::hash_map::Entry::Vacant(entry) = members.entry(questionnaire.account_id) {
+                let filter = UserFilter { account_id: Some(questionnaire.account_id), side: Some(Side::Trade) };
+                entry.insert(self.store.list_users(&filter).await?);
+            }
+            let recipients = members.get(&questionnaire.account_id).map(Vec::as_slice).unwrap_or_default();
+            for user in recipients
+                .iter()
+                .filter(|user| user.active && matches!(user.role, Role::CompanyOfficer | Role::Employee))
+            {
+                let notification = Notification {
+                    id: uuid::Uuid::now_v7(),
+                    reminder_key: format!("questionnaire:{}:{}", questionnaire.id, questionnaire.expires_at.date()),
+                    account_id: Some(questionnaire.account_id),
+                    recipient: user.id,
+                    recipient_email: user.email.to_string(),
+                    subject: format!("[Trusted Trader] Questionnaire to {} unanswered", questionnaire.partner_name),
+                    body: format!(
+                        "{} has not answered the security questionnaire; its link closes on {}. Renew it or follow up:\n\n{}/questionnaires/{}\n",
+                        questionnaire.partner_name,
+                        questionnaire.expires_at.date(),
+                        self.settings.public_base_url.trim_end_matches('/'),
+                        questionnaire.id
+                    ),
+                    created_at: now,
+                    read_at: None,
+                    emailed_at: None,
+                };
+                if self.store.add_notification(&notification).await? {
+                    created += 1;
+                }
+            }
+        }
+        Ok(created)
     }
 
     /// The signed-in person's notifications, newest first.

@@ -27,6 +27,8 @@ pub struct AppSettings {
     pub evidence_folder: String,
     /// The largest evidence file accepted, in bytes.
     pub evidence_max_bytes: u64,
+    /// How long a supplier questionnaire's link works.
+    pub questionnaire_valid_days: i64,
 }
 
 impl Default for AppSettings {
@@ -44,6 +46,7 @@ impl Default for AppSettings {
             reminder_lead_days: vec![30, 7],
             evidence_folder: "evidence".to_owned(),
             evidence_max_bytes: 10 * 1024 * 1024,
+            questionnaire_valid_days: 30,
         }
     }
 }

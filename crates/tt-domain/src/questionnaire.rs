@@ -131,7 +131,7 @@ pub fn score(questions: &[Question], answers: &PartnerAnswers) -> Score {
         musts,
         shoulds_met: count_met(Requirement::Should),
         shoulds: count(Requirement::Should),
-        must_percent: if musts == 0 { 100 } else { u8::try_from(musts_met * 100 / musts).unwrap_or(100) },
+        must_percent: (musts_met * 100).checked_div(musts).map_or(100, |percent| u8::try_from(percent).unwrap_or(100)),
         gaps,
     }
 }

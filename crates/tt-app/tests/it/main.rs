@@ -12,6 +12,7 @@ use tt_testkit::TestApp;
 mod criteria;
 mod membership;
 mod profile;
+mod questionnaire;
 mod validation;
 
 const PASSWORD: &str = tt_app::demo::DEMO_PASSWORD;
