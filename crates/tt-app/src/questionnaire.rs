@@ -301,15 +301,14 @@ impl App {
     /// against the address like failed sign-ins, so links cannot be guessed by trying.
     async fn open_link(&self, secret: &str, origin: &RequestOrigin) -> AppResult<StoredQuestionnaire> {
         let now = self.clock.now();
-        if let Some(address) = origin.source_address.as_deref() {
-            let window_start = now - Duration::minutes(self.settings.login_throttle_window_minutes);
-            if self.store.count_failed_logins_from_address(address, window_start).await?
-                >= self.settings.login_failures_per_address
-            {
-                return Err(AppError::Throttled {
-                    retry_after_seconds: self.settings.login_throttle_window_minutes * 60,
-                });
-            }
+        // Counted under their own label per address (and without the address column), so
+        // guessing links never throttles the address's sign-ins, nor the reverse.
+        let attempts = format!("{LINK_ATTEMPTS}:{}", origin.source_address.as_deref().unwrap_or("unknown"));
+        let window_start = now - Duration::minutes(self.settings.login_throttle_window_minutes);
+        if self.store.count_failed_logins_for_email(&attempts, window_start).await?
+            >= self.settings.login_failures_per_address
+        {
+            return Err(AppError::Throttled { retry_after_seconds: self.settings.login_throttle_window_minutes * 60 });
         }
         let found = self.store.find_questionnaire_by_token(&hash_secret(secret.trim())).await?;
         let open = found.filter(|stored| {
@@ -319,7 +318,7 @@ impl App {
         match open {
             Some(stored) => Ok(stored),
             None => {
-                self.store.record_login_attempt(LINK_ATTEMPTS, origin.source_address.as_deref(), false, now).await?;
+                self.store.record_login_attempt(&attempts, None, false, now).await?;
                 Err(AppError::NotFound)
             }
         }

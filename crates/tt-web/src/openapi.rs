@@ -23,6 +23,7 @@ use utoipa::{Modify, OpenApi};
         (name = "criteria", description = "Criteria catalogues: versions, criteria, publishing"),
         (name = "profiles", description = "Security profiles: answers, evidence, submission and review"),
         (name = "validations", description = "Validations: plan, findings, the report's workflow, the member's answers"),
+        (name = "questionnaires", description = "Supplier questionnaires sent by members to their business partners"),
         (name = "membership", description = "The membership lifecycle: histories, derived dates, work queues, reminders"),
     )
 )]

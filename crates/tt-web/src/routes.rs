@@ -14,7 +14,8 @@ use utoipa_axum::routes;
 
 use crate::error::{ApiError, error_page};
 use crate::pages::{
-    accounts, admin, criteria, defender, home, kpis, membership, profile, security_profile, session, users, validation,
+    accounts, admin, criteria, defender, home, kpis, membership, profile, questionnaire, security_profile, session,
+    users, validation,
 };
 use crate::{WebState, api, middleware, openapi};
 
@@ -96,6 +97,12 @@ page_routes! {
     post "/validations/{id}" => validation::change_validation, may(MEMBERSHIP_STEP_PERMISSIONS), true;
     get "/validations/{id}/report" => validation::report_page, may(&[Permission::ViewAccounts]), true;
     get "/validations/{id}/report.pdf" => validation::report_pdf, may(&[Permission::ViewAccounts]), true;
+    get "/questionnaires" => questionnaire::questionnaires_page, may(&[Permission::ViewAccounts]), true;
+    post "/questionnaires" => questionnaire::send_questionnaire, may(&[Permission::PrepareMembership]), true;
+    get "/questionnaires/{id}" => questionnaire::questionnaire_page, may(&[Permission::ViewAccounts]), true;
+    post "/questionnaires/{id}" => questionnaire::change_questionnaire, may(&[Permission::PrepareMembership]), true;
+    get "/q/{secret}" => questionnaire::partner_form_page, Access::Public, false;
+    post "/q/{secret}" => questionnaire::answer_partner_form, Access::Public, false;
     get "/criteria" => criteria::criteria_page, may(&[Permission::ViewAccounts]), false;
     get "/criteria/publish" => criteria::publish_page, may(&[Permission::PublishCriteria]), false;
     post "/criteria/publish" => criteria::publish, may(&[Permission::PublishCriteria]), false;
@@ -298,6 +305,30 @@ pub const API_ROUTES: &[RouteSpec] = &[
     },
     RouteSpec {
         method: "get",
+        path: "/api/v1/questionnaires",
+        access: may(&[Permission::ViewAccounts]),
+        rule_may_refuse: true,
+    },
+    RouteSpec {
+        method: "post",
+        path: "/api/v1/questionnaires",
+        access: may(&[Permission::PrepareMembership]),
+        rule_may_refuse: true,
+    },
+    RouteSpec {
+        method: "get",
+        path: "/api/v1/questionnaires/{id}",
+        access: may(&[Permission::ViewAccounts]),
+        rule_may_refuse: true,
+    },
+    RouteSpec {
+        method: "post",
+        path: "/api/v1/questionnaires/{id}",
+        access: may(&[Permission::PrepareMembership]),
+        rule_may_refuse: true,
+    },
+    RouteSpec {
+        method: "get",
         path: "/api/v1/criteria",
         access: may(&[Permission::ViewAccounts]),
         rule_may_refuse: false,
@@ -364,6 +395,8 @@ pub fn api_router() -> OpenApiRouter<WebState> {
         .routes(routes!(api::validation::plan_validation))
         .routes(routes!(api::validation::get_validation, api::validation::change_validation))
         .routes(routes!(api::validation::report_pdf))
+        .routes(routes!(api::questionnaire::list_questionnaires, api::questionnaire::send_questionnaire))
+        .routes(routes!(api::questionnaire::get_questionnaire, api::questionnaire::change_questionnaire))
         .routes(routes!(api::criteria::list_catalogues))
         .routes(routes!(api::criteria::get_catalogue, api::criteria::publish_catalogue))
 }

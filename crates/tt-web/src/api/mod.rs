@@ -22,6 +22,7 @@ use crate::extractors::{ApiActor, ApiJson};
 pub mod criteria;
 pub mod membership;
 pub mod profile;
+pub mod questionnaire;
 pub mod trade;
 pub mod validation;
 

@@ -9,6 +9,7 @@ pub mod home;
 pub mod kpis;
 pub mod membership;
 pub mod profile;
+pub mod questionnaire;
 pub mod security_profile;
 pub mod session;
 pub mod users;
@@ -74,6 +75,9 @@ impl Layout {
         }
         if can(Permission::ViewProgramData) {
             nav.push(NavLink { href: "/cases", label: "Cases" });
+        }
+        if !actor.is_agency() && can(Permission::PrepareMembership) {
+            nav.push(NavLink { href: "/questionnaires", label: "Questionnaires" });
         }
         if can(Permission::ViewAuditTrail) {
             nav.push(NavLink { href: "/admin/audit", label: "Audit trail" });

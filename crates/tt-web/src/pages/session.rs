@@ -40,14 +40,14 @@ fn safe_next(next: Option<&str>) -> String {
 }
 
 /// A CSRF token for a form shown before sign-in, reusing the browser's cookie when present.
-fn anonymous_csrf_token(parts: &Parts) -> Result<String, PageError> {
+pub(crate) fn anonymous_csrf_token(parts: &Parts) -> Result<String, PageError> {
     match cookie(parts, FORM_COOKIE) {
         Some(token) if token.len() == 64 => Ok(token.to_owned()),
         _ => Ok(tt_app::secrets::new_secret("")?),
     }
 }
 
-fn with_form_cookie(state: &WebState, token: &str, page: impl IntoResponse) -> Response {
+pub(crate) fn with_form_cookie(state: &WebState, token: &str, page: impl IntoResponse) -> Response {
     let mut response = page.into_response();
     response
         .headers_mut()

@@ -7,5 +7,6 @@ mod criteria;
 mod membership;
 mod openapi;
 mod pages;
+mod questionnaire;
 mod security_profile;
 mod validation;
