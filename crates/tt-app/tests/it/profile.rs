@@ -166,3 +166,66 @@ async fn evidence_is_checked_for_type_size_and_by_the_scanner_hook() {
     assert_eq!(evidence.file_name, "plan.pdf", "only the file's own name is kept");
     assert!(evidence.key.starts_with(&format!("evidence/{account}/")));
 }
+
+#[tokio::test]
+async fn publishing_a_new_catalogue_version_carries_a_profiles_answers_over_exactly_as_the_mapping_says() {
+    use tt_app::criteria::{CATALOGUE_COLUMNS, MAPPING_COLUMNS};
+    use tt_domain::criteria::CatalogueKind;
+    let test_app = TestApp::with_demo().await;
+    let app = &test_app.app;
+    let account = importer(&test_app).await;
+    let officer = actor(&test_app, "officer@greatlakes.example").await;
+    let director = actor(&test_app, "director@cbp.example").await;
+    for criterion in ["1.1", "3.1", "4.4", "12.10"] {
+        app.change_profile(&officer, account, &answer(criterion, &format!("how we meet {criterion}")))
+            .await
+            .expect("answer");
+    }
+    // The new version keeps 1.1 as it was, rewrites 3.1, renumbers 4.4 to 4.14, adds 4.15 and
+    // drops everything else (12.10 among them).
+    let header = "criterion_id,focus_area,category_number,category,requirement,must_from,text,guidance\n";
+    let version = format!(
+        "{header}1.1,Corporate Security,1,Vision,should,,Statement of support,\n\
+         3.1,Corporate Security,3,Business Partners,must,,Screen partners including money laundering checks,\n\
+         4.14,Corporate Security,4,Cybersecurity,should,,Threat sharing,\n\
+         4.15,Corporate Security,4,Cybersecurity,must,,Multi-factor authentication,\n"
+    );
+    let mapping =
+        "criterion_id,change,previous_id\n1.1,unchanged,1.1\n3.1,changed,3.1\n4.14,unchanged,4.4\n4.15,new,\n";
+    let write = |name: &str, text: &str, columns: &[&str]| {
+        let path = std::env::temp_dir().join(format!("tt-{}-{name}", uuid::Uuid::new_v4().simple()));
+        std::fs::write(&path, text).expect("write");
+        tt_feed::FeedFile::open(&path, columns).expect("open")
+    };
+    let effective = app.clock.now().date() + time::Duration::days(1);
+    app.publish_catalogue(
+        &director,
+        CatalogueKind::Importer,
+        "2027-1",
+        effective,
+        write("catalogue.csv", &version, &CATALOGUE_COLUMNS),
+        Some(write("mapping.csv", mapping, &MAPPING_COLUMNS)),
+    )
+    .await
+    .expect("publish");
+    test_app.clock.advance(time::Duration::days(2));
+    let before = app.security_profile(&officer, account).await.expect("profile");
+    assert_eq!(before.newer_version.as_deref(), Some("2027-1"));
+    let moved = app.change_profile(&officer, account, &ProfileAction::AdoptCurrentCatalogue).await.expect("adopt");
+    assert_eq!(moved.catalogue_version.as_deref(), Some("2027-1"));
+    let state: Vec<(&str, Option<&str>, bool, &str)> = moved
+        .criteria
+        .iter()
+        .map(|criterion| (criterion.id.as_str(), criterion.answer, criterion.to_reaffirm, criterion.narrative.as_str()))
+        .collect();
+    assert_eq!(
+        state,
+        vec![
+            ("1.1", Some("meets"), false, "how we meet 1.1"),
+            ("3.1", Some("meets"), true, "how we meet 3.1"),
+            ("4.14", Some("meets"), false, "how we meet 4.4"),
+            ("4.15", None, false, ""),
+        ]
+    );
+    assert_eq!((moved.completeness.musts_unanswered, moved.completeness.to_reaffirm), (1, 1));
+}

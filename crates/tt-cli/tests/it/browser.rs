@@ -546,3 +546,91 @@ async fn a_member_submits_a_security_profile_with_evidence_and_a_specialist_retu
     server.await.expect("server task").expect("server stopped cleanly");
     let _ = std::fs::remove_dir_all(&evidence_folder);
 }
+
+/// A validation from its plan to the report sent and answered, through the pages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_validation_is_planned_reported_sent_and_answered_in_a_real_browser() {
+    if !browser_available() {
+        return;
+    }
+    let database_url = match std::env::var("TT_TEST_DATABASE_URL") {
+        Ok(server) if server.starts_with("postgres") => {
+            tt_testkit::TestDatabase::create_postgres_database(&server).await
+        }
+        _ => format!(
+            "sqlite:{}",
+            std::env::temp_dir().join(format!("tt-browser-{}.sqlite3", uuid::Uuid::new_v4().simple())).display()
+        ),
+    };
+    let settings = tt_cli::Settings { database_url: tt_cli::Secret::new(database_url), ..tt_cli::Settings::default() };
+    let app = tt_cli::build_app(&settings).await.expect("app");
+    app.seed_demo().await.expect("demo data");
+    let account = app
+        .store
+        .find_account_by_number(&tt_domain::AccountNumber::parse("DEMO-IMP-001").expect("number"))
+        .await
+        .expect("find")
+        .expect("demo account")
+        .id;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server =
+        tokio::spawn(tt_cli::serve(app.clone(), settings.web.clone(), settings.worker, listener, async move {
+            let _ = stopped.await;
+        }));
+    let browser = Driver::start().await;
+    let today = time::OffsetDateTime::now_utc().date();
+
+    browser.sign_in(&base, "scss@cbp.example", true).await;
+    browser.go(&format!("{base}/validations?account={account}")).await;
+    browser.wait_for_text("Plan a validation").await;
+    browser.type_into("#site_name", "Detroit distribution center").await;
+    browser.type_into("#site_country", "US").await;
+    browser.type_into("#site_share", "80").await;
+    browser.set_value("#notice_sent", &(today - time::Duration::days(40)).to_string()).await;
+    browser.set_value("#domestic_visit", &(today - time::Duration::days(3)).to_string()).await;
+    browser.click("form[action$='/validations'] button[type=submit]").await;
+    browser.wait_for_text("Record a criterion").await;
+    let validation_url = browser.command(reqwest::Method::GET, "/url", None).await.as_str().expect("url").to_owned();
+    browser.type_into("#criterion", "6.6").await;
+    browser.click("#result option[value='no']").await;
+    browser.type_into("#internal_notes", "Seal log pages 3 to 9 missing").await;
+    browser.type_into("#finding", "The seal inventory is not reconciled with the logs").await;
+    browser.type_into("#recommendation", "Reconcile weekly").await;
+    browser.type_into("#required_action", "Reconcile the seal inventory").await;
+    browser.set_value("#action_due", &(today + time::Duration::days(60)).to_string()).await;
+    browser.click("#record-criterion button[type=submit]").await;
+    browser.wait_for_text("The seal inventory is not reconciled with the logs").await;
+    browser.type_into("#summary", "A sound program; seal controls need work.").await;
+    browser.click("#write-summary button[type=submit]").await;
+    browser.wait_for_text("Executive summary</h2>").await;
+    browser.click("#submit-report button[type=submit]").await;
+    browser.wait_for_text("Submitted to the supervisor").await;
+    browser.sign_out().await;
+
+    browser.sign_in(&base, "scss.supervisor@cbp.example", true).await;
+    browser.go(&validation_url).await;
+    browser.click("#approve-report button[type=submit]").await;
+    browser.wait_for_text("Approved").await;
+    browser.sign_out().await;
+
+    browser.sign_in(&base, "scss@cbp.example", true).await;
+    browser.go(&validation_url).await;
+    browser.click("#send-report button[type=submit]").await;
+    browser.wait_for_text("Sent to the member").await;
+    browser.sign_out().await;
+
+    browser.sign_in(&base, "officer@greatlakes.example", false).await;
+    browser.go(&validation_url).await;
+    let page = browser.wait_for_text("Action plan").await;
+    assert!(!page.contains("Seal log pages 3 to 9 missing"), "members never see the internal notes");
+    browser.click("[id='implemented-6.6']").await;
+    browser.type_into("[id='response-6.6']", "Weekly reconciliation since this month").await;
+    browser.click("[id='respond-6.6'] button[type=submit]").await;
+    browser.wait_for_text("Implemented: Weekly reconciliation since this month").await;
+    browser.screenshot("validation-member-answered").await;
+
+    let _ = stop.send(());
+    server.await.expect("server task").expect("server stopped cleanly");
+}
