@@ -260,7 +260,12 @@ pub async fn build_app(settings: &Settings) -> anyhow::Result<App> {
     } else {
         Arc::new(tt_mail::SmtpMailer::new(&settings.mail)?)
     };
-    Ok(App::new(store, Arc::new(SystemClock), mailer, settings.app.clone()))
+    let app = App::new(store, Arc::new(SystemClock), mailer, settings.app.clone());
+    if settings.objects.s3_endpoint.is_empty() {
+        Ok(app)
+    } else {
+        Ok(app.with_objects(Arc::new(tt_s3::S3Store::new(&settings.objects)?)))
+    }
 }
 
 /// Serves the portal on a bound listener until `shutdown` resolves, with the periodic jobs

@@ -8,6 +8,7 @@ use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use tt_app::AppSettings;
 use tt_mail::MailSettings;
+use tt_s3::S3Settings;
 use tt_web::WebSettings;
 
 /// A value that must not appear in logs: `Debug` prints `[redacted]`.
@@ -52,6 +53,9 @@ pub struct Settings {
     pub web: WebSettings,
     pub mail: MailSettings,
     pub worker: WorkerSettings,
+    /// Where evidence files are kept: S3-compatible storage when `s3_endpoint` is set,
+    /// otherwise `app.evidence_folder`.
+    pub objects: S3Settings,
 }
 
 /// The background worker: session purge, and reminders derived from the membership histories.
@@ -81,6 +85,7 @@ impl Default for Settings {
             web: WebSettings::default(),
             mail: MailSettings::default(),
             worker: WorkerSettings::default(),
+            objects: S3Settings::default(),
         }
     }
 }

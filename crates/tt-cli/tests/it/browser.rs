@@ -58,6 +58,9 @@ impl Driver {
             .stderr(Stdio::null())
             .spawn()
             .expect("start chromedriver");
+        // reqwest is built with rustls and no default crypto provider (for the S3 store): the
+        // same ring provider the binary installs.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::new();
         let base = format!("http://127.0.0.1:{port}");
         for _ in 0..100 {

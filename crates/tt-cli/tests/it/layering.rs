@@ -50,7 +50,21 @@ fn every_crate_depends_only_inward() {
         ("tt-store", &["tt-store-sqlite", "tt-store-postgres", "tt-app", "tt-web", "sqlx", "axum", "askama"]),
         ("tt-store-sqlite", &["tt-app", "tt-web", "axum", "askama", "tt-store-postgres"]),
         ("tt-store-postgres", &["tt-app", "tt-web", "axum", "askama", "tt-store-sqlite"]),
-        ("tt-app", &["tt-store-sqlite", "tt-store-postgres", "tt-web", "tt-mail", "sqlx", "axum", "askama", "lettre"]),
+        (
+            "tt-app",
+            &[
+                "tt-store-sqlite",
+                "tt-store-postgres",
+                "tt-web",
+                "tt-mail",
+                "tt-s3",
+                "sqlx",
+                "axum",
+                "askama",
+                "lettre",
+                "reqwest",
+            ],
+        ),
         ("tt-web", &["tt-store", "tt-store-sqlite", "tt-store-postgres", "sqlx", "tt-mail", "lettre"]),
         (
             "tt-feed",
@@ -67,6 +81,7 @@ fn every_crate_depends_only_inward() {
             ],
         ),
         ("tt-mail", &["tt-store", "tt-store-sqlite", "tt-store-postgres", "tt-web", "sqlx", "axum"]),
+        ("tt-s3", &["tt-store", "tt-store-sqlite", "tt-store-postgres", "tt-web", "tt-mail", "sqlx", "axum"]),
     ];
     let graph = normal_dependencies();
     let mut violations = Vec::new();
