@@ -343,6 +343,21 @@ impl App {
     ) -> AppResult<ProfileView> {
         actor.require(Permission::PrepareMembership, self.clock.now())?;
         let criterion = CriterionId::parse(criterion)?;
+        let evidence = self.store_evidence_file(account_id, file_name, bytes).await?;
+        self.append_profile_step(actor, account_id, Some(ProfileStep::EvidenceAttached { criterion, evidence })).await
+    }
+
+    /// Checks an evidence file (type, size, the scanner hook) and stores it in object storage
+    /// under a key the program chooses, returning what the history keeps of it.
+    ///
+    /// # Errors
+    /// `Invalid` on `file` for an unaccepted, empty or too large file or one the scanner refuses.
+    pub(crate) async fn store_evidence_file(
+        &self,
+        account_id: AccountId,
+        file_name: &str,
+        bytes: Vec<u8>,
+    ) -> AppResult<Evidence> {
         let file_name = file_name.rsplit(['/', '\\']).next().unwrap_or_default().trim().to_owned();
         let extension =
             file_name.rsplit_once('.').map(|(_, extension)| extension.to_ascii_lowercase()).unwrap_or_default();
@@ -369,8 +384,7 @@ impl App {
         // The object first: a crash after it leaves an unreferenced file, never a step without
         // its bytes.
         self.objects.put(&key, bytes).await.map_err(AppError::Internal)?;
-        let evidence = Evidence { key, file_name, content_type: (*content_type).to_owned(), size, sha256 };
-        self.append_profile_step(actor, account_id, Some(ProfileStep::EvidenceAttached { criterion, evidence })).await
+        Ok(Evidence { key, file_name, content_type: (*content_type).to_owned(), size, sha256 })
     }
 
     /// An evidence file of a profile by its id (the last part of its key): name, type and bytes.

@@ -105,6 +105,7 @@ impl App {
             }
         }
         report.created += self.remind_unanswered_questionnaires(&mut members, now).await?;
+        report.created += self.remind_validation_actions(&mut members, now, &leads).await?;
         if self.mailer.delivers() {
             for waiting in self.store.outbox(OUTBOX_BATCH).await? {
                 let email = OutgoingEmail {
@@ -176,6 +177,70 @@ impl App {
                 };
                 if self.store.add_notification(&notification).await? {
                     created += 1;
+                }
+            }
+        }
+        Ok(created)
+    }
+
+    /// Reminds a member's officers and employees of the required actions of their validation
+    /// reports, before each due date (the lead days) and once overdue.
+    async fn remind_validation_actions(
+        &self,
+        members: &mut HashMap<AccountId, Vec<User>>,
+        now: time::OffsetDateTime,
+        leads: &[i64],
+    ) -> AppResult<usize> {
+        let today = now.date();
+        let mut created = 0;
+        for summary in self.store.list_validations(None).await? {
+            let Some((account_id, events)) = self.store.validation_events(summary.validation_id).await? else {
+                continue;
+            };
+            let Ok(validation) = tt_domain::validation::Validation::replay(&events) else { continue };
+            for item in validation.action_plan(today) {
+                let Some(due) = item.due else { continue };
+                let days_left = (due - today).whole_days();
+                let stage = if days_left < 0 {
+                    "overdue".to_owned()
+                } else if let Some(lead) = leads.iter().find(|lead| days_left <= **lead) {
+                    format!("{lead}d")
+                } else {
+                    continue;
+                };
+                if let std::collections::hash_map::Entry::Vacant(entry) = members.entry(account_id) {
+                    let filter = UserFilter { account_id: Some(account_id), side: Some(Side::Trade) };
+                    entry.insert(self.store.list_users(&filter).await?);
+                }
+                let recipients = members.get(&account_id).map(Vec::as_slice).unwrap_or_default();
+                for user in recipients
+                    .iter()
+                    .filter(|user| user.active && matches!(user.role, Role::CompanyOfficer | Role::Employee))
+                {
+                    let notification = Notification {
+                        id: uuid::Uuid::now_v7(),
+                        reminder_key: format!("validation:{}:{}:{due}:{stage}", summary.validation_id, item.criterion),
+                        account_id: Some(account_id),
+                        recipient: user.id,
+                        recipient_email: user.email.to_string(),
+                        subject: format!(
+                            "[Trusted Trader] {}Validation action on {} due {due}",
+                            if stage == "overdue" { "OVERDUE: " } else { "" },
+                            item.criterion
+                        ),
+                        body: format!(
+                            "Required action: {}\nDue {due}.\n\n{}/validations/{}\n",
+                            item.required_action,
+                            self.settings.public_base_url.trim_end_matches('/'),
+                            summary.validation_id
+                        ),
+                        created_at: now,
+                        read_at: None,
+                        emailed_at: None,
+                    };
+                    if self.store.add_notification(&notification).await? {
+                        created += 1;
+                    }
                 }
             }
         }

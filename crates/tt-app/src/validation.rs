@@ -74,8 +74,6 @@ pub enum ValidationAction {
         criterion: String,
         implemented: bool,
         response: String,
-        #[serde(default)]
-        evidence: Vec<String>,
     },
 }
 
@@ -97,6 +95,9 @@ pub struct FindingView {
     /// The member's answer, if any.
     pub response: Option<String>,
     pub implemented: Option<bool>,
+    /// The evidence files the member attached to the answer.
+    #[schema(value_type = Vec<Object>)]
+    pub evidence: Vec<tt_domain::profile::Evidence>,
 }
 
 /// A validation as shown.
@@ -170,7 +171,8 @@ impl App {
             return Err(AppError::invalid("action", "a validation starts with its plan"));
         }
         let account = self.store.get_account(account_id).await?;
-        self.append_validation(actor, Uuid::now_v7(), &account, None, Vec::new(), action).await
+        let step = self.validation_step(&account, action).await?;
+        self.append_validation(actor, Uuid::now_v7(), &account, None, Vec::new(), step).await
     }
 
     /// Applies a change to an existing validation, checked against its history and the
@@ -208,7 +210,8 @@ impl App {
         };
         actor.require(permission, self.clock.now())?;
         let last = events.last().map(|event| event.sequence);
-        self.append_validation(actor, id, &account, last, events, action).await
+        let step = self.validation_step(&account, action).await?;
+        self.append_validation(actor, id, &account, last, events, step).await
     }
 
     async fn append_validation(
@@ -218,10 +221,9 @@ impl App {
         account: &Account,
         expected_last: Option<i64>,
         mut events: Vec<ValidationEvent>,
-        action: &ValidationAction,
+        step: ValidationStep,
     ) -> AppResult<ValidationView> {
         let now = self.clock.now();
-        let step = self.validation_step(account, action).await?;
         events.push(ValidationEvent {
             sequence: expected_last.unwrap_or(0) + 1,
             recorded_at: now,
@@ -352,14 +354,12 @@ impl App {
             }
             ValidationAction::Approve => ValidationStep::Approved,
             ValidationAction::SendToMember => ValidationStep::SentToMember,
-            ValidationAction::Respond { criterion, implemented, response, evidence } => {
-                ValidationStep::MemberResponded {
-                    criterion: criterion_of(criterion)?,
-                    implemented: *implemented,
-                    response: response.trim().to_owned(),
-                    evidence: evidence.clone(),
-                }
-            }
+            ValidationAction::Respond { criterion, implemented, response } => ValidationStep::MemberResponded {
+                criterion: criterion_of(criterion)?,
+                implemented: *implemented,
+                response: response.trim().to_owned(),
+                evidence: Vec::new(),
+            },
         })
     }
 
@@ -401,6 +401,7 @@ impl App {
                         best_practice: finding.best_practice.clone(),
                         response: response.map(|response| response.response.clone()),
                         implemented: response.map(|response| response.implemented),
+                        evidence: response.map(|response| response.evidence.clone()).unwrap_or_default(),
                     }
                 })
                 .collect(),
@@ -536,4 +537,70 @@ impl App {
 fn capitalized(text: &str) -> String {
     let mut characters = text.chars();
     characters.next().map_or_else(String::new, |first| first.to_uppercase().chain(characters).collect())
+}
+
+impl App {
+    /// The member's answer to a recommendation or required action, with evidence files (each
+    /// checked and stored like profile evidence).
+    ///
+    /// # Errors
+    /// As [`App::change_validation`]; `Invalid` on `file` for a refused file.
+    pub async fn respond_with_evidence(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        criterion: &str,
+        implemented: bool,
+        response: &str,
+        files: Vec<(String, Vec<u8>)>,
+    ) -> AppResult<ValidationView> {
+        actor.require(Permission::PrepareMembership, self.clock.now())?;
+        let (account_id, events) = self.store.validation_events(id).await?.ok_or(AppError::NotFound)?;
+        let account = self.store.get_account(account_id).await?;
+        actor.require_account_visible(&account)?;
+        let criterion = CriterionId::parse(criterion)?;
+        let step = |evidence| ValidationStep::MemberResponded {
+            criterion: criterion.clone(),
+            implemented,
+            response: response.trim().to_owned(),
+            evidence,
+        };
+        // The answer is checked before the files are stored, so a refused answer stores nothing.
+        let mut trial = events.clone();
+        trial.push(ValidationEvent {
+            sequence: i64::MAX,
+            recorded_at: self.clock.now(),
+            recorded_by: actor.label.clone(),
+            step: step(Vec::new()),
+        });
+        Validation::replay(&trial).map_err(|refused| AppError::invalid("step", refused.message))?;
+        let mut evidence = Vec::new();
+        for (name, bytes) in files {
+            evidence.push(self.store_evidence_file(account_id, &name, bytes).await?);
+        }
+        let last = events.last().map(|event| event.sequence);
+        self.append_validation(actor, id, &account, last, events, step(evidence)).await
+    }
+
+    /// An evidence file the member attached to an answer, by its id (the last part of its key).
+    ///
+    /// # Errors
+    /// `NotFound` unless it belongs to this validation.
+    pub async fn validation_evidence_file(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        file_id: &str,
+    ) -> AppResult<(tt_domain::profile::Evidence, Vec<u8>)> {
+        let view = self.get_validation(actor, id).await?;
+        let suffix = format!("/{}", file_id.trim());
+        let evidence = view
+            .findings
+            .into_iter()
+            .flat_map(|finding| finding.evidence)
+            .find(|evidence| evidence.key.ends_with(&suffix))
+            .ok_or(AppError::NotFound)?;
+        let bytes = self.objects.get(&evidence.key).await.map_err(AppError::Internal)?;
+        Ok((evidence, bytes))
+    }
 }

@@ -148,7 +148,8 @@ pub enum ValidationStep {
         criterion: CriterionId,
         implemented: bool,
         response: String,
-        evidence: Vec<String>,
+        #[serde(default)]
+        evidence: Vec<crate::profile::Evidence>,
     },
 }
 
@@ -196,7 +197,7 @@ pub struct Plan {
 pub struct MemberResponse {
     pub implemented: bool,
     pub response: String,
-    pub evidence: Vec<String>,
+    pub evidence: Vec<crate::profile::Evidence>,
     pub responded_on: Date,
 }
 

@@ -96,6 +96,8 @@ page_routes! {
     get "/validations/{id}" => validation::validation_page, may(&[Permission::ViewAccounts]), true;
     post "/validations/{id}" => validation::change_validation, may(MEMBERSHIP_STEP_PERMISSIONS), true;
     get "/validations/{id}/report" => validation::report_page, may(&[Permission::ViewAccounts]), true;
+    post "/validations/{id}/responses" => validation::respond, may(&[Permission::PrepareMembership]), true;
+    get "/validations/{id}/evidence/{file}" => validation::download_evidence, may(&[Permission::ViewAccounts]), true;
     get "/validations/{id}/report.pdf" => validation::report_pdf, may(&[Permission::ViewAccounts]), true;
     get "/questionnaires" => questionnaire::questionnaires_page, may(&[Permission::ViewAccounts]), true;
     post "/questionnaires" => questionnaire::send_questionnaire, may(&[Permission::PrepareMembership]), true;

@@ -90,6 +90,16 @@ async fn a_validation_goes_from_plan_to_a_report_the_member_answers() {
     app.change_validation(&director, id, &ValidationAction::Approve).await.expect("approve");
     let sent = app.change_validation(&specialist, id, &ValidationAction::SendToMember).await.expect("send");
     assert_eq!(sent.action_plan.len(), 1);
+    // The required action is due in 60 days: nothing yet; 30 days before it, the member is reminded.
+    let quiet = app.run_reminders().await.expect("reminders");
+    test_app.clock.advance(Duration::days(31));
+    let reminded = app.run_reminders().await.expect("reminders");
+    assert_eq!(reminded.created - quiet.created, 2, "the officer and the employee");
+    let inbox = app.my_notifications(&officer).await.expect("inbox");
+    assert!(
+        inbox.iter().any(|notification| notification.subject.contains("Validation action on 6.6 due")),
+        "{inbox:?}"
+    );
 
     let seen = app.get_validation(&officer, id).await.expect("member view");
     assert_eq!(seen.findings.len(), 2);
@@ -106,7 +116,6 @@ async fn a_validation_goes_from_plan_to_a_report_the_member_answers() {
                 criterion: "6.6".to_owned(),
                 implemented: true,
                 response: "Weekly reconciliation since this month".to_owned(),
-                evidence: vec!["seal-log.pdf".to_owned()],
             },
         )
         .await

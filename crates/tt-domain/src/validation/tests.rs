@@ -184,7 +184,7 @@ fn a_report_goes_from_draft_to_the_supervisor_headquarters_and_the_member() {
             criterion: id("6.6"),
             implemented: true,
             response: "Weekly reconciliation since March".to_owned(),
-            evidence: vec!["seal-log.pdf".to_owned()],
+            evidence: Vec::new(),
         },
     );
     assert!(answered.action_plan(date!(2026 - 06 - 02)).is_empty());

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequest as _, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -180,7 +180,6 @@ pub async fn change_validation(
             criterion: form.value("criterion"),
             implemented: form.checked("implemented"),
             response: form.value("response"),
-            evidence: form.list("evidence"),
         },
         other => return Err(PageError::BadForm(format!("'{other}' is not an action on a validation."))),
     };
@@ -202,6 +201,51 @@ pub async fn report_pdf(
     let id = parse_validation(&id)?;
     let bytes = state.app.validation_report_pdf(&signed_in.actor, id).await?;
     Ok(crate::api::validation::pdf_response(id, bytes))
+}
+
+/// The member's answer with evidence files (multipart); who may answer is checked before the
+/// upload is read.
+pub async fn respond(
+    State(state): State<WebState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    request: axum::extract::Request,
+) -> Result<Response, PageError> {
+    signed_in.actor.require(Permission::PrepareMembership, state.app.clock.now())?;
+    let id = parse_validation(&id)?;
+    let upload = crate::extractors::UploadForm::from_request(request, &state).await?;
+    upload.form.verify_csrf(&signed_in.session)?;
+    let files: Vec<(String, Vec<u8>)> =
+        upload.file("file").map(|(name, bytes)| vec![(name.to_owned(), bytes.to_vec())]).unwrap_or_default();
+    let result = state
+        .app
+        .respond_with_evidence(
+            &signed_in.actor,
+            id,
+            &upload.form.value("criterion"),
+            upload.form.checked("implemented"),
+            &upload.form.value("response"),
+            files,
+        )
+        .await;
+    match result {
+        Ok(_) => Ok(see_other(&format!("/validations/{id}"))),
+        Err(error) => {
+            let errors = FormErrors::from_app(error)?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page_with(&state, &signed_in, id, errors).await?).into_response())
+        }
+    }
+}
+
+/// Downloads an evidence file the member attached to an answer.
+pub async fn download_evidence(
+    State(state): State<WebState>,
+    signed_in: SignedIn,
+    Path((id, file)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let id = parse_validation(&id)?;
+    let (evidence, bytes) = state.app.validation_evidence_file(&signed_in.actor, id, &file).await?;
+    Ok(crate::api::profile::evidence_response(&evidence, bytes))
 }
 
 #[derive(Template, WebTemplate)]

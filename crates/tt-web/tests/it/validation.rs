@@ -1,7 +1,7 @@
 //! Validation pages: a specialist plans and reports, the supervisor approves, the member reads
 //! the report (without the internal notes) and answers.
 
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use time::Duration;
 use tt_domain::AccountNumber;
 use tt_testkit::TestApp;
@@ -108,20 +108,33 @@ async fn a_validation_is_planned_reported_approved_sent_and_answered_through_the
         assert!(text.contains("Sound program; seal controls need work."), "{text}");
         assert!(!text.contains("Seal log pages missing"), "no internal notes in the PDF");
     }
+    let csrf = member.session_csrf_token().await;
+    let boundary = "tt-response-boundary";
+    let part = |name: &str, value: &str| {
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+    };
+    let body = format!(
+        "{}{}{}{}--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"seal-log.csv\"\r\nContent-Type: text/csv\r\n\r\nweek,seals\r\n--{boundary}--\r\n",
+        part("csrf_token", &csrf),
+        part("criterion", "6.6"),
+        part("implemented", "on"),
+        part("response", "Reconciled weekly since this month"),
+    );
     let answered = member
-        .post_form_with_csrf(
-            &page,
-            &[
-                ("action", "respond"),
-                ("criterion", "6.6"),
-                ("implemented", "on"),
-                ("response", "Reconciled weekly since this month"),
-            ],
+        .request(
+            Method::POST,
+            &format!("{page}/responses"),
+            Some(&format!("multipart/form-data; boundary={boundary}")),
+            body,
         )
         .await;
     assert_eq!(answered.status, StatusCode::SEE_OTHER, "{}", answered.body);
     let view = member.get(&page).await;
     assert!(view.body.contains("Implemented: Reconciled weekly since this month"), "{}", view.body);
+    let start = view.body.find(&format!("{page}/evidence/")).expect("an evidence link");
+    let link: String = view.body[start..].chars().take_while(|character| *character != '"').collect();
+    let file = member.get(&link).await;
+    assert_eq!((file.status, file.body.as_str()), (StatusCode::OK, "week,seals"));
 }
 
 /// The PDF's text as `pdftotext` (poppler, an independent reader) extracts it; `None` when it is
