@@ -219,6 +219,16 @@ fn needs_reason(step: &Step) -> bool {
     )
 }
 
+/// Whether the actor may take a step: its permission, or for a withdrawal also the program
+/// director's (who withdraws a suspended partner that never answered, so it may apply again
+/// after a year instead of being removed for good).
+fn may_take(actor: &Actor, step: &Step, now: OffsetDateTime) -> AppResult<()> {
+    match actor.require(permission_for(step), now) {
+        Err(_) if matches!(step, Step::Withdrawn) => actor.require(Permission::DecideStanding, now),
+        result => result,
+    }
+}
+
 /// Which permission a step needs; steps a member officer alone may take need `SignAndSubmit`.
 fn permission_for(step: &Step) -> Permission {
     match step {
@@ -547,7 +557,7 @@ impl App {
     ) -> AppResult<MembershipView> {
         let now = self.clock.now();
         let today = self.lifecycle_today();
-        actor.require(permission_for(&input.step), now)?;
+        may_take(actor, &input.step, now)?;
         if matches!(input.step, Step::TradeComplianceSuspended) && actor.user.is_some() {
             // Recorded by the system when the security tier drops; staff revoke instead.
             return Err(AppError::invalid(
@@ -571,6 +581,13 @@ impl App {
             input.document_version.as_deref().map(str::trim).filter(|text| !text.is_empty()).map(str::to_owned);
         for _ in 0..APPEND_ATTEMPTS {
             let mut history = self.load_history(account_id).await?;
+            // Withdrawing a step needs the right to take that step too: a correction cannot
+            // undo a decision its author could not have made.
+            if let Step::Voided { sequence } = &input.step
+                && let Some(target) = history.events.iter().find(|event| event.sequence == *sequence)
+            {
+                may_take(actor, &target.step, now)?;
+            }
             let expected_last = history.last_sequence();
             let before = self.replay(&account, &history)?;
             let provisional = |sequence: i64, step: Step, recorded_by: &str, reason: Option<String>| MembershipEvent {
@@ -664,7 +681,16 @@ impl App {
         let next = history.last_sequence().unwrap_or(0) + 1;
         let mut available = Vec::new();
         for candidate in representative_steps(&membership, &history.events, &account, &self.settings.lifecycle, today) {
-            if actor.require(permission_for(&candidate), now).is_err()
+            let withdraws_unpermitted = match &candidate {
+                Step::Voided { sequence } => history
+                    .events
+                    .iter()
+                    .find(|event| event.sequence == *sequence)
+                    .is_some_and(|target| may_take(actor, &target.step, now).is_err()),
+                _ => false,
+            };
+            if may_take(actor, &candidate, now).is_err()
+                || withdraws_unpermitted
                 || (matches!(candidate, Step::TradeComplianceSuspended) && actor.user.is_some())
             {
                 continue;

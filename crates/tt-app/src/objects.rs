@@ -46,6 +46,8 @@ impl ObjectStore for LocalFolder {
                 file.write_all(&bytes)?;
                 file.sync_all()?;
                 std::fs::rename(&temporary, &path)?;
+                // The rename itself is durable only once the folder is synced.
+                std::fs::File::open(folder)?.sync_all()?;
                 Ok(())
             })
             .await?

@@ -163,8 +163,7 @@ impl App {
                 .find(|(catalogue, _)| catalogue.version == label)
                 .map(|(catalogue, mapping)| (catalogue, mapping.as_ref()))
         };
-        Profile::replay(events, &find, self.clock.now().date())
-            .map_err(|refused| AppError::invalid("profile", refused.message))
+        Profile::replay(events, &find).map_err(|refused| AppError::invalid("profile", refused.message))
     }
 
     async fn profile_context(
@@ -343,6 +342,24 @@ impl App {
     ) -> AppResult<ProfileView> {
         actor.require(Permission::PrepareMembership, self.clock.now())?;
         let criterion = CriterionId::parse(criterion)?;
+        // Scope and rules first, with a placeholder for the file: nothing is stored for an
+        // upload that would be refused.
+        let (_, _, versions) = self.profile_context(actor, account_id).await?;
+        let mut events = self.store.profile_events(account_id).await?;
+        let placeholder = Evidence {
+            key: String::new(),
+            file_name: String::new(),
+            content_type: String::new(),
+            size: 0,
+            sha256: String::new(),
+        };
+        events.push(ProfileEvent {
+            sequence: i64::MAX,
+            recorded_at: self.clock.now(),
+            recorded_by: actor.label.clone(),
+            step: ProfileStep::EvidenceAttached { criterion: criterion.clone(), evidence: placeholder },
+        });
+        self.replay_profile(&versions, &events)?;
         let evidence = self.store_evidence_file(account_id, file_name, bytes).await?;
         self.append_profile_step(actor, account_id, Some(ProfileStep::EvidenceAttached { criterion, evidence })).await
     }

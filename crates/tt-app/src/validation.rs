@@ -143,6 +143,16 @@ pub struct ValidationListItem {
     pub started_at: OffsetDateTime,
 }
 
+/// Validations are the agency's and the member's: partner-agency liaisons read standing, not
+/// validation reports.
+fn refuse_partner_agencies(actor: &Actor) -> AppResult<()> {
+    if actor.role() == Some(tt_domain::Role::PgaLiaison) {
+        Err(AppError::Forbidden("partner agencies do not see validations"))
+    } else {
+        Ok(())
+    }
+}
+
 fn date(field: &'static str, text: &str) -> AppResult<Date> {
     tt_domain::calendar::iso_date::parse(text)
         .ok_or_else(|| AppError::invalid(field, format!("'{}' is not a date as YYYY-MM-DD", text.trim())))
@@ -200,7 +210,10 @@ impl App {
             | ValidationAction::WriteSummary { .. }
             | ValidationAction::SubmitToSupervisor
             | ValidationAction::SendToMember => Permission::ReviewSecurityMembership,
-            ValidationAction::Approve if current.state == ReportState::EscalatedToHeadquarters => {
+            // Once escalated, headquarters decides: the supervisor can no longer return or approve.
+            ValidationAction::Approve | ValidationAction::Return { .. }
+                if current.state == ReportState::EscalatedToHeadquarters =>
+            {
                 Permission::DecideStanding
             }
             ValidationAction::Return { .. } | ValidationAction::Escalate { .. } | ValidationAction::Approve => {
@@ -364,7 +377,8 @@ impl App {
     }
 
     fn validation_view(&self, actor: &Actor, id: Uuid, account: &Account, validation: &Validation) -> ValidationView {
-        let staff = actor.is_agency();
+        // Program staff (not partner-agency liaisons) see the team's notes and the workflow.
+        let staff = actor.is_agency() && actor.role() != Some(tt_domain::Role::PgaLiaison);
         let plan = validation.plan.as_ref();
         ValidationView {
             id,
@@ -416,6 +430,7 @@ impl App {
     /// `NotFound`, or `Forbidden` outside the actor's scope.
     pub async fn get_validation(&self, actor: &Actor, id: Uuid) -> AppResult<ValidationView> {
         actor.require(Permission::ViewAccounts, self.clock.now())?;
+        refuse_partner_agencies(actor)?;
         let (account_id, events) = self.store.validation_events(id).await?.ok_or(AppError::NotFound)?;
         let account = self.store.get_account(account_id).await?;
         actor.require_account_visible(&account)?;
@@ -439,6 +454,7 @@ impl App {
         account_id: Option<AccountId>,
     ) -> AppResult<Vec<ValidationListItem>> {
         actor.require(Permission::ViewAccounts, self.clock.now())?;
+        refuse_partner_agencies(actor)?;
         let scope = match (actor.is_agency(), account_id, actor.own_account()) {
             (true, account, _) => account,
             (false, _, Some(own)) => Some(own),

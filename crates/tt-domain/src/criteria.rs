@@ -339,6 +339,7 @@ impl Mapping {
         let mut mapping = Self::implied(previous, next);
         let mut errors = Vec::new();
         let mut mapped_from: BTreeMap<CriterionId, u64> = BTreeMap::new();
+        let mut explicit: BTreeSet<CriterionId> = BTreeSet::new();
         for (row, id, change) in rows {
             if next.criterion(&id).is_none() {
                 errors.push(RowError {
@@ -366,7 +367,18 @@ impl Mapping {
                     continue;
                 }
             }
+            explicit.insert(id.clone());
             mapping.changes.insert(id, change);
+        }
+        // A criterion matched only by its id cannot also inherit from a previous criterion the
+        // file maps elsewhere: one answer never feeds two criteria.
+        for (id, change) in &mut mapping.changes {
+            if let Change::Unchanged { previous } | Change::Changed { previous } = change
+                && !explicit.contains(id)
+                && mapped_from.contains_key(previous)
+            {
+                *change = Change::New;
+            }
         }
         if errors.is_empty() { Ok(mapping) } else { Err(errors) }
     }

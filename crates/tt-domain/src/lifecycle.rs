@@ -793,6 +793,8 @@ pub struct Membership {
     pub annual_reviews_submitted: BTreeSet<i32>,
     pub annual_reviews_approved: BTreeSet<i32>,
     pub suspended_on: Option<Date>,
+    /// Whether the suspended partner answered with a corrective action plan.
+    pub corrective_plan_received: bool,
     pub withdrawn_on: Option<Date>,
     pub last_decision: Option<AdverseDecision>,
     pub requests: Vec<InformationRequest>,
@@ -868,6 +870,7 @@ impl Membership {
             annual_reviews_submitted: BTreeSet::new(),
             annual_reviews_approved: BTreeSet::new(),
             suspended_on: None,
+            corrective_plan_received: false,
             withdrawn_on: None,
             last_decision: None,
             requests: Vec::new(),
@@ -1043,6 +1046,17 @@ impl Membership {
                     SecurityState::Withdrawn => self.check_reapply(day, rules)?,
                     _ => return refuse(format!("a company profile exists already ({})", security.label())),
                 }
+                // A new application starts a new membership: nothing of the old one carries over.
+                self.applied_on = None;
+                self.certified_on = None;
+                self.last_validated_on = None;
+                self.scheduled_validation = None;
+                self.vetting.clear();
+                self.annual_reviews_submitted.clear();
+                self.annual_reviews_approved.clear();
+                self.suspended_on = None;
+                self.corrective_plan_received = false;
+                self.last_decision = None;
                 self.profile_created_on = Some(day);
                 self.set_security(day, SecurityState::PreApplicant);
             }
@@ -1260,6 +1274,7 @@ impl Membership {
                     ));
                 };
                 self.suspended_on = Some(day);
+                self.corrective_plan_received = false;
                 self.last_decision = Some(AdverseDecision {
                     decided_on: day,
                     grounds: *grounds,
@@ -1275,6 +1290,7 @@ impl Membership {
                 if summary.trim().is_empty() {
                     return refuse("describe the corrective action plan");
                 }
+                self.corrective_plan_received = true;
             }
             Step::Reinstated { tier } => {
                 let SecurityState::Suspended { prior } = security else {
@@ -1291,6 +1307,8 @@ impl Membership {
                     ));
                 }
                 self.set_security(day, SecurityState::Certified { tier: *tier });
+                // The suspension is settled: nothing is left to appeal.
+                self.last_decision = None;
             }
             Step::Removed { grounds } => {
                 if matches!(security, SecurityState::NotStarted | SecurityState::Removed | SecurityState::Withdrawn) {
@@ -1309,6 +1327,7 @@ impl Membership {
                     return refuse(format!("the account cannot withdraw: it is {}", security.label()));
                 }
                 self.withdrawn_on = Some(day);
+                self.last_decision = None;
                 self.set_security(day, SecurityState::Withdrawn);
             }
             Step::AppealFiled { statement } => {
@@ -1651,16 +1670,11 @@ impl Membership {
         }
         if let (Some(origin), true) = (self.anniversary_origin(), certified_now) {
             let anniversary = next_anniversary(origin, add_days(today, 1).max(add_days(origin, 1)));
-            // An anniversary that passed without a review is still owed.
+            // An anniversary that passed without a review stays owed (overdue), and the next
+            // one is owed as well: its window may be open already.
             let previous = add_years(anniversary, -1);
-            let owed = if previous > origin
-                && previous <= today
-                && !self.annual_reviews_submitted.contains(&previous.year())
-            {
-                previous
-            } else {
-                anniversary
-            };
+            let missed =
+                previous > origin && previous <= today && !self.annual_reviews_submitted.contains(&previous.year());
             push(
                 "anniversary".into(),
                 "Anniversary",
@@ -1668,7 +1682,12 @@ impl Membership {
                 format!("yearly anniversary of the Tier I certification of {origin}"),
                 None,
             );
-            if !self.annual_reviews_submitted.contains(&owed.year()) {
+            let owed: Vec<Date> = [missed.then_some(previous), Some(anniversary)]
+                .into_iter()
+                .flatten()
+                .filter(|owed| !self.annual_reviews_submitted.contains(&owed.year()))
+                .collect();
+            for owed in owed {
                 push(
                     format!("annual_review_opens:{}", owed.year()),
                     "Annual security profile review window opens",
@@ -1709,7 +1728,9 @@ impl Membership {
                 Some(Party::Member),
             );
         }
-        if let (Some(suspended), SecurityState::Suspended { .. }) = (self.suspended_on, self.security) {
+        if let (Some(suspended), SecurityState::Suspended { .. }, false) =
+            (self.suspended_on, self.security, self.corrective_plan_received)
+        {
             push(
                 "suspension_response_due".into(),
                 "Response to the suspension due",
@@ -1727,7 +1748,9 @@ impl Membership {
                 None,
             );
         }
-        if let Some(decision) = self.last_decision {
+        if let (Some(decision), SecurityState::Suspended { .. } | SecurityState::Removed) =
+            (self.last_decision, self.security)
+        {
             match decision.appeal_filed_on {
                 None => push(
                     "appeal_filing_deadline".into(),

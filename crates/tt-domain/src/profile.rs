@@ -230,15 +230,11 @@ impl Profile {
     ///
     /// # Errors
     /// The first step that breaks a rule, with its sequence in the message.
-    pub fn replay<'a>(
-        events: &[ProfileEvent],
-        catalogues: &CatalogueLookup<'a>,
-        today: time::Date,
-    ) -> Result<Self, ProfileRefused> {
+    pub fn replay<'a>(events: &[ProfileEvent], catalogues: &CatalogueLookup<'a>) -> Result<Self, ProfileRefused> {
         let mut profile = Self::empty();
         let mut catalogue: Option<&Catalogue> = None;
         for event in events {
-            profile.apply(event, &mut catalogue, catalogues, today).map_err(|refused| ProfileRefused {
+            profile.apply(event, &mut catalogue, catalogues).map_err(|refused| ProfileRefused {
                 message: format!("step #{}: {}", event.sequence, refused.message),
             })?;
         }
@@ -257,7 +253,6 @@ impl Profile {
         event: &ProfileEvent,
         catalogue: &mut Option<&'a Catalogue>,
         catalogues: &CatalogueLookup<'a>,
-        today: time::Date,
     ) -> Result<(), ProfileRefused> {
         match &event.step {
             ProfileStep::CatalogueAdopted { version } => {
@@ -316,6 +311,9 @@ impl Profile {
                     return refuse(format!("{criterion}: answer the criterion before attaching evidence"));
                 };
                 existing.evidence.push(evidence.clone());
+                if self.state == ProfileState::Approved {
+                    self.state = ProfileState::Draft;
+                }
             }
             ProfileStep::EvidenceRemoved { criterion, key } => {
                 self.editable()?;
@@ -327,6 +325,9 @@ impl Profile {
                 if existing.evidence.len() == before {
                     return refuse(format!("{criterion} has no such evidence"));
                 }
+                if self.state == ProfileState::Approved {
+                    self.state = ProfileState::Draft;
+                }
             }
             ProfileStep::Submitted { attestation } => {
                 if !matches!(self.state, ProfileState::Draft | ProfileState::Returned) {
@@ -336,7 +337,9 @@ impl Profile {
                     return refuse("the company officer must attest the profile");
                 }
                 let Some(current) = catalogue else { return refuse("the profile has no catalogue yet") };
-                let completeness = self.completeness(current, today);
+                // Judged by the rules of the day it was submitted: a should becoming a must later
+                // does not undo a submission.
+                let completeness = self.completeness(current, event.recorded_at.date());
                 if completeness.musts_unanswered > 0 || completeness.to_reaffirm > 0 {
                     return refuse(format!(
                         "the profile is incomplete: {} required criteria unanswered, {} to answer again",

@@ -416,12 +416,16 @@ impl Validation {
                 if response.trim().is_empty() {
                     return refuse(format!("{criterion}: describe what was done"));
                 }
+                // A new answer keeps the files of earlier ones: evidence is never dropped.
+                let mut files =
+                    self.responses.get(criterion).map(|earlier| earlier.evidence.clone()).unwrap_or_default();
+                files.extend(evidence.iter().cloned());
                 self.responses.insert(
                     criterion.clone(),
                     MemberResponse {
                         implemented: *implemented,
                         response: response.clone(),
-                        evidence: evidence.clone(),
+                        evidence: files,
                         responded_on: day,
                     },
                 );

@@ -65,7 +65,11 @@ type HmacSha256 = Hmac<Sha256>;
 fn http_client() -> anyhow::Result<reqwest::Client> {
     // Installing twice (a second store) is refused harmlessly: the first provider stays.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder().build().context("building the S3 client")
+    reqwest::Client::builder()
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .timeout(std::time::Duration::from_secs(120))
+        .build()
+        .context("building the S3 client")
 }
 
 fn hmac(key: &[u8], data: &str) -> Vec<u8> {
@@ -105,12 +109,15 @@ impl S3Store {
     /// When the endpoint is not an `http(s)://host[:port]` URL or a setting is missing.
     pub fn new(settings: &S3Settings) -> anyhow::Result<Self> {
         let endpoint = settings.s3_endpoint.trim_end_matches('/').to_owned();
-        let host = endpoint
-            .strip_prefix("https://")
-            .or_else(|| endpoint.strip_prefix("http://"))
-            .filter(|host| !host.is_empty() && !host.contains('/'))
-            .context("objects.s3_endpoint must be http(s)://host[:port]")?
-            .to_owned();
+        let (scheme_port, rest) = match (endpoint.strip_prefix("https://"), endpoint.strip_prefix("http://")) {
+            (Some(rest), _) => (":443", rest),
+            (None, Some(rest)) => (":80", rest),
+            (None, None) => ("", ""),
+        };
+        // The Host header the client sends leaves out the scheme's default port; the signature
+        // must name the same host.
+        let host = rest.strip_suffix(scheme_port).unwrap_or(rest).to_owned();
+        anyhow::ensure!(!host.is_empty() && !host.contains('/'), "objects.s3_endpoint must be http(s)://host[:port]");
         if settings.s3_bucket.trim().is_empty()
             || settings.s3_access_key_id.is_empty()
             || settings.s3_secret_access_key.is_empty()

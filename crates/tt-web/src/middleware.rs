@@ -43,7 +43,7 @@ pub async fn request_context(State(state): State<WebState>, request: Request, ne
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
     let path = request.uri().path().to_owned();
-    let span = tracing::info_span!("request", request_id = %request_id, method = %method, path = %path);
+    let span = tracing::info_span!("request", request_id = %request_id, method = %method, path = %loggable(&path));
     let started = Instant::now();
     let mut response = REQUEST_ID.scope(request_id.clone(), next.run(request)).instrument(span.clone()).await;
     let elapsed = started.elapsed().as_secs_f64();
@@ -121,5 +121,28 @@ impl Metrics {
             let _ = writeln!(text, "http_request_duration_seconds_count{{{labels}}} {}", entry.count);
         }
         text
+    }
+}
+
+/// A path as logged: the secrets that some paths carry (invitation links, supplier
+/// questionnaire links) are replaced, so logs never hold a working link.
+fn loggable(path: &str) -> String {
+    for prefix in ["/invitations/", "/q/"] {
+        if let Some(rest) = path.strip_prefix(prefix)
+            && !rest.is_empty()
+        {
+            return format!("{prefix}[redacted]");
+        }
+    }
+    path.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn secrets_in_link_paths_are_not_logged() {
+        assert_eq!(super::loggable("/q/q_0123abcd"), "/q/[redacted]");
+        assert_eq!(super::loggable("/invitations/secret"), "/invitations/[redacted]");
+        assert_eq!(super::loggable("/accounts/1"), "/accounts/1");
     }
 }

@@ -422,6 +422,9 @@ pub fn router(state: WebState) -> Router {
         .merge(api)
         .merge(swagger)
         .fallback(not_found)
+        // Uploads (evidence, entry files, criteria) up to 64 MiB; each use case enforces its own
+        // smaller limit (evidence: `app.evidence_max_bytes`), and forms read at most 256 KiB.
+        .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024))
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::request_context))
         .with_state(state)
 }

@@ -237,18 +237,17 @@ async fn losing_tier_two_suspends_trade_compliance_as_its_own_step_and_in_the_st
     // A correction withdraws the suspension: the standing goes back to Tier II from that day;
     // Trade Compliance stays suspended until staff reinstate it.
     let suspension = view.timeline.iter().find(|entry| entry.kind == "suspended").expect("suspension").sequence;
+    let correction = StepInput {
+        reason: Some("recorded on the wrong account".to_owned()),
+        ..step(Step::Voided { sequence: suspension })
+    };
     let supervisor = actor(&test_app, "scss.supervisor@cbp.example").await;
-    let corrected = app
-        .record_step(
-            &supervisor,
-            account,
-            &StepInput {
-                reason: Some("recorded on the wrong account".to_owned()),
-                ..step(Step::Voided { sequence: suspension })
-            },
-        )
-        .await
-        .expect("correction");
+    let refused = app.record_step(&supervisor, account, &correction).await;
+    assert!(
+        matches!(refused, Err(AppError::Forbidden(_))),
+        "a supervisor cannot withdraw the program director's suspension: {refused:?}"
+    );
+    let corrected = app.record_step(&director, account, &correction).await.expect("correction");
     assert_eq!((corrected.ctpat_tier.as_str(), corrected.trade_compliance_state.as_str()), ("T2", "suspended"));
     assert!(corrected.timeline.iter().any(|entry| entry.sequence == suspension && entry.withdrawn));
     let reinstated =

@@ -137,3 +137,22 @@ fn a_mapping_naming_unknown_or_doubly_mapped_criteria_is_refused_row_by_row() {
     assert_eq!(described, vec![(2, "criterion_id"), (3, "previous_id"), (5, "previous_id")]);
     assert_eq!(errors[2].error.message, "1.2 is mapped on row 4 already");
 }
+
+#[test]
+fn a_criterion_matched_by_id_does_not_also_inherit_an_answer_mapped_elsewhere() {
+    let previous = catalogue("1", vec![criterion("3.9", Requirement::Should, "Social compliance")]);
+    let next = catalogue(
+        "2",
+        vec![
+            criterion("3.9", Requirement::Must, "Forced-labor risk in the risk assessment"),
+            criterion("3.10", Requirement::Should, "Social compliance"),
+        ],
+    );
+    let mapping = Mapping::explicit(&previous, &next, vec![(2, id("3.10"), Change::Unchanged { previous: id("3.9") })])
+        .expect("mapping");
+    assert_eq!(mapping.changes.get(&id("3.9")), Some(&Change::New));
+    let answers: BTreeMap<CriterionId, &str> = [(id("3.9"), "meets")].into();
+    let result = carry_over(&mapping, &answers);
+    assert_eq!(result.carried, BTreeMap::from([(id("3.10"), "meets")]));
+    assert_eq!(result.unanswered, vec![id("3.9")]);
+}

@@ -920,3 +920,55 @@ fn a_pre_applicant_owes_its_security_profile_thirty_days_after_the_company_profi
         applied.derived_dates(&LifecycleRules::default(), TODAY).iter().all(|date| date.key != "security_profile_due")
     );
 }
+
+#[test]
+fn applying_again_after_withdrawing_starts_a_new_membership() {
+    let mut history = History::validated_on(date!(2020 - 09 - 01));
+    history.step(date!(2023 - 01 - 10), Step::Withdrawn);
+    history.step(date!(2024 - 03 - 01), Step::CompanyProfileCreated);
+    history.step(date!(2024 - 03 - 02), Step::ApplicationSubmitted);
+    history.step(date!(2024 - 03 - 10), Step::ProfileApproved);
+    for block in VettingBlock::required_for(BusinessType::Importer) {
+        history.step(date!(2024 - 04 - 01), Step::VettingRecorded { block, derogatory: false, notes: String::new() });
+    }
+    let membership = history.step(date!(2024 - 05 - 01), Step::CertifiedTierOne);
+    let keys: Vec<String> =
+        membership.derived_dates(&LifecycleRules::default(), TODAY).into_iter().map(|date| date.key).collect();
+    assert!(
+        keys.contains(&"initial_validation_due".to_owned()) && !keys.contains(&"revalidation_due".to_owned()),
+        "{keys:?}"
+    );
+    assert_eq!(dated(&membership, "initial_validation_due").date, date!(2025 - 05 - 01));
+}
+
+#[test]
+fn a_corrective_action_plan_answers_the_suspension_and_reinstatement_settles_the_appeal() {
+    let mut history = History::validated_on(date!(2025 - 06 - 01));
+    history.step(date!(2026 - 01 - 05), Step::Suspended { grounds: DecisionGrounds::NonCompliance });
+    let appealed = history.step(date!(2026 - 01 - 20), Step::AppealFiled { statement: "we disagree".into() });
+    assert!(
+        appealed.derived_dates(&LifecycleRules::default(), TODAY).iter().any(|date| date.key == "appeal_decision_due")
+    );
+    let answered = history
+        .step(date!(2026 - 02 - 01), Step::CorrectiveActionPlanReceived { summary: "new seal procedure".into() });
+    assert!(
+        answered
+            .derived_dates(&LifecycleRules::default(), TODAY)
+            .iter()
+            .all(|date| date.key != "suspension_response_due")
+    );
+    let reinstated = history.step(date!(2026 - 03 - 01), Step::Reinstated { tier: CertifiedTier::Two });
+    let keys: Vec<String> =
+        reinstated.derived_dates(&LifecycleRules::default(), TODAY).into_iter().map(|date| date.key).collect();
+    assert!(!keys.iter().any(|key| key.starts_with("appeal")), "{keys:?}");
+}
+
+#[test]
+fn a_missed_annual_review_stays_owed_beside_the_next_one() {
+    // Certified 2024-06-01, no review for the 2026 anniversary; today 2026-11-29: 2026 is
+    // overdue and 2027 is next.
+    let history = History::certified_on(date!(2024 - 06 - 01));
+    let membership = history.membership();
+    assert_eq!(dated(&membership, "annual_review_due:2026").date, date!(2026 - 06 - 01));
+    assert_eq!(dated(&membership, "annual_review_due:2027").date, date!(2027 - 06 - 01));
+}

@@ -87,7 +87,7 @@ impl History<'_> {
             "2" => Some((&fixture.second, Some(&fixture.mapping))),
             _ => None,
         };
-        let result = Profile::replay(&self.events, &find, TODAY);
+        let result = Profile::replay(&self.events, &find);
         if result.is_err() {
             self.events.pop();
         }
