@@ -156,12 +156,12 @@ impl App {
     }
 
     fn replay_profile(&self, versions: &KindVersions, events: &[ProfileEvent]) -> AppResult<Profile> {
+        // Versions are in effective-date order and each published one maps from the one before.
         let find = |label: &str| {
-            versions
-                .versions
-                .iter()
-                .find(|(catalogue, _)| catalogue.version == label)
-                .map(|(catalogue, mapping)| (catalogue, mapping.as_ref()))
+            let index = versions.versions.iter().position(|(catalogue, _)| catalogue.version == label)?;
+            let (catalogue, mapping) = &versions.versions[index];
+            let previous = index.checked_sub(1).map(|before| versions.versions[before].0.version.as_str());
+            Some((catalogue, previous.zip(mapping.as_ref())))
         };
         Profile::replay(events, &find).map_err(|refused| AppError::invalid("profile", refused.message))
     }

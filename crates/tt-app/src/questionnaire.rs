@@ -107,6 +107,35 @@ impl App {
         }
     }
 
+    /// The portal e-mails partners on a member's behalf: at most `questionnaires_per_day` a day
+    /// per account (sends and renewals, counted from the audit trail), so it cannot be used to
+    /// send mail in bulk.
+    async fn check_send_budget(&self, account_id: AccountId) -> AppResult<()> {
+        let since = self.clock.now() - Duration::days(1);
+        let mut sent = 0;
+        for questionnaire in self.store.list_questionnaires(Some(account_id)).await? {
+            let records = self
+                .store
+                .list_audit(&tt_store::AuditFilter {
+                    action_prefix: Some("questionnaire.".to_owned()),
+                    object_type: Some("questionnaire".to_owned()),
+                    object_id: Some(questionnaire.id.to_string()),
+                    from: Some(since),
+                    limit: 1000,
+                    ..tt_store::AuditFilter::default()
+                })
+                .await?;
+            sent += records
+                .iter()
+                .filter(|record| matches!(record.record.action.as_str(), "questionnaire.send" | "questionnaire.renew"))
+                .count();
+        }
+        if sent >= self.settings.questionnaires_per_day {
+            return Err(AppError::Throttled { retry_after_seconds: 24 * 60 * 60 });
+        }
+        Ok(())
+    }
+
     fn questionnaire_link(&self, secret: &str) -> String {
         format!("{}/q/{secret}", self.settings.public_base_url.trim_end_matches('/'))
     }
@@ -139,6 +168,7 @@ impl App {
         actor.require(Permission::PrepareMembership, now)?;
         let account_id = actor.own_account().ok_or(AppError::Forbidden("questionnaires are sent by members"))?;
         let account = self.store.get_account(account_id).await?;
+        self.check_send_budget(account_id).await?;
         let mut errors = crate::error::FieldErrors::default();
         let name = input.partner_name.trim();
         if name.is_empty() || name.chars().count() > 200 {
@@ -278,6 +308,7 @@ impl App {
         let now = self.clock.now();
         actor.require(Permission::PrepareMembership, now)?;
         let mut stored = self.visible_questionnaire(actor, id).await?;
+        self.check_send_budget(stored.account_id).await?;
         let secret = new_secret("q_")?;
         let expires_at = now + Duration::days(self.settings.questionnaire_valid_days);
         let audit = actor.audit(now, "questionnaire.renew", "questionnaire", Some(id.to_string()), NOTHING, NOTHING);

@@ -29,6 +29,8 @@ pub struct AppSettings {
     pub evidence_max_bytes: u64,
     /// How long a supplier questionnaire's link works.
     pub questionnaire_valid_days: i64,
+    /// Questionnaires (sent or renewed) one member account may e-mail per day.
+    pub questionnaires_per_day: usize,
 }
 
 impl Default for AppSettings {
@@ -47,6 +49,7 @@ impl Default for AppSettings {
             evidence_folder: "evidence".to_owned(),
             evidence_max_bytes: 10 * 1024 * 1024,
             questionnaire_valid_days: 30,
+            questionnaires_per_day: 50,
         }
     }
 }

@@ -189,8 +189,9 @@ pub struct Profile {
     pub approved: Option<(i64, BTreeMap<CriterionId, CriterionAnswer>)>,
 }
 
-/// Finds a catalogue version by its label, with the mapping from the version before it.
-pub type CatalogueLookup<'a> = dyn Fn(&str) -> Option<(&'a Catalogue, Option<&'a Mapping>)> + 'a;
+/// Finds a catalogue version by its label, with the label of the version before it and the
+/// mapping from that version.
+pub type CatalogueLookup<'a> = dyn Fn(&str) -> Option<(&'a Catalogue, Option<(&'a str, &'a Mapping)>)> + 'a;
 
 /// A step the profile refuses.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -257,26 +258,29 @@ impl Profile {
         match &event.step {
             ProfileStep::CatalogueAdopted { version } => {
                 self.editable()?;
-                let Some((next, mapping)) = catalogues(version) else {
+                let Some((next, _)) = catalogues(version) else {
                     return refuse(format!("there is no catalogue version {version}"));
                 };
-                match (&self.catalogue_version, mapping) {
-                    (None, _) => {}
-                    (Some(current), _) if current == version => {
+                if let Some(current) = self.catalogue_version.clone() {
+                    if &current == version {
                         return refuse(format!("the profile is on version {version} already"));
                     }
-                    (Some(_), None) => {
-                        return refuse(format!("version {version} has no mapping from the profile's version"));
-                    }
-                    (Some(_), Some(mapping)) => {
-                        let carried = carry_over(mapping, &self.answers);
-                        let mut answers = carried.carried;
-                        for (id, answer) in carried.to_reaffirm {
-                            self.to_reaffirm.insert(id.clone());
-                            answers.insert(id, answer);
+                    // The mappings from the profile's version to this one, oldest first: a
+                    // profile that skipped versions goes through each of them.
+                    let mut chain = Vec::new();
+                    let mut label = version.clone();
+                    while label != current {
+                        let Some((_, Some((previous, mapping)))) = catalogues(&label) else {
+                            return refuse(format!("version {version} has no mapping path from version {current}"));
+                        };
+                        if chain.len() > 1000 {
+                            return refuse("the catalogue versions' mappings form a loop");
                         }
-                        self.to_reaffirm.retain(|id| answers.contains_key(id) || next.criterion(id).is_some());
-                        self.answers = answers;
+                        chain.push(mapping);
+                        label = previous.to_owned();
+                    }
+                    for mapping in chain.into_iter().rev() {
+                        self.carry_through(mapping);
                     }
                 }
                 self.catalogue_version = Some(version.clone());
@@ -394,6 +398,30 @@ impl Profile {
             }
         }
         Ok(())
+    }
+
+    /// Moves the answers through one version's mapping: unchanged ones carry over (renumbered),
+    /// changed ones are kept but flagged, and flags already set follow their criterion.
+    fn carry_through(&mut self, mapping: &Mapping) {
+        let carried = carry_over(mapping, &self.answers);
+        let flagged: BTreeSet<CriterionId> = mapping
+            .changes
+            .iter()
+            .filter_map(|(id, change)| match change {
+                crate::criteria::Change::Unchanged { previous } if self.to_reaffirm.contains(previous) => {
+                    Some(id.clone())
+                }
+                _ => None,
+            })
+            .collect();
+        let mut answers = carried.carried;
+        let mut to_reaffirm = flagged;
+        for (id, answer) in carried.to_reaffirm {
+            to_reaffirm.insert(id.clone());
+            answers.insert(id, answer);
+        }
+        self.answers = answers;
+        self.to_reaffirm = to_reaffirm;
     }
 
     /// Answered criteria, required ones still unanswered on `day`, and those to answer again.

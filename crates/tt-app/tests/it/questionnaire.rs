@@ -84,7 +84,7 @@ async fn a_partner_answers_through_the_link_and_the_member_attaches_the_result_a
 
 #[tokio::test]
 async fn links_are_revoked_renewed_reminded_and_guessing_them_is_throttled() {
-    let settings = AppSettings { login_failures_per_address: 3, ..AppSettings::default() };
+    let settings = AppSettings { login_failures_per_address: 3, questionnaires_per_day: 3, ..AppSettings::default() };
     let test_app = TestApp::with_settings(settings).await;
     test_app.app.seed_demo().await.expect("demo");
     let app = &test_app.app;
@@ -108,6 +108,15 @@ async fn links_are_revoked_renewed_reminded_and_guessing_them_is_throttled() {
         .send_questionnaire(&officer, &SendQuestionnaire { partner_email: "ops2@uno.example".to_owned(), ..input })
         .await
         .expect("send");
+    let bulk = SendQuestionnaire {
+        partner_name: "Carrier Dos".to_owned(),
+        partner_email: "ops@dos.example".to_owned(),
+        catalogue: "highway-carrier".to_owned(),
+    };
+    assert!(
+        matches!(app.send_questionnaire(&officer, &bulk).await, Err(AppError::Throttled { .. })),
+        "three e-mails a day (two sends and a renewal) is this account's budget"
+    );
     test_app.clock.advance(Duration::days(25));
     let report = app.run_reminders().await.expect("reminders");
     assert!(report.created >= 2, "the officer and the employee are reminded: {report:?}");

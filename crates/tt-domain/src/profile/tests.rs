@@ -84,7 +84,7 @@ impl History<'_> {
         let fixture = self.fixture;
         let find = move |version: &str| match version {
             "1" => Some((&fixture.first, None)),
-            "2" => Some((&fixture.second, Some(&fixture.mapping))),
+            "2" => Some((&fixture.second, Some(("1", &fixture.mapping)))),
             _ => None,
         };
         let result = Profile::replay(&self.events, &find);
@@ -226,4 +226,54 @@ fn adopting_a_new_catalogue_version_carries_answers_as_the_mapping_says() {
     assert_eq!((completeness.musts_unanswered, completeness.to_reaffirm), (1, 1), "1.5 is new, 1.3 changed");
     assert!(history.try_step(ProfileStep::CatalogueAdopted { version: "2".to_owned() }).is_err());
     assert!(history.try_step(ProfileStep::CatalogueAdopted { version: "9".to_owned() }).is_err());
+}
+
+#[test]
+fn a_profile_that_skips_versions_goes_through_every_mapping() {
+    let catalogue = |version: &str, criteria: Vec<Criterion>| {
+        Catalogue::new(
+            CatalogueKind::Importer,
+            version,
+            date!(2020 - 01 - 01),
+            criteria.into_iter().enumerate().map(|(row, criterion)| (row as u64 + 2, criterion)).collect(),
+        )
+        .expect("catalogue")
+    };
+    let first = catalogue("1", vec![criterion("3.9", Requirement::Should)]);
+    let second = catalogue("2", vec![criterion("3.9", Requirement::Must), criterion("3.10", Requirement::Should)]);
+    let third = catalogue("3", vec![criterion("3.9", Requirement::Must), criterion("3.10", Requirement::Should)]);
+    // 2: the old 3.9 is renumbered 3.10, and a new 3.9 appears; 3: nothing changes.
+    let to_second =
+        Mapping { changes: [(id("3.10"), Change::Unchanged { previous: id("3.9") }), (id("3.9"), Change::New)].into() };
+    let to_third = Mapping {
+        changes: [
+            (id("3.10"), Change::Unchanged { previous: id("3.10") }),
+            (id("3.9"), Change::Unchanged { previous: id("3.9") }),
+        ]
+        .into(),
+    };
+    let find = |version: &str| match version {
+        "1" => Some((&first, None)),
+        "2" => Some((&second, Some(("1", &to_second)))),
+        "3" => Some((&third, Some(("2", &to_third)))),
+        _ => None,
+    };
+    let event = |sequence: i64, step: ProfileStep| ProfileEvent {
+        sequence,
+        recorded_at: datetime!(2026-11-29 10:00 UTC),
+        recorded_by: "someone@example.com".to_owned(),
+        step,
+    };
+    let events = vec![
+        event(1, ProfileStep::CatalogueAdopted { version: "1".to_owned() }),
+        event(2, answer("3.9", Answer::Meets)),
+        event(3, ProfileStep::CatalogueAdopted { version: "3".to_owned() }),
+    ];
+    let profile = Profile::replay(&events, &find).expect("replay");
+    assert_eq!(
+        profile.answers.keys().cloned().collect::<Vec<_>>(),
+        vec![id("3.10")],
+        "the old answer follows its criterion"
+    );
+    assert_eq!(profile.answers[&id("3.10")].narrative, "how we meet 3.9");
 }

@@ -175,6 +175,20 @@ pub struct PartnerPage {
     answers: Vec<(&'static str, &'static str)>,
     errors: FormErrors,
     done: bool,
+    /// What the partner sent, shown again after an error so nothing is typed twice:
+    /// `(criterion, answer, comment)`, and the name.
+    sent: Vec<(String, String, String)>,
+    answered_by: String,
+}
+
+impl PartnerPage {
+    fn sent_answer(&self, criterion: &tt_domain::criteria::CriterionId) -> &str {
+        self.sent.iter().find(|(id, _, _)| id == criterion.as_str()).map_or("", |(_, answer, _)| answer.as_str())
+    }
+
+    fn sent_comment(&self, criterion: &tt_domain::criteria::CriterionId) -> &str {
+        self.sent.iter().find(|(id, _, _)| id == criterion.as_str()).map_or("", |(_, _, comment)| comment.as_str())
+    }
 }
 
 fn partner_page(csrf_token: String, form: PartnerForm, errors: FormErrors, done: bool) -> PartnerPage {
@@ -185,6 +199,8 @@ fn partner_page(csrf_token: String, form: PartnerForm, errors: FormErrors, done:
         answers: PartnerAnswer::ALL.into_iter().map(|answer| (answer.id(), answer.label())).collect(),
         errors,
         done,
+        sent: Vec::new(),
+        answered_by: String::new(),
     }
 }
 
@@ -220,8 +236,10 @@ pub async fn answer_partner_form(
         Ok(()) => Ok(partner_page(String::new(), questions, FormErrors::default(), true).into_response()),
         Err(error) => {
             let errors = FormErrors::from_app(error)?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, partner_page(form.value("csrf_token"), questions, errors, false))
-                .into_response())
+            let mut page = partner_page(form.value("csrf_token"), questions, errors, false);
+            page.sent = answers;
+            page.answered_by = form.value("answered_by");
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
     }
 }

@@ -44,6 +44,12 @@ async fn a_partner_answers_through_the_link_without_an_account() {
         fields.push((format!("answer_{criterion}"), answer.to_owned()));
     }
     let borrowed: Vec<(&str, &str)> = fields.iter().map(|(name, value)| (name.as_str(), value.as_str())).collect();
+    let partial = partner.post_form(&link, &borrowed[..borrowed.len() - 1]).await;
+    assert_eq!(partial.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        partial.body.contains("value=\"yes\" checked") && partial.body.contains("value=\"Ana, security manager\""),
+        "what was sent is kept"
+    );
     let answered = partner.post_form(&link, &borrowed).await;
     assert_eq!(answered.status, StatusCode::OK, "{}", answered.body);
     assert!(answered.body.contains("your answers are recorded"));
