@@ -77,6 +77,12 @@ async fn a_member_answers_and_attaches_evidence_through_the_page_and_downloads_i
             .is_some_and(|value| value.contains("code-of-conduct.txt"))
     );
 
+    let key = format!("evidence/{account}/{}", link.rsplit('/').next().expect("file id"));
+    let removed =
+        member.post_form_with_csrf(&path, &[("action", "remove_evidence"), ("criterion", "3.9"), ("key", &key)]).await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER, "{}", removed.body);
+    assert!(!member.get(&path).await.body.contains("code-of-conduct.txt"), "the file is off the profile");
+
     let other = test_app.client();
     other.sign_in("officer@pacificapparel.example").await;
     assert_eq!(other.get(&path).await.status, StatusCode::FORBIDDEN);
