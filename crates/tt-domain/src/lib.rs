@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod benefits;
 pub mod calendar;
 pub mod criteria;
 pub mod error;
