@@ -86,6 +86,61 @@ pub fn read_catalogue(
     effective_from: Date,
     mut file: FeedFile,
 ) -> Result<Catalogue, Vec<RowError>> {
+    let rows = read_rows(&mut file, |value| -> Result<Criterion, ValidationError> {
+        let required = |name: &'static str| {
+            let text = value(name);
+            if text.is_empty() { Err(ValidationError::new(name, "is required")) } else { Ok(text) }
+        };
+        let id = CriterionId::parse(&value("criterion_id"))?;
+        let focus_area = required("focus_area")?;
+        let category_number =
+            value("category_number").parse::<u8>().ok().filter(|number| (1..=99).contains(number)).ok_or_else(
+                || {
+                    ValidationError::new(
+                        "category_number",
+                        format!("'{}' is not a number from 1 to 99", value("category_number")),
+                    )
+                },
+            )?;
+        let category = required("category")?;
+        let requirement = Requirement::parse(&value("requirement"))?;
+        let must_from =
+            match value("must_from") {
+                text if text.is_empty() => None,
+                text => Some(tt_domain::calendar::iso_date::parse(&text).ok_or_else(|| {
+                    ValidationError::new("must_from", format!("'{text}' is not a date as YYYY-MM-DD"))
+                })?),
+            };
+        if must_from.is_some() && requirement == Requirement::Must {
+            return Err(ValidationError::new("must_from", "only a should can become a must from a date"));
+        }
+        let text = required("text")?;
+        if text.chars().count() > 4000 {
+            return Err(ValidationError::new("text", "must be at most 4000 characters"));
+        }
+        Ok(Criterion {
+            id,
+            focus_area,
+            category_number,
+            category,
+            requirement,
+            must_from,
+            text,
+            guidance: value("guidance"),
+        })
+    })?;
+    Catalogue::new(kind, version, effective_from, rows)
+}
+
+/// Reads every record of a data file with `parse` (given each trimmed value by column name),
+/// keeping each row's number, and naming the row and field of every problem.
+///
+/// # Errors
+/// Every bad row, unreadable ones included.
+pub(crate) fn read_rows<T>(
+    file: &mut FeedFile,
+    mut parse: impl FnMut(&dyn Fn(&str) -> String) -> Result<T, ValidationError>,
+) -> Result<Vec<(u64, T)>, Vec<RowError>> {
     let mut rows = Vec::new();
     let mut errors = Vec::new();
     loop {
@@ -102,57 +157,12 @@ pub fn read_catalogue(
             continue;
         }
         let value = |name: &str| file.value(&record, name).trim().to_owned();
-        let parsed = (|| -> Result<Criterion, ValidationError> {
-            let required = |name: &'static str| {
-                let text = value(name);
-                if text.is_empty() { Err(ValidationError::new(name, "is required")) } else { Ok(text) }
-            };
-            let id = CriterionId::parse(&value("criterion_id"))?;
-            let focus_area = required("focus_area")?;
-            let category_number =
-                value("category_number").parse::<u8>().ok().filter(|number| (1..=99).contains(number)).ok_or_else(
-                    || {
-                        ValidationError::new(
-                            "category_number",
-                            format!("'{}' is not a number from 1 to 99", value("category_number")),
-                        )
-                    },
-                )?;
-            let category = required("category")?;
-            let requirement = Requirement::parse(&value("requirement"))?;
-            let must_from = match value("must_from") {
-                text if text.is_empty() => None,
-                text => Some(tt_domain::calendar::iso_date::parse(&text).ok_or_else(|| {
-                    ValidationError::new("must_from", format!("'{text}' is not a date as YYYY-MM-DD"))
-                })?),
-            };
-            if must_from.is_some() && requirement == Requirement::Must {
-                return Err(ValidationError::new("must_from", "only a should can become a must from a date"));
-            }
-            let text = required("text")?;
-            if text.chars().count() > 4000 {
-                return Err(ValidationError::new("text", "must be at most 4000 characters"));
-            }
-            Ok(Criterion {
-                id,
-                focus_area,
-                category_number,
-                category,
-                requirement,
-                must_from,
-                text,
-                guidance: value("guidance"),
-            })
-        })();
-        match parsed {
-            Ok(criterion) => rows.push((record.row, criterion)),
+        match parse(&value) {
+            Ok(parsed) => rows.push((record.row, parsed)),
             Err(error) => errors.push(RowError { row: record.row, error }),
         }
     }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    Catalogue::new(kind, version, effective_from, rows)
+    if errors.is_empty() { Ok(rows) } else { Err(errors) }
 }
 
 /// Reads a mapping file against the two versions it connects.
@@ -160,43 +170,23 @@ pub fn read_catalogue(
 /// # Errors
 /// The bad rows.
 pub fn read_mapping(previous: &Catalogue, next: &Catalogue, mut file: FeedFile) -> Result<Mapping, Vec<RowError>> {
-    let mut rows = Vec::new();
-    let mut errors = Vec::new();
-    loop {
-        let record = match file.next_record() {
-            Ok(Some(record)) => record,
-            Ok(None) => break,
-            Err(error) => {
-                errors.push(RowError { row: 0, error: ValidationError::new("file", error.to_string()) });
-                break;
+    let rows = read_rows(&mut file, |value| -> Result<(CriterionId, Change), ValidationError> {
+        let id = CriterionId::parse(&value("criterion_id"))?;
+        let previous = || {
+            CriterionId::parse(&value("previous_id"))
+                .map_err(|error| ValidationError::new("previous_id", error.message))
+        };
+        let change = match value("change").to_ascii_lowercase().as_str() {
+            "unchanged" => Change::Unchanged { previous: previous()? },
+            "changed" => Change::Changed { previous: previous()? },
+            "new" => Change::New,
+            other => {
+                return Err(ValidationError::new("change", format!("'{other}' is not unchanged, changed or new")));
             }
         };
-        let value = |name: &str| file.value(&record, name).trim().to_owned();
-        let parsed = (|| -> Result<(CriterionId, Change), ValidationError> {
-            let id = CriterionId::parse(&value("criterion_id"))?;
-            let previous = || {
-                CriterionId::parse(&value("previous_id"))
-                    .map_err(|error| ValidationError::new("previous_id", error.message))
-            };
-            let change = match value("change").to_ascii_lowercase().as_str() {
-                "unchanged" => Change::Unchanged { previous: previous()? },
-                "changed" => Change::Changed { previous: previous()? },
-                "new" => Change::New,
-                other => {
-                    return Err(ValidationError::new("change", format!("'{other}' is not unchanged, changed or new")));
-                }
-            };
-            Ok((id, change))
-        })();
-        match parsed {
-            Ok((id, change)) => rows.push((record.row, id, change)),
-            Err(error) => errors.push(RowError { row: record.row, error }),
-        }
-    }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    Mapping::explicit(previous, next, rows)
+        Ok((id, change))
+    })?;
+    Mapping::explicit(previous, next, rows.into_iter().map(|(row, (id, change))| (row, id, change)).collect())
 }
 
 fn built_in_catalogue(built_in: &BuiltIn) -> AppResult<Catalogue> {

@@ -61,6 +61,10 @@ pub enum Permission {
     ViewOutbox,
     /// Publish a new version of a criteria catalogue.
     PublishCriteria,
+    /// Ask for a benefit for one's own company and write on its requests.
+    RequestBenefits,
+    /// Assign, answer and decide members' benefit requests; open penalty cases.
+    DecideBenefitRequests,
 }
 
 /// Each permission, whether it changes data, a description, and the roles that hold it.
@@ -188,6 +192,18 @@ pub const POLICY: &[(Permission, bool, &str, &[Role])] = &[
     ),
     (Permission::ViewOutbox, false, "Read the e-mail outbox", &[ProgramDirector]),
     (Permission::PublishCriteria, true, "Publish a new version of a criteria catalogue", &[ProgramDirector]),
+    (
+        Permission::RequestBenefits,
+        true,
+        "Ask for a benefit (rulings, reconciliation flags, exam choices, confidential manifests...) and write on its requests",
+        &[CompanyOfficer, Employee, Consultant],
+    ),
+    (
+        Permission::DecideBenefitRequests,
+        true,
+        "Assign, answer and decide members' benefit requests; open penalty cases",
+        &[Scss, ScssSupervisor, Nam, NamSupervisor, TcHqAnalyst, ProgramDirector],
+    ),
 ];
 
 impl Permission {

@@ -31,6 +31,8 @@ pub struct AppSettings {
     pub questionnaire_valid_days: i64,
     /// Questionnaires (sent or renewed) one member account may e-mail per day.
     pub questionnaires_per_day: usize,
+    /// The clocks of benefit requests that come from practice or policy rather than law.
+    pub benefit_clocks: tt_domain::requests::ClockRules,
 }
 
 impl Default for AppSettings {
@@ -50,6 +52,7 @@ impl Default for AppSettings {
             evidence_max_bytes: 10 * 1024 * 1024,
             questionnaire_valid_days: 30,
             questionnaires_per_day: 50,
+            benefit_clocks: tt_domain::requests::ClockRules::default(),
         }
     }
 }

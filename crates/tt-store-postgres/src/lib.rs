@@ -13,6 +13,7 @@ mod defender;
 mod membership;
 mod profile;
 mod questionnaire;
+mod requests;
 mod rows;
 mod trade;
 mod users;

@@ -12,6 +12,7 @@ mod defender;
 mod membership;
 mod profile;
 mod questionnaire;
+mod requests;
 mod rows;
 mod trade;
 mod users;

@@ -9,6 +9,7 @@ pub mod defender;
 pub mod membership;
 pub mod profile;
 pub mod questionnaire;
+pub mod requests;
 pub mod trade;
 pub mod validation;
 
@@ -195,6 +196,7 @@ pub trait Store:
     + profile::ProfileStore
     + validation::ValidationStore
     + questionnaire::QuestionnaireStore
+    + requests::RequestStore
     + DatabaseAdmin
 {
 }
@@ -213,6 +215,7 @@ impl<T> Store for T where
         + profile::ProfileStore
         + validation::ValidationStore
         + questionnaire::QuestionnaireStore
+        + requests::RequestStore
         + DatabaseAdmin
 {
 }

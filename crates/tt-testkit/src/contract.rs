@@ -784,6 +784,54 @@ pub async fn a_validation_history_round_trips_and_is_listed_by_account(store: &d
     assert!(store.validation_events(uuid::Uuid::now_v7()).await.expect("read").is_none());
 }
 
+pub async fn request_histories_round_trip_newest_first_and_a_stale_append_is_a_conflict(store: &dyn Store) {
+    use tt_domain::requests::{RequestKind, RequestStep};
+    use tt_store::requests::NewRequestEvent;
+    let account = sample_account("REQUEST-1", &[]);
+    store.create_account(&account, &audit("account.create")).await.expect("account");
+    let event = |request_id: uuid::Uuid, step: RequestStep| NewRequestEvent {
+        request_id,
+        account_id: account.id,
+        kind: RequestKind::Ruling,
+        recorded_at: now(),
+        recorded_by: "officer@example.com".to_owned(),
+        recorded_by_user: None,
+        step,
+    };
+    let submitted = RequestStep::Submitted {
+        kind: RequestKind::Ruling,
+        details: [("merchandise".to_owned(), "Cafés «spéciaux»".to_owned())].into_iter().collect(),
+        received: time::macros::date!(2026 - 03 - 02),
+        trade_compliance: true,
+        renews: None,
+    };
+    let (first, second) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+    store
+        .append_request_event(None, &event(first, submitted.clone()), &audit("request.submitted"))
+        .await
+        .expect("first");
+    store
+        .append_request_event(None, &event(second, submitted.clone()), &audit("request.submitted"))
+        .await
+        .expect("second");
+    let message = RequestStep::Message { from_agency: true, text: "Please send a sample".to_owned() };
+    let stale = store.append_request_event(None, &event(first, message.clone()), &audit("request.message")).await;
+    assert!(matches!(stale, Err(StoreError::Conflict { field: "request" })), "{stale:?}");
+    let stored = store.request(first).await.expect("read").expect("exists");
+    let last = stored.events.last().map(|recorded| recorded.sequence);
+    store.append_request_event(last, &event(first, message.clone()), &audit("request.message")).await.expect("current");
+    let stored = store.request(first).await.expect("read").expect("exists");
+    assert_eq!(stored.account_id, account.id);
+    assert_eq!(stored.events.iter().map(|recorded| recorded.step.clone()).collect::<Vec<_>>(), [submitted, message]);
+    let listed = store.requests(Some(account.id)).await.expect("list");
+    assert_eq!(
+        listed.iter().map(|request| (request.request_id, request.events.len())).collect::<Vec<_>>(),
+        [(second, 1), (first, 2)]
+    );
+    assert!(store.requests(Some(tt_domain::AccountId::generate())).await.expect("list").is_empty());
+    assert!(store.request(uuid::Uuid::now_v7()).await.expect("read").is_none());
+}
+
 pub async fn a_questionnaire_is_found_by_its_token_hash_answered_once_and_revoked_once(store: &dyn Store) {
     use tt_domain::criteria::{CriterionId, Requirement};
     use tt_domain::questionnaire::{PartnerAnswer, PartnerAnswers, Question};
@@ -877,7 +925,8 @@ macro_rules! store_contract_suite {
             a_published_catalogue_version_round_trips_and_cannot_be_published_twice,
             profile_steps_round_trip_and_a_stale_append_is_a_conflict,
             a_validation_history_round_trips_and_is_listed_by_account,
-            a_questionnaire_is_found_by_its_token_hash_answered_once_and_revoked_once
+            a_questionnaire_is_found_by_its_token_hash_answered_once_and_revoked_once,
+            request_histories_round_trip_newest_first_and_a_stale_append_is_a_conflict
         );
     };
     (@cases $make:path; $($case:ident),*) => {

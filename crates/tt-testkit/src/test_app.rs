@@ -57,6 +57,28 @@ impl TestApp {
         test_app
     }
 
+    /// Gives the demo accounts a standing history, as an import would: each `(account number,
+    /// days ago, kind, value)` is a status event (`ctpat` T1/T2/T3/NONE, `tc` ON/OFF).
+    ///
+    /// # Panics
+    /// When a row is refused.
+    pub async fn import_standing(&self, events: &[(&str, i64, &str, &str)]) {
+        let today = self.app.clock.now().date();
+        let mut csv = String::from("account_number,effective_date,kind,value\n");
+        for (number, days_ago, kind, value) in events {
+            csv.push_str(&format!("{number},{},{kind},{value}\n", today - time::Duration::days(*days_ago)));
+        }
+        let kind = tt_app::trade::MembershipFile::StatusEvents;
+        let mut file =
+            tt_feed::FeedFile::from_bytes("status.csv", csv.into_bytes(), kind.required_columns()).expect("file");
+        let report = self
+            .app
+            .import_membership(&tt_app::Actor::system("test"), kind, &mut file, "status.csv")
+            .await
+            .expect("import");
+        assert_eq!(report.rejected, 0, "{report:?}");
+    }
+
     /// A new client with no cookies (a new browser).
     #[must_use]
     pub fn client(&self) -> TestClient<'_> {

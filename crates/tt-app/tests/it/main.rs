@@ -13,6 +13,7 @@ mod criteria;
 mod membership;
 mod profile;
 mod questionnaire;
+mod requests;
 mod validation;
 
 const PASSWORD: &str = tt_app::demo::DEMO_PASSWORD;

@@ -1,0 +1,325 @@
+//! Benefits and benefit requests through the use cases: entitlement on a day, refusals with the
+//! reason, clocks at their edges, the staff queue, renewals, reminders and the KPIs.
+
+use std::collections::BTreeMap;
+
+use time::Duration;
+use tt_app::requests::{NewRequest, PenaltyInput, RequestAction};
+use tt_app::{Actor, AppError};
+use tt_domain::{AccountId, AccountNumber};
+use tt_feed::FeedFile;
+use tt_testkit::TestApp;
+
+use crate::actor;
+
+async fn account(test_app: &TestApp, number: &str) -> AccountId {
+    test_app
+        .app
+        .store
+        .find_account_by_number(&AccountNumber::parse(number).expect("number"))
+        .await
+        .expect("find")
+        .expect("demo account")
+        .id
+}
+
+/// Great Lakes: Tier II for 400 days and Trade Compliance for 300; Pacific Apparel: Tier II only.
+async fn standings(test_app: &TestApp) {
+    test_app
+        .import_standing(&[
+            ("DEMO-IMP-001", 400, "ctpat", "T2"),
+            ("DEMO-IMP-001", 300, "tc", "ON"),
+            ("DEMO-IMP-005", 400, "ctpat", "T2"),
+        ])
+        .await;
+}
+
+fn move_to(test_app: &TestApp, day: time::Date) {
+    test_app.clock.advance(day - test_app.app.clock.now().date());
+}
+
+fn new_request(kind: &str, details: &[(&str, &str)]) -> NewRequest {
+    NewRequest {
+        kind: kind.to_owned(),
+        details: details
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+            .collect::<BTreeMap<_, _>>(),
+    }
+}
+
+fn ruling() -> NewRequest {
+    new_request(
+        "ruling",
+        &[("merchandise", "Steel shelf brackets"), ("question", "classification"), ("description", "Heading 7326?")],
+    )
+}
+
+fn manifest() -> NewRequest {
+    new_request(
+        "confidential_manifest",
+        &[("direction", "inward"), ("names", "Great Lakes Home Goods, Inc."), ("addresses", "1 Main St, Detroit, MI")],
+    )
+}
+
+#[tokio::test]
+async fn an_account_sees_its_benefits_on_any_day_and_what_trade_compliance_would_add() {
+    let test_app = TestApp::with_demo().await;
+    standings(&test_app).await;
+    let app = &test_app.app;
+    let pacific = account(&test_app, "DEMO-IMP-005").await;
+    let officer = actor(&test_app, "officer@pacificapparel.example").await;
+    let today = app.clock.now().date();
+    let now = app.account_benefits(&officer, pacific, None).await.expect("benefits");
+    assert_eq!((now.tier, now.trade_compliance), ("T2", false));
+    assert!(now.entitled.iter().any(|benefit| benefit.id == "reduced_exams"));
+    assert!(now.trade_compliance_would_add.iter().any(|benefit| benefit.id == "expedited_rulings"));
+    assert!(!now.trade_compliance_would_add.iter().any(|benefit| benefit.id == "fda_reduced_targeting"), "proposed");
+    let before = app.account_benefits(&officer, pacific, Some(today - Duration::days(401))).await.expect("before");
+    assert_eq!((before.tier, before.entitled.len()), ("NONE", 0), "nothing before certification");
+    let great_lakes = account(&test_app, "DEMO-IMP-001").await;
+    let other = app.account_benefits(&officer, great_lakes, None).await;
+    assert!(matches!(other, Err(AppError::Forbidden(_))), "another company's benefits are not shown");
+    let levels = app.levels_of_service(&officer, None).expect("levels");
+    let rulings = levels.rows.iter().find(|row| row.benefit.id == "expedited_rulings").expect("row");
+    assert_eq!(rulings.levels, [false, false, false, true, true]);
+}
+
+#[tokio::test]
+async fn an_ineligible_request_is_refused_with_the_reason_and_records_nothing() {
+    let test_app = TestApp::with_demo().await;
+    standings(&test_app).await;
+    let app = &test_app.app;
+    let pacific = account(&test_app, "DEMO-IMP-005").await;
+    let officer = actor(&test_app, "officer@pacificapparel.example").await;
+    let Err(AppError::Invalid(errors)) = app.submit_request(&officer, pacific, &manifest()).await else {
+        panic!("a Tier II importer without Trade Compliance is refused");
+    };
+    assert_eq!(errors[0].field, "kind");
+    assert_eq!(
+        errors[0].message,
+        "Confidential manifest requests kept in the portal is a Trade Compliance benefit; your account is Tier II without Trade Compliance"
+    );
+    let Err(AppError::Invalid(errors)) = app.submit_request(&officer, pacific, &new_request("ruling", &[])).await
+    else {
+        panic!("missing fields are refused");
+    };
+    assert_eq!(errors.iter().map(|error| error.field).collect::<Vec<_>>(), ["merchandise", "question", "description"]);
+    assert!(app.list_requests(&officer, None).await.expect("list").is_empty());
+}
+
+#[tokio::test]
+async fn rulings_are_due_in_twenty_days_for_trade_compliance_members_who_go_first_in_the_queue() {
+    let test_app = TestApp::with_demo().await;
+    standings(&test_app).await;
+    let app = &test_app.app;
+    let (great_lakes, pacific) = (account(&test_app, "DEMO-IMP-001").await, account(&test_app, "DEMO-IMP-005").await);
+    let member = actor(&test_app, "officer@greatlakes.example").await;
+    let other = actor(&test_app, "officer@pacificapparel.example").await;
+    let nam = actor(&test_app, "nam@cbp.example").await;
+    let supervisor = actor(&test_app, "nam.supervisor@cbp.example").await;
+    let today = app.clock.now().date();
+    // Pacific files first; Great Lakes, a Trade Compliance member, still goes to the front.
+    let baseline = app.submit_request(&other, pacific, &ruling()).await.expect("baseline ruling");
+    let expedited = app.submit_request(&member, great_lakes, &ruling()).await.expect("expedited ruling");
+    assert_eq!(baseline.clocks[0].due, (today + Duration::days(30)).to_string());
+    assert_eq!(expedited.clocks[0].due, (today + Duration::days(20)).to_string());
+    assert!(expedited.clocks[0].basis.contains("Trade Compliance"), "{}", expedited.clocks[0].basis);
+    let queue = app.list_requests(&nam, None).await.expect("queue");
+    assert_eq!(queue.iter().map(|view| view.id).collect::<Vec<_>>(), [expedited.id, baseline.id]);
+    assert_eq!(app.list_requests(&other, None).await.expect("own").len(), 1, "members see their own requests");
+    assert!(matches!(app.get_request(&other, expedited.id).await, Err(AppError::Forbidden(_))));
+
+    // Members cannot decide; staff assign, the two sides talk, the NAM grants.
+    let grant = RequestAction::Grant { note: "N312345".to_owned(), amount: None };
+    assert!(matches!(app.change_request(&member, expedited.id, &grant).await, Err(AppError::Forbidden(_))));
+    let bad = app
+        .change_request(
+            &supervisor,
+            expedited.id,
+            &RequestAction::Assign { to: "officer@greatlakes.example".to_owned() },
+        )
+        .await;
+    assert!(matches!(bad, Err(AppError::Invalid(_))), "only staff who decide are assigned");
+    app.change_request(&supervisor, expedited.id, &RequestAction::Assign { to: "nam@cbp.example".to_owned() })
+        .await
+        .expect("assign");
+    app.change_request(&nam, expedited.id, &RequestAction::Message { text: "Please send a photo".to_owned() })
+        .await
+        .expect("ask");
+    let answered = app
+        .change_request(&member, expedited.id, &RequestAction::Message { text: "Attached to our e-mail".to_owned() })
+        .await
+        .expect("answer");
+    let talk: Vec<(Option<bool>, &str)> = answered
+        .history
+        .iter()
+        .filter(|entry| entry.step == "message")
+        .map(|entry| (entry.from_agency, entry.text.as_str()))
+        .collect();
+    assert_eq!(talk, [(Some(true), "Please send a photo"), (Some(false), "Attached to our e-mail")]);
+
+    // The agency's clock: at risk five days before the due date; reminders go to the assignee,
+    // and once breached to the supervisors too.
+    test_app.clock.advance(Duration::days(15));
+    let reminded = app.run_reminders().await.expect("reminders");
+    assert!(reminded.created >= 1);
+    let inbox = app.my_notifications(&nam).await.expect("inbox");
+    assert!(
+        inbox.iter().any(|notification| notification.subject.contains("Ruling due for Ruling request (DEMO-IMP-001)")),
+        "{inbox:?}"
+    );
+    test_app.clock.advance(Duration::days(6));
+    app.run_reminders().await.expect("reminders");
+    let escalated = app.my_notifications(&supervisor).await.expect("inbox");
+    assert!(
+        escalated.iter().any(|notification| notification.subject.starts_with("[Trusted Trader] OVERDUE: Ruling due"))
+    );
+    let again = app.run_reminders().await.expect("reminders");
+    assert_eq!(again.created, 0, "the worker sends each reminder once");
+
+    let granted = app.change_request(&nam, expedited.id, &grant).await.expect("grant");
+    assert_eq!((granted.state, granted.turnaround_days, granted.clocks[0].status), ("granted", Some(21), "missed"));
+    let twice = app.change_request(&nam, expedited.id, &grant).await;
+    assert!(matches!(twice, Err(AppError::Invalid(_))), "a decided request is not decided again");
+    app.change_request(&nam, baseline.id, &grant).await.expect("baseline in time");
+
+    let kpis = app.request_kpis(&nam, today, today).await.expect("kpis");
+    let row = |membership: &str| {
+        kpis.rows.iter().find(|row| row.kind == "ruling" && row.membership == membership).expect("row").clone()
+    };
+    assert_eq!(
+        (row("trade_compliance").median_turnaround_days, row("trade_compliance").decided_on_time),
+        (Some(21), 0)
+    );
+    assert_eq!((row("other").median_turnaround_days, row("other").decided_on_time), (Some(21), 1));
+    assert!(matches!(app.request_kpis(&member, today, today).await, Err(AppError::Forbidden(_))));
+}
+
+#[tokio::test]
+async fn a_confidential_manifest_certificate_is_renewed_in_its_window_with_one_click_or_lapses() {
+    let test_app = TestApp::with_demo().await;
+    standings(&test_app).await;
+    let app = &test_app.app;
+    let great_lakes = account(&test_app, "DEMO-IMP-001").await;
+    let officer = actor(&test_app, "officer@greatlakes.example").await;
+    let nam = actor(&test_app, "nam@cbp.example").await;
+    let first_day = app.clock.now().date();
+    let filed = app.submit_request(&officer, great_lakes, &manifest()).await.expect("file");
+    let granted = app
+        .change_request(&nam, filed.id, &RequestAction::Grant { note: "CM-2026-0042".to_owned(), amount: None })
+        .await
+        .expect("grant");
+    let expires = time::Date::from_calendar_date(first_day.year() + 2, first_day.month(), first_day.day())
+        .unwrap_or_else(|_| first_day + Duration::days(730));
+    assert_eq!(granted.certificate_expires.as_deref(), Some(expires.to_string().as_str()));
+    let pdf = app.certificate_pdf(&officer, filed.id).await.expect("pdf");
+    assert!(pdf.starts_with(b"%PDF-"));
+
+    let early = app.renew_request(&officer, filed.id).await;
+    let Err(AppError::Invalid(errors)) = early else { panic!("too early to renew") };
+    assert!(errors[0].message.starts_with("the renewal window opens on"), "{}", errors[0].message);
+    // Ninety days before expiry, 30 days before "renew by", the member is reminded.
+    move_to(&test_app, expires - Duration::days(90));
+    app.run_reminders().await.expect("reminders");
+    let inbox = app.my_notifications(&officer).await.expect("inbox");
+    assert!(
+        inbox.iter().any(|notification| notification.subject.contains("Renew by for Confidential manifest")),
+        "{inbox:?}"
+    );
+    let renewal = app.renew_request(&officer, filed.id).await.expect("one-click renewal");
+    assert_eq!((renewal.renews, renewal.details.clone()), (Some(filed.id), granted.details.clone()));
+    let original = app.get_request(&officer, filed.id).await.expect("original");
+    assert_eq!((original.renewed_by, original.clocks[1].status), (Some(renewal.id), "met"));
+    assert!(matches!(app.renew_request(&officer, filed.id).await, Err(AppError::Invalid(_))), "renewed once");
+
+    // Withdrawn, the renewal no longer counts: the certificate lapses after its last day.
+    app.change_request(&officer, renewal.id, &RequestAction::Withdraw { reason: "Filed by mistake".to_owned() })
+        .await
+        .expect("withdraw");
+    move_to(&test_app, expires + Duration::days(1));
+    let lapsed = app.get_request(&officer, filed.id).await.expect("lapsed");
+    assert!(lapsed.lapsed);
+    let kpis = app.request_kpis(&nam, first_day, expires).await.expect("kpis");
+    assert_eq!((kpis.active_certificates, kpis.lapsed_certificates), (1, 1));
+}
+
+#[tokio::test]
+async fn penalty_cases_are_opened_by_staff_with_the_statutory_maximum_and_a_petition_clock() {
+    let test_app = TestApp::with_demo().await;
+    standings(&test_app).await;
+    let app = &test_app.app;
+    let great_lakes = account(&test_app, "DEMO-IMP-001").await;
+    let officer = actor(&test_app, "officer@greatlakes.example").await;
+    let nam = actor(&test_app, "nam@cbp.example").await;
+    let today = app.clock.now().date();
+    let case = new_request(
+        "penalty_case",
+        &[
+            ("notice_date", &today.to_string()),
+            ("culpability", "gross_negligence"),
+            ("loss_of_revenue", "10000"),
+            ("dutiable_value", "100000"),
+            ("domestic_value", "150000"),
+            ("prior_disclosure", "no"),
+        ],
+    );
+    assert!(matches!(app.submit_request(&officer, great_lakes, &case).await, Err(AppError::Forbidden(_))));
+    let opened = app.submit_request(&nam, great_lakes, &case).await.expect("open");
+    let penalty = opened.penalty.expect("assessment");
+    assert_eq!(penalty.maximum.as_deref(), Some("40000.00"));
+    assert!(penalty.mitigating_factors[0].starts_with("Trade Compliance member"));
+    assert_eq!(opened.clocks[0].due, (today + Duration::days(60)).to_string());
+    let decided = app
+        .change_request(
+            &nam,
+            opened.id,
+            &RequestAction::Grant { note: "Mitigated".to_owned(), amount: Some("25000".to_owned()) },
+        )
+        .await
+        .expect("decide");
+    assert_eq!(decided.decided_amount.as_deref(), Some("25000.00"));
+
+    let calculated = app
+        .calculate_penalty(
+            &Actor::system("test"),
+            &PenaltyInput {
+                culpability: "negligence".to_owned(),
+                loss_of_revenue: "0".to_owned(),
+                dutiable_value: "100000".to_owned(),
+                domestic_value: "150000".to_owned(),
+                prior_disclosure: false,
+                trade_compliance_member: false,
+            },
+        )
+        .expect("calculate");
+    assert_eq!(calculated.maximum.as_deref(), Some("20000.00"));
+    let bad = app.calculate_penalty(
+        &officer,
+        &PenaltyInput {
+            culpability: "careless".to_owned(),
+            loss_of_revenue: "x".to_owned(),
+            dutiable_value: "1".to_owned(),
+            domestic_value: "1".to_owned(),
+            prior_disclosure: false,
+            trade_compliance_member: false,
+        },
+    );
+    let Err(AppError::Invalid(errors)) = bad else { panic!("bad input") };
+    assert_eq!(errors.iter().map(|error| error.field).collect::<Vec<_>>(), ["loss_of_revenue", "culpability"]);
+}
+
+#[test]
+fn a_benefit_catalogue_file_is_refused_row_by_row_naming_the_field() {
+    let text = "benefit_id,name,program,tiers,trade_compliance,legal_basis,status,from,to,description,kpi\n\
+                rulings,Rulings,trade_compliance,T2;T3,yes,19 CFR 177,in_force,2020-01-01,,d,k\n\
+                Bad-Id,X,security,T1,no,b,in_force,2020-01-01,,d,k\n\
+                ok_id,Y,security,T4,no,b,in_force,2020-01-01,,d,k\n\
+                later,Z,security,T1,no,b,in_force,,,d,k\n";
+    let file =
+        FeedFile::from_bytes("benefits.csv", text.as_bytes().to_vec(), &tt_app::benefits::COLUMNS).expect("file");
+    let errors = tt_app::benefits::read_benefits(file).expect_err("bad rows");
+    let found: Vec<(u64, &str)> = errors.iter().map(|error| (error.row, error.error.field)).collect();
+    assert_eq!(found, [(3, "benefit_id"), (4, "tiers"), (5, "from")]);
+    assert!(tt_app::benefits::benefit_catalogue().expect("the built-in catalogue").len() >= 17);
+}
