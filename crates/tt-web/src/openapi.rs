@@ -25,6 +25,7 @@ use utoipa::{Modify, OpenApi};
         (name = "validations", description = "Validations: plan, findings, the report's workflow, the member's answers"),
         (name = "questionnaires", description = "Supplier questionnaires sent by members to their business partners"),
         (name = "membership", description = "The membership lifecycle: histories, derived dates, work queues, reminders"),
+        (name = "benefits", description = "Benefits: levels of service, entitlement on a day, benefit requests and their clocks, penalties"),
     )
 )]
 pub struct ApiDoc;

@@ -14,8 +14,8 @@ use utoipa_axum::routes;
 
 use crate::error::{ApiError, error_page};
 use crate::pages::{
-    accounts, admin, criteria, defender, home, kpis, membership, profile, questionnaire, security_profile, session,
-    users, validation,
+    accounts, admin, benefits, criteria, defender, home, kpis, membership, profile, questionnaire, security_profile,
+    session, users, validation,
 };
 use crate::{WebState, api, middleware, openapi};
 
@@ -121,6 +121,15 @@ page_routes! {
     get "/cases" => defender::cases_page, may(&[Permission::ViewProgramData]), false;
     get "/cases/{id}" => defender::case_page, may(&[Permission::ViewProgramData]), false;
     post "/cases/{id}/outcome" => defender::record_case_outcome, may(&[Permission::RecordCaseOutcome]), false;
+    get "/benefits" => benefits::benefits_page, may(&[Permission::ViewAccounts]), false;
+    get "/requests" => benefits::requests_page, may(&[Permission::ViewAccounts]), false;
+    get "/requests/new" => benefits::new_request_page, may(REQUEST_PERMISSIONS), false;
+    post "/requests" => benefits::submit_request, may(REQUEST_PERMISSIONS), true;
+    get "/requests/{id}" => benefits::request_page, may(&[Permission::ViewAccounts]), true;
+    post "/requests/{id}" => benefits::change_request, may(REQUEST_PERMISSIONS), true;
+    post "/requests/{id}/renew" => benefits::renew_request, may(&[Permission::RequestBenefits]), true;
+    get "/requests/{id}/certificate.pdf" => benefits::certificate_pdf, may(&[Permission::ViewAccounts]), true;
+    get "/penalties/calculator" => benefits::penalty_calculator_page, may(&[Permission::ViewAccounts]), false;
     get "/admin/roles" => admin::roles_page, may(&[Permission::ViewPolicy]), false;
     get "/admin/audit" => admin::audit_page, may(&[Permission::ViewAuditTrail]), false;
     get "/admin/audit.csv" => admin::export_audit, may(&[Permission::ViewAuditTrail]), false;
@@ -353,6 +362,67 @@ pub const API_ROUTES: &[RouteSpec] = &[
         access: may(&[Permission::ViewWorkQueues]),
         rule_may_refuse: false,
     },
+    RouteSpec {
+        method: "get",
+        path: "/api/v1/benefits",
+        access: may(&[Permission::ViewAccounts]),
+        rule_may_refuse: false,
+    },
+    RouteSpec {
+        method: "get",
+        path: "/api/v1/accounts/{id}/benefits",
+        access: may(&[Permission::ViewAccounts]),
+        rule_may_refuse: false,
+    },
+    RouteSpec { method: "get", path: "/api/v1/request-kinds", access: Access::SignedIn, rule_may_refuse: false },
+    RouteSpec {
+        method: "get",
+        path: "/api/v1/requests",
+        access: may(&[Permission::ViewAccounts]),
+        rule_may_refuse: false,
+    },
+    RouteSpec {
+        method: "post",
+        path: "/api/v1/accounts/{id}/requests",
+        access: may(REQUEST_PERMISSIONS),
+        rule_may_refuse: true,
+    },
+    RouteSpec {
+        method: "get",
+        path: "/api/v1/requests/{id}",
+        access: may(&[Permission::ViewAccounts]),
+        rule_may_refuse: true,
+    },
+    RouteSpec {
+        method: "post",
+        path: "/api/v1/requests/{id}",
+        access: may(REQUEST_PERMISSIONS),
+        rule_may_refuse: true,
+    },
+    RouteSpec {
+        method: "post",
+        path: "/api/v1/requests/{id}/renewal",
+        access: may(&[Permission::RequestBenefits]),
+        rule_may_refuse: true,
+    },
+    RouteSpec {
+        method: "get",
+        path: "/api/v1/requests/{id}/certificate.pdf",
+        access: may(&[Permission::ViewAccounts]),
+        rule_may_refuse: true,
+    },
+    RouteSpec {
+        method: "post",
+        path: "/api/v1/penalties/calculate",
+        access: may(&[Permission::ViewAccounts]),
+        rule_may_refuse: false,
+    },
+    RouteSpec {
+        method: "get",
+        path: "/api/v1/request-kpis",
+        access: may(&[Permission::ViewProgramData]),
+        rule_may_refuse: false,
+    },
 ];
 
 /// Staff with a queue, and members (who see what their company owes); other staff who can see
@@ -361,6 +431,9 @@ pub const WORK_QUEUE_PERMISSIONS: &[Permission] = &[Permission::ViewWorkQueues, 
 
 /// Anyone who may take some membership step; which step a role may take is the use case's rule.
 pub const MEMBERSHIP_STEP_PERMISSIONS: &[Permission] = tt_app::membership::STEP_PERMISSIONS;
+
+/// Those who file or decide benefit requests.
+pub const REQUEST_PERMISSIONS: &[Permission] = tt_app::requests::REQUEST_PERMISSIONS;
 
 /// The JSON API, with the OpenAPI document built from the same handler list.
 #[must_use]
@@ -399,6 +472,16 @@ pub fn api_router() -> OpenApiRouter<WebState> {
         .routes(routes!(api::validation::report_pdf))
         .routes(routes!(api::questionnaire::list_questionnaires, api::questionnaire::send_questionnaire))
         .routes(routes!(api::questionnaire::get_questionnaire, api::questionnaire::change_questionnaire))
+        .routes(routes!(api::benefits::levels_of_service))
+        .routes(routes!(api::benefits::account_benefits))
+        .routes(routes!(api::benefits::list_request_kinds))
+        .routes(routes!(api::benefits::list_requests))
+        .routes(routes!(api::benefits::submit_request))
+        .routes(routes!(api::benefits::get_request, api::benefits::change_request))
+        .routes(routes!(api::benefits::renew_request))
+        .routes(routes!(api::benefits::certificate_pdf))
+        .routes(routes!(api::benefits::calculate_penalty))
+        .routes(routes!(api::benefits::request_kpis))
         .routes(routes!(api::criteria::list_catalogues))
         .routes(routes!(api::criteria::get_catalogue, api::criteria::publish_catalogue))
 }

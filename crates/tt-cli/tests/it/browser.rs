@@ -1,6 +1,7 @@
 //! Real headless Chromium, driven through chromedriver (W3C WebDriver), against the real server
 //! on a free port: a member and a staff user sign in and work Defender alerts; an applicant is
-//! certified and a member joins Trade Compliance through the membership pages. Screenshots are
+//! certified and a member joins Trade Compliance through the membership pages; profiles,
+//! validations, a ruling request and a confidential-manifest renewal. Screenshots are
 //! saved under `target/browser-screenshots/`. Without Chromium outside CI the test says so and
 //! skips; under CI a missing browser fails it.
 
@@ -190,6 +191,50 @@ impl Driver {
     }
 }
 
+/// The real server on a free port, on a fresh database with the demo data (and the demo trade
+/// data when asked), with the shipped settings as `configure` leaves them.
+struct Portal {
+    app: tt_app::App,
+    base: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl Portal {
+    async fn start(configure: impl FnOnce(&mut tt_cli::Settings), trade_data: bool) -> Self {
+        let database_url = match std::env::var("TT_TEST_DATABASE_URL") {
+            Ok(server) if server.starts_with("postgres") => {
+                tt_testkit::TestDatabase::create_postgres_database(&server).await
+            }
+            _ => format!(
+                "sqlite:{}",
+                std::env::temp_dir().join(format!("tt-browser-{}.sqlite3", uuid::Uuid::new_v4().simple())).display()
+            ),
+        };
+        let mut settings =
+            tt_cli::Settings { database_url: tt_cli::Secret::new(database_url), ..tt_cli::Settings::default() };
+        configure(&mut settings);
+        let app = tt_cli::build_app(&settings).await.expect("app");
+        app.seed_demo().await.expect("demo data");
+        if trade_data {
+            tt_cli::simulate::seed_demo_trade_data(&app).await.expect("demo trade data");
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("address"));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server =
+            tokio::spawn(tt_cli::serve(app.clone(), settings.web.clone(), settings.worker, listener, async move {
+                let _ = stopped.await;
+            }));
+        Self { app, base, stop, server }
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        self.server.await.expect("server task").expect("server stopped cleanly");
+    }
+}
+
 fn browser_available() -> bool {
     let present = std::path::Path::new(CHROMIUM).exists() && std::path::Path::new(CHROMEDRIVER).exists();
     if !present {
@@ -207,27 +252,9 @@ async fn a_member_and_a_staff_user_sign_in_with_a_real_browser() {
     if !browser_available() {
         return;
     }
-    let database_url = match std::env::var("TT_TEST_DATABASE_URL") {
-        Ok(server) if server.starts_with("postgres") => {
-            tt_testkit::TestDatabase::create_postgres_database(&server).await
-        }
-        _ => format!(
-            "sqlite:{}",
-            std::env::temp_dir().join(format!("tt-browser-{}.sqlite3", uuid::Uuid::new_v4().simple())).display()
-        ),
-    };
     // The shipped defaults, secure cookies included: Chromium treats 127.0.0.1 as a secure origin.
-    let settings = tt_cli::Settings { database_url: tt_cli::Secret::new(database_url), ..tt_cli::Settings::default() };
-    let app = tt_cli::build_app(&settings).await.expect("app");
-    app.seed_demo().await.expect("demo data");
-    tt_cli::simulate::seed_demo_trade_data(&app).await.expect("demo trade data");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("address"));
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server =
-        tokio::spawn(tt_cli::serve(app.clone(), settings.web.clone(), settings.worker, listener, async move {
-            let _ = stopped.await;
-        }));
+    let portal = Portal::start(|_| {}, true).await;
+    let base = portal.base.clone();
 
     let browser = Driver::start().await;
     browser.go(&format!("{base}/")).await;
@@ -283,8 +310,7 @@ async fn a_member_and_a_staff_user_sign_in_with_a_real_browser() {
     assert!(browser.page_source().await.contains("demo-entries.csv"), "staff see the batches behind the numbers");
     browser.screenshot("staff-kpis").await;
 
-    let _ = stop.send(());
-    server.await.expect("server task").expect("server stopped cleanly");
+    portal.stop().await;
 }
 
 /// A company signs up and is certified Tier I by a specialist and a supervisor; a Tier II
@@ -295,26 +321,8 @@ async fn an_applicant_is_certified_and_a_member_joins_trade_compliance_in_a_real
     if !browser_available() {
         return;
     }
-    let database_url = match std::env::var("TT_TEST_DATABASE_URL") {
-        Ok(server) if server.starts_with("postgres") => {
-            tt_testkit::TestDatabase::create_postgres_database(&server).await
-        }
-        _ => format!(
-            "sqlite:{}",
-            std::env::temp_dir().join(format!("tt-browser-{}.sqlite3", uuid::Uuid::new_v4().simple())).display()
-        ),
-    };
-    let settings = tt_cli::Settings { database_url: tt_cli::Secret::new(database_url), ..tt_cli::Settings::default() };
-    let app = tt_cli::build_app(&settings).await.expect("app");
-    app.seed_demo().await.expect("demo data");
-    tt_cli::simulate::seed_demo_trade_data(&app).await.expect("demo trade data");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("address"));
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server =
-        tokio::spawn(tt_cli::serve(app.clone(), settings.web.clone(), settings.worker, listener, async move {
-            let _ = stopped.await;
-        }));
+    let portal = Portal::start(|_| {}, true).await;
+    let (app, base) = (&portal.app, portal.base.clone());
     let browser = Driver::start().await;
 
     // The company signs itself up and applies.
@@ -442,8 +450,7 @@ async fn an_applicant_is_certified_and_a_member_joins_trade_compliance_in_a_real
     browser.wait_for_text(&format!("Annual Notification Letter {letter_year} accepted")).await;
     browser.screenshot("nam-letter-accepted").await;
 
-    let _ = stop.send(());
-    server.await.expect("server task").expect("server stopped cleanly");
+    portal.stop().await;
 }
 
 /// A member completes its security profile (the last answers and an evidence file through the
@@ -453,21 +460,10 @@ async fn a_member_submits_a_security_profile_with_evidence_and_a_specialist_retu
     if !browser_available() {
         return;
     }
-    let database_url = match std::env::var("TT_TEST_DATABASE_URL") {
-        Ok(server) if server.starts_with("postgres") => {
-            tt_testkit::TestDatabase::create_postgres_database(&server).await
-        }
-        _ => format!(
-            "sqlite:{}",
-            std::env::temp_dir().join(format!("tt-browser-{}.sqlite3", uuid::Uuid::new_v4().simple())).display()
-        ),
-    };
     let evidence_folder = std::env::temp_dir().join(format!("tt-browser-evidence-{}", uuid::Uuid::new_v4().simple()));
-    let mut settings =
-        tt_cli::Settings { database_url: tt_cli::Secret::new(database_url), ..tt_cli::Settings::default() };
-    settings.app.evidence_folder = evidence_folder.display().to_string();
-    let app = tt_cli::build_app(&settings).await.expect("app");
-    app.seed_demo().await.expect("demo data");
+    let portal =
+        Portal::start(|settings| settings.app.evidence_folder = evidence_folder.display().to_string(), false).await;
+    let (app, base) = (&portal.app, portal.base.clone());
     let account = app
         .store
         .find_account_by_number(&tt_domain::AccountNumber::parse("DEMO-IMP-001").expect("number"))
@@ -504,13 +500,6 @@ async fn a_member_submits_a_security_profile_with_evidence_and_a_specialist_retu
     std::fs::write(&evidence_file, "Our code of conduct forbids forced labor in our supply chain.")
         .expect("evidence file");
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("address"));
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server =
-        tokio::spawn(tt_cli::serve(app.clone(), settings.web.clone(), settings.worker, listener, async move {
-            let _ = stopped.await;
-        }));
     let browser = Driver::start().await;
     let profile_url = format!("{base}/accounts/{account}/security-profile");
 
@@ -545,8 +534,7 @@ async fn a_member_submits_a_security_profile_with_evidence_and_a_specialist_retu
     assert!(page.contains("Attach the supplier audit schedule"), "{page}");
     browser.screenshot("profile-specialist-returned").await;
 
-    let _ = stop.send(());
-    server.await.expect("server task").expect("server stopped cleanly");
+    portal.stop().await;
     let _ = std::fs::remove_dir_all(&evidence_folder);
 }
 
@@ -556,18 +544,8 @@ async fn a_validation_is_planned_reported_sent_and_answered_in_a_real_browser() 
     if !browser_available() {
         return;
     }
-    let database_url = match std::env::var("TT_TEST_DATABASE_URL") {
-        Ok(server) if server.starts_with("postgres") => {
-            tt_testkit::TestDatabase::create_postgres_database(&server).await
-        }
-        _ => format!(
-            "sqlite:{}",
-            std::env::temp_dir().join(format!("tt-browser-{}.sqlite3", uuid::Uuid::new_v4().simple())).display()
-        ),
-    };
-    let settings = tt_cli::Settings { database_url: tt_cli::Secret::new(database_url), ..tt_cli::Settings::default() };
-    let app = tt_cli::build_app(&settings).await.expect("app");
-    app.seed_demo().await.expect("demo data");
+    let portal = Portal::start(|_| {}, false).await;
+    let (app, base) = (&portal.app, portal.base.clone());
     let account = app
         .store
         .find_account_by_number(&tt_domain::AccountNumber::parse("DEMO-IMP-001").expect("number"))
@@ -575,13 +553,6 @@ async fn a_validation_is_planned_reported_sent_and_answered_in_a_real_browser() 
         .expect("find")
         .expect("demo account")
         .id;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("address"));
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server =
-        tokio::spawn(tt_cli::serve(app.clone(), settings.web.clone(), settings.worker, listener, async move {
-            let _ = stopped.await;
-        }));
     let browser = Driver::start().await;
     let today = time::OffsetDateTime::now_utc().date();
 
@@ -634,6 +605,80 @@ async fn a_validation_is_planned_reported_sent_and_answered_in_a_real_browser() 
     browser.wait_for_text("Implemented: Weekly reconciliation since this month").await;
     browser.screenshot("validation-member-answered").await;
 
-    let _ = stop.send(());
-    server.await.expect("server task").expect("server stopped cleanly");
+    portal.stop().await;
+}
+
+/// A Trade Compliance member asks for a ruling, the National Account Manager asks a question and
+/// issues it; the member then gets a confidential-manifest certificate and renews it with one
+/// click (the renewal window is widened by setting so it is open on the day of the test).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ruling_request_and_a_confidential_manifest_renewal_in_a_real_browser() {
+    if !browser_available() {
+        return;
+    }
+    let portal =
+        Portal::start(|settings| settings.app.benefit_clocks.confidential_manifest_renewal_window_days = 800, true)
+            .await;
+    let base = portal.base.clone();
+    let browser = Driver::start().await;
+
+    browser.sign_in(&base, "officer@greatlakes.example", false).await;
+    browser.go(&format!("{base}/requests")).await;
+    browser.click("a[href='/requests/new?kind=ruling']").await;
+    browser.wait_for_text("<h1>Ruling request</h1>").await;
+    browser.type_into("#merchandise", "Steel shelf brackets").await;
+    browser.click("#question option[value='classification']").await;
+    browser.type_into("#description", "We believe heading 7326 applies.").await;
+    browser.click("form[action='/requests'] button[type=submit]").await;
+    let page = browser.wait_for_text("Ruling due").await;
+    assert!(page.contains("Trade Compliance member: front of the line"), "{page}");
+    assert!(page.contains("20 days after receipt"), "{page}");
+    let ruling_url = browser.command(reqwest::Method::GET, "/url", None).await.as_str().expect("url").to_owned();
+    browser.sign_out().await;
+
+    browser.sign_in(&base, "nam@cbp.example", true).await;
+    browser.go(&format!("{base}/requests")).await;
+    browser.wait_for_text("Front of line").await;
+    browser.go(&ruling_url).await;
+    browser.type_into("#text", "Please send a drawing of the bracket.").await;
+    browser.click("#message button[type=submit]").await;
+    browser.wait_for_text("Agency: Please send a drawing of the bracket.").await;
+    browser.type_into("#note", "N312345").await;
+    browser.click("#grant button[type=submit]").await;
+    browser.wait_for_text("Granted").await;
+    browser.screenshot("ruling-granted").await;
+    browser.sign_out().await;
+
+    browser.sign_in(&base, "officer@greatlakes.example", false).await;
+    browser.go(&ruling_url).await;
+    let page = browser.wait_for_text("N312345").await;
+    assert!(page.contains("Met"), "the ruling came within its 20 days: {page}");
+    browser.go(&format!("{base}/requests/new?kind=confidential_manifest")).await;
+    browser.click("#direction option[value='inward']").await;
+    browser.type_into("#names", "Great Lakes Home Goods, Inc.").await;
+    browser.type_into("#addresses", "1 Main Street, Detroit, MI").await;
+    browser.click("form[action='/requests'] button[type=submit]").await;
+    browser.wait_for_text("Decision due").await;
+    let manifest_url = browser.command(reqwest::Method::GET, "/url", None).await.as_str().expect("url").to_owned();
+    browser.sign_out().await;
+
+    browser.sign_in(&base, "nam@cbp.example", true).await;
+    browser.go(&manifest_url).await;
+    browser.type_into("#note", "CM-2026-0042").await;
+    browser.click("#grant button[type=submit]").await;
+    browser.wait_for_text("certificate (PDF)").await;
+    browser.sign_out().await;
+
+    browser.sign_in(&base, "officer@greatlakes.example", false).await;
+    browser.go(&manifest_url).await;
+    browser.wait_for_text("Renew the certificate").await;
+    browser.click("#renew button[type=submit]").await;
+    let renewal = browser.wait_for_text("the earlier certificate").await;
+    assert!(renewal.contains("1 Main Street, Detroit, MI"), "the renewal reuses the last request: {renewal}");
+    browser.screenshot("confidential-manifest-renewed").await;
+    browser.go(&manifest_url).await;
+    let original = browser.wait_for_text("the renewal request").await;
+    assert!(!original.contains("Renew the certificate"), "a certificate is renewed once");
+
+    portal.stop().await;
 }

@@ -19,12 +19,18 @@ use crate::WebState;
 use crate::error::{ApiError, Problem};
 use crate::extractors::{ApiActor, ApiJson};
 
+pub mod benefits;
 pub mod criteria;
 pub mod membership;
 pub mod profile;
 pub mod questionnaire;
 pub mod trade;
 pub mod validation;
+
+/// The `?account=` filter of a list, when given.
+pub(crate) fn account_filter(text: Option<&str>) -> Result<Option<AccountId>, ApiError> {
+    text.map(|text| AccountId::parse("account", text)).transpose().map_err(|error| ApiError(error.into()))
+}
 
 fn not_found<T>(_: T) -> ApiError {
     ApiError(AppError::NotFound)

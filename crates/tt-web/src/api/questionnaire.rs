@@ -5,7 +5,6 @@ use axum::extract::{Path, Query, State};
 use serde::Deserialize;
 use tt_app::AppError;
 use tt_app::questionnaire::{QuestionnaireView, SendQuestionnaire, SentQuestionnaire};
-use tt_domain::AccountId;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -28,12 +27,7 @@ pub async fn list_questionnaires(
     ApiActor(actor): ApiActor,
     Query(query): Query<QuestionnairesQuery>,
 ) -> Result<Json<Vec<QuestionnaireView>>, ApiError> {
-    let account = query
-        .account
-        .as_deref()
-        .map(|text| AccountId::parse("account", text))
-        .transpose()
-        .map_err(|error| ApiError(error.into()))?;
+    let account = crate::api::account_filter(query.account.as_deref())?;
     Ok(Json(state.app.list_questionnaires(&actor, account).await?))
 }
 

@@ -36,12 +36,7 @@ pub async fn list_validations(
     ApiActor(actor): ApiActor,
     Query(query): Query<ValidationsQuery>,
 ) -> Result<Json<Vec<ValidationListItem>>, ApiError> {
-    let account = query
-        .account
-        .as_deref()
-        .map(|text| AccountId::parse("account", text))
-        .transpose()
-        .map_err(|error| ApiError(error.into()))?;
+    let account = crate::api::account_filter(query.account.as_deref())?;
     Ok(Json(state.app.list_validations(&actor, account).await?))
 }
 
@@ -101,17 +96,17 @@ pub async fn report_pdf(
     Path(id): Path<String>,
 ) -> Result<axum::response::Response, ApiError> {
     let id = validation_id(&id)?;
-    Ok(pdf_response(id, state.app.validation_report_pdf(&actor, id).await?))
+    Ok(pdf_response(&format!("validation-report-{id}.pdf"), state.app.validation_report_pdf(&actor, id).await?))
 }
 
-/// A PDF download named after the validation.
-pub(crate) fn pdf_response(id: Uuid, bytes: Vec<u8>) -> axum::response::Response {
+/// A PDF download named `file_name`.
+pub(crate) fn pdf_response(file_name: &str, bytes: Vec<u8>) -> axum::response::Response {
     use axum::http::header;
     use axum::response::IntoResponse as _;
     (
         [
             (header::CONTENT_TYPE, "application/pdf".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"validation-report-{id}.pdf\"")),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file_name}\"")),
         ],
         bytes,
     )

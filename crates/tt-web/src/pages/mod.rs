@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod benefits;
 pub mod criteria;
 pub mod defender;
 pub mod home;
@@ -69,6 +70,10 @@ impl Layout {
         }
         if can(Permission::ViewProgramData) || !actor.is_agency() {
             nav.push(NavLink { href: "/kpis", label: "KPIs" });
+        }
+        if can(Permission::ViewAccounts) && actor.role() != Some(tt_domain::Role::PgaLiaison) {
+            nav.push(NavLink { href: "/benefits", label: "Benefits" });
+            nav.push(NavLink { href: "/requests", label: "Requests" });
         }
         if can(Permission::ReviewDefenderAlerts) {
             nav.push(NavLink { href: "/alerts", label: "Defender alerts" });

@@ -200,7 +200,7 @@ pub async fn report_pdf(
 ) -> Result<Response, PageError> {
     let id = parse_validation(&id)?;
     let bytes = state.app.validation_report_pdf(&signed_in.actor, id).await?;
-    Ok(crate::api::validation::pdf_response(id, bytes))
+    Ok(crate::api::validation::pdf_response(&format!("validation-report-{id}.pdf"), bytes))
 }
 
 /// The member's answer with evidence files (multipart); who may answer is checked before the

@@ -3,6 +3,7 @@
 
 mod authorization;
 mod bad_input;
+mod benefits;
 mod criteria;
 mod membership;
 mod openapi;

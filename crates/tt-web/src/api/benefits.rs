@@ -1,0 +1,212 @@
+//! The benefits API: the catalogue and levels of service, an account's benefits on a day,
+//! benefit requests with their clocks and conversation, the penalty calculator and the request
+//! KPIs.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use serde::Deserialize;
+use time::Date;
+use tt_app::AppError;
+use tt_app::benefits::{AccountBenefits, LevelsOfService};
+use tt_app::requests::{
+    NewRequest, PenaltyInput, PenaltyView, RequestAction, RequestKindView, RequestKpis, RequestView, request_kinds,
+};
+use tt_domain::AccountId;
+use tt_domain::trade::parse_date;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+use crate::WebState;
+use crate::error::{ApiError, Problem};
+use crate::extractors::{ApiActor, ApiJson};
+
+fn request_id(text: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(text.trim()).map_err(|_| ApiError(AppError::NotFound))
+}
+
+fn optional_day(field: &'static str, text: Option<&str>) -> Result<Option<Date>, ApiError> {
+    text.map(str::trim)
+        .filter(|text| !text.is_empty())
+        .map(|text| parse_date(field, text))
+        .transpose()
+        .map_err(|error| ApiError(error.into()))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OnQuery {
+    /// The day (`YYYY-MM-DD`); today when absent.
+    pub on: Option<String>,
+}
+
+/// The levels of service: which tier and program gets which benefit on a day.
+#[utoipa::path(get, path = "/api/v1/benefits", tag = "benefits", security(("bearer" = [])), params(OnQuery),
+    responses((status = 200, body = LevelsOfService), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn levels_of_service(
+    State(state): State<WebState>,
+    ApiActor(actor): ApiActor,
+    Query(query): Query<OnQuery>,
+) -> Result<Json<LevelsOfService>, ApiError> {
+    let day = optional_day("on", query.on.as_deref())?;
+    Ok(Json(state.app.levels_of_service(&actor, day)?))
+}
+
+/// What an account is entitled to on a day, from its standing history, and what Tier III or
+/// Trade Compliance would add.
+#[utoipa::path(get, path = "/api/v1/accounts/{id}/benefits", tag = "benefits", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Account id"), OnQuery),
+    responses((status = 200, body = AccountBenefits), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn account_benefits(
+    State(state): State<WebState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+    Query(query): Query<OnQuery>,
+) -> Result<Json<AccountBenefits>, ApiError> {
+    let account = AccountId::parse("id", &id).map_err(|_| ApiError(AppError::NotFound))?;
+    let day = optional_day("on", query.on.as_deref())?;
+    Ok(Json(state.app.account_benefits(&actor, account, day).await?))
+}
+
+/// The kinds of benefit request and their forms' fields.
+#[utoipa::path(get, path = "/api/v1/request-kinds", tag = "benefits", security(("bearer" = [])),
+    responses((status = 200, body = [RequestKindView]), (status = 401, body = Problem)))]
+pub async fn list_request_kinds(ApiActor(_actor): ApiActor) -> Json<Vec<RequestKindView>> {
+    Json(request_kinds())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RequestsQuery {
+    /// Only this account's requests (members always see only their own).
+    pub account: Option<String>,
+}
+
+/// Requests: open ones first, Trade Compliance members' at the front, then by due date.
+#[utoipa::path(get, path = "/api/v1/requests", tag = "benefits", security(("bearer" = [])), params(RequestsQuery),
+    responses((status = 200, body = [RequestView]), (status = 401, body = Problem), (status = 403, body = Problem)))]
+pub async fn list_requests(
+    State(state): State<WebState>,
+    ApiActor(actor): ApiActor,
+    Query(query): Query<RequestsQuery>,
+) -> Result<Json<Vec<RequestView>>, ApiError> {
+    let account = crate::api::account_filter(query.account.as_deref())?;
+    Ok(Json(state.app.list_requests(&actor, account).await?))
+}
+
+/// Files a request for the account (`{"kind": "ruling", "details": {...}}`); refused with the
+/// reason when the account is not eligible today.
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/requests", tag = "benefits", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Account id")), request_body = NewRequest,
+    responses((status = 200, body = RequestView), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn submit_request(
+    State(state): State<WebState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<serde_json::Value>,
+) -> Result<Json<RequestView>, ApiError> {
+    state.app.require_request_permission(&actor)?;
+    let account = AccountId::parse("id", &id).map_err(|_| ApiError(AppError::NotFound))?;
+    let input: NewRequest =
+        serde_json::from_value(body).map_err(|error| ApiError(AppError::invalid("body", error.to_string())))?;
+    Ok(Json(state.app.submit_request(&actor, account, &input).await?))
+}
+
+/// One request with its clocks and conversation.
+#[utoipa::path(get, path = "/api/v1/requests/{id}", tag = "benefits", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Request id")),
+    responses((status = 200, body = RequestView), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem)))]
+pub async fn get_request(
+    State(state): State<WebState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<RequestView>, ApiError> {
+    Ok(Json(state.app.get_request(&actor, request_id(&id)?).await?))
+}
+
+/// Changes a request: `assign`, `message`, `grant`, `refuse`, `withdraw`.
+#[utoipa::path(post, path = "/api/v1/requests/{id}", tag = "benefits", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Request id")), request_body = RequestAction,
+    responses((status = 200, body = RequestView), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn change_request(
+    State(state): State<WebState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<serde_json::Value>,
+) -> Result<Json<RequestView>, ApiError> {
+    state.app.require_request_permission(&actor)?;
+    let action: RequestAction =
+        serde_json::from_value(body).map_err(|error| ApiError(AppError::invalid("body", error.to_string())))?;
+    Ok(Json(state.app.change_request(&actor, request_id(&id)?, &action).await?))
+}
+
+/// Renews a confidential-manifest certificate with the same names and addresses.
+#[utoipa::path(post, path = "/api/v1/requests/{id}/renewal", tag = "benefits", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Request id of the certificate")),
+    responses((status = 200, body = RequestView), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn renew_request(
+    State(state): State<WebState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<RequestView>, ApiError> {
+    Ok(Json(state.app.renew_request(&actor, request_id(&id)?).await?))
+}
+
+/// The confidential-manifest certificate as a PDF.
+#[utoipa::path(get, path = "/api/v1/requests/{id}/certificate.pdf", tag = "benefits", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Request id of the certificate")),
+    responses((status = 200, description = "The certificate", content_type = "application/pdf"),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn certificate_pdf(
+    State(state): State<WebState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<axum::response::Response, ApiError> {
+    let id = request_id(&id)?;
+    let bytes = state.app.certificate_pdf(&actor, id).await?;
+    Ok(crate::api::validation::pdf_response(&format!("confidential-manifest-{id}.pdf"), bytes))
+}
+
+/// The 19 U.S.C. 1592 calculator: statutory maximum, guideline range and mitigating factors.
+#[utoipa::path(post, path = "/api/v1/penalties/calculate", tag = "benefits", security(("bearer" = [])),
+    request_body = PenaltyInput,
+    responses((status = 200, body = PenaltyView), (status = 401, body = Problem), (status = 422, body = Problem)))]
+pub async fn calculate_penalty(
+    State(state): State<WebState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(input): ApiJson<PenaltyInput>,
+) -> Result<Json<PenaltyView>, ApiError> {
+    Ok(Json(state.app.calculate_penalty(&actor, &input)?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PeriodQuery {
+    /// First day of the period (`YYYY-MM-DD`) of requests received.
+    pub from: Option<String>,
+    /// Last day of the period.
+    pub to: Option<String>,
+}
+
+/// Request turnaround by kind and membership, and confidential-manifest certificates.
+#[utoipa::path(get, path = "/api/v1/request-kpis", tag = "benefits", security(("bearer" = [])), params(PeriodQuery),
+    responses((status = 200, body = RequestKpis), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn request_kpis(
+    State(state): State<WebState>,
+    ApiActor(actor): ApiActor,
+    Query(query): Query<PeriodQuery>,
+) -> Result<Json<RequestKpis>, ApiError> {
+    actor.require(tt_app::Permission::ViewProgramData, state.app.clock.now())?;
+    let day = |field: &'static str, text: Option<&str>| {
+        optional_day(field, text)?.ok_or_else(|| ApiError(AppError::invalid(field, "is required")))
+    };
+    let (from, to) = (day("from", query.from.as_deref())?, day("to", query.to.as_deref())?);
+    Ok(Json(state.app.request_kpis(&actor, from, to).await?))
+}

@@ -1,0 +1,452 @@
+//! Benefit pages: the levels of service with an account's benefits on any day, benefit requests
+//! (the staff queue or a member's list, the form of each kind, one request with its clocks and
+//! conversation), the confidential-manifest certificate and the penalty calculator.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use tt_app::benefits::{AccountBenefits, LevelsOfService};
+use tt_app::requests::{
+    NewRequest, PenaltyInput, PenaltyView, RequestAction, RequestKindView, RequestView, request_kinds,
+};
+use tt_app::{AppError, Permission};
+use tt_domain::AccountId;
+use tt_domain::trade::parse_date;
+use uuid::Uuid;
+
+use super::{FormErrors, Layout, can, see_other};
+use crate::WebState;
+use crate::error::PageError;
+use crate::extractors::{FormData, SignedIn};
+
+fn parse_account(text: &str) -> Result<AccountId, PageError> {
+    AccountId::parse("account", text.trim()).map_err(|_| PageError::from(AppError::NotFound))
+}
+
+fn parse_request(text: &str) -> Result<Uuid, PageError> {
+    Uuid::parse_str(text.trim()).map_err(|_| PageError::from(AppError::NotFound))
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct BenefitsQuery {
+    #[serde(default)]
+    on: Option<String>,
+    #[serde(default)]
+    account: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "benefits.html")]
+pub struct BenefitsPage {
+    layout: Layout,
+    on: String,
+    levels: LevelsOfService,
+    account: Option<AccountBenefits>,
+    errors: FormErrors,
+}
+
+/// The levels of service on a day and, for a member (or an account staff name), its benefits
+/// that day and what Tier III or Trade Compliance would add.
+pub async fn benefits_page(
+    State(state): State<WebState>,
+    signed_in: SignedIn,
+    Query(query): Query<BenefitsQuery>,
+) -> Result<Response, PageError> {
+    let actor = &signed_in.actor;
+    let typed = query.on.as_deref().map(str::trim).filter(|text| !text.is_empty());
+    let (day, errors) = match typed.map(|text| parse_date("on", text)).transpose() {
+        Ok(day) => (day, FormErrors::default()),
+        Err(error) => (None, FormErrors { items: vec![error] }),
+    };
+    let levels = state.app.levels_of_service(actor, day)?;
+    let account = match actor.own_account() {
+        Some(own) => Some(own),
+        None => query.account.as_deref().filter(|text| !text.trim().is_empty()).map(parse_account).transpose()?,
+    };
+    let account = match account {
+        Some(account) => Some(state.app.account_benefits(actor, account, day).await?),
+        None => None,
+    };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let page =
+        BenefitsPage { layout: Layout::for_signed_in(&signed_in), on: levels.on.clone(), levels, account, errors };
+    Ok((status, page).into_response())
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct RequestsQuery {
+    #[serde(default)]
+    account: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "requests.html")]
+pub struct RequestsPage {
+    layout: Layout,
+    requests: Vec<RequestView>,
+    staff: bool,
+    can_request: bool,
+    can_open_cases: bool,
+    kinds: Vec<RequestKindView>,
+}
+
+/// The staff queue (open first, Trade Compliance members at the front, soonest due first) or a
+/// member's own requests.
+pub async fn requests_page(
+    State(state): State<WebState>,
+    signed_in: SignedIn,
+    Query(query): Query<RequestsQuery>,
+) -> Result<Response, PageError> {
+    let actor = &signed_in.actor;
+    let account = query.account.as_deref().filter(|text| !text.trim().is_empty()).map(parse_account).transpose()?;
+    let requests = state.app.list_requests(actor, account).await?;
+    Ok(RequestsPage {
+        layout: Layout::for_signed_in(&signed_in),
+        requests,
+        staff: actor.is_agency(),
+        can_request: can(actor, Permission::RequestBenefits) && !actor.is_agency(),
+        can_open_cases: can(actor, Permission::DecideBenefitRequests),
+        kinds: request_kinds(),
+    }
+    .into_response())
+}
+
+/// One field of a request form, with what was typed and its error.
+pub struct FormField {
+    name: &'static str,
+    label: &'static str,
+    input: &'static str,
+    required: bool,
+    choices: Vec<(&'static str, &'static str)>,
+    value: String,
+    error: String,
+}
+
+/// An account staff may choose when opening a case.
+pub struct AccountChoice {
+    id: String,
+    label: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "request_new.html")]
+pub struct NewRequestPage {
+    layout: Layout,
+    /// The kinds the signed-in person may file, when no kind is chosen yet.
+    kinds: Vec<RequestKindView>,
+    kind: Option<RequestKindView>,
+    fields: Vec<FormField>,
+    accounts: Vec<AccountChoice>,
+    account: String,
+    errors: FormErrors,
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct NewRequestQuery {
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
+    account: Option<String>,
+}
+
+async fn new_request_with(
+    state: &WebState,
+    signed_in: &SignedIn,
+    kind: Option<&str>,
+    account: Option<String>,
+    values: &BTreeMap<String, String>,
+    errors: FormErrors,
+) -> Result<NewRequestPage, PageError> {
+    let actor = &signed_in.actor;
+    let staff = actor.is_agency();
+    let kinds: Vec<RequestKindView> =
+        request_kinds().into_iter().filter(|kind| kind.opened_by_agency == staff).collect();
+    let kind = match kind.map(str::trim).filter(|text| !text.is_empty()) {
+        Some(code) => Some(
+            kinds
+                .iter()
+                .find(|kind| kind.kind == code)
+                .cloned()
+                .ok_or_else(|| PageError::BadForm(format!("'{code}' is not a kind of request you can file.")))?,
+        ),
+        None => None,
+    };
+    let fields = kind
+        .iter()
+        .flat_map(|kind| kind.fields.iter())
+        .map(|field| FormField {
+            name: field.name,
+            label: field.label,
+            input: field.input,
+            required: field.required,
+            choices: field.choices.clone(),
+            value: values.get(field.name).cloned().unwrap_or_default(),
+            error: errors.for_field(field.name),
+        })
+        .collect();
+    let accounts = if staff && kind.is_some() {
+        state
+            .app
+            .list_accounts(actor)
+            .await?
+            .into_iter()
+            .map(|account| AccountChoice {
+                id: account.id.to_string(),
+                label: format!("{} — {}", account.number, account.legal_name.as_str()),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(NewRequestPage {
+        layout: Layout::for_signed_in(signed_in),
+        kinds,
+        kind,
+        fields,
+        accounts,
+        account: account.unwrap_or_default(),
+        errors,
+    })
+}
+
+/// The kinds one may file, or one kind's form.
+pub async fn new_request_page(
+    State(state): State<WebState>,
+    signed_in: SignedIn,
+    Query(query): Query<NewRequestQuery>,
+) -> Result<Response, PageError> {
+    state.app.require_request_permission(&signed_in.actor)?;
+    let page = new_request_with(
+        &state,
+        &signed_in,
+        query.kind.as_deref(),
+        query.account,
+        &BTreeMap::new(),
+        FormErrors::default(),
+    )
+    .await?;
+    Ok(page.into_response())
+}
+
+/// Files the request from the form.
+pub async fn submit_request(
+    State(state): State<WebState>,
+    signed_in: SignedIn,
+    form: FormData,
+) -> Result<Response, PageError> {
+    form.verify_csrf(&signed_in.session)?;
+    state.app.require_request_permission(&signed_in.actor)?;
+    let actor = &signed_in.actor;
+    let kind = form.value("kind");
+    let account_text = form.optional("account");
+    let account = match actor.own_account() {
+        Some(own) => own,
+        None => match account_text.as_deref() {
+            Some(text) => parse_account(text)?,
+            None => {
+                let errors =
+                    FormErrors { items: vec![tt_domain::ValidationError::new("account", "choose an account")] };
+                let page = new_request_with(&state, &signed_in, Some(&kind), None, &BTreeMap::new(), errors).await?;
+                return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+            }
+        },
+    };
+    let field_names: Vec<&'static str> = request_kinds()
+        .into_iter()
+        .find(|view| view.kind == kind.trim())
+        .map(|view| view.fields.iter().map(|field| field.name).collect())
+        .unwrap_or_default();
+    let details: BTreeMap<String, String> = field_names
+        .iter()
+        .map(|name| ((*name).to_owned(), form.value(name)))
+        .filter(|(_, value)| !value.is_empty())
+        .collect();
+    let input = NewRequest { kind: kind.clone(), details: details.clone() };
+    match state.app.submit_request(actor, account, &input).await {
+        Ok(view) => Ok(see_other(&format!("/requests/{}", view.id))),
+        Err(error) => {
+            let errors = FormErrors::from_app(error)?;
+            let page = new_request_with(&state, &signed_in, Some(&kind), account_text, &details, errors).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "request.html")]
+pub struct RequestPage {
+    layout: Layout,
+    view: RequestView,
+    can_decide: bool,
+    can_write: bool,
+    can_withdraw: bool,
+    can_renew: bool,
+    errors: FormErrors,
+}
+
+async fn request_with(
+    state: &WebState,
+    signed_in: &SignedIn,
+    id: Uuid,
+    errors: FormErrors,
+) -> Result<RequestPage, PageError> {
+    let actor = &signed_in.actor;
+    let view = state.app.get_request(actor, id).await?;
+    let open = matches!(view.state, "submitted" | "in_review");
+    let today = state.app.clock.now().date().to_string();
+    let member_files = can(actor, Permission::RequestBenefits) && !actor.is_agency();
+    let staff_decides = can(actor, Permission::DecideBenefitRequests);
+    Ok(RequestPage {
+        layout: Layout::for_signed_in(signed_in),
+        can_decide: open && staff_decides,
+        can_write: member_files || staff_decides,
+        can_withdraw: open && if view.kind == "penalty_case" { staff_decides } else { member_files },
+        can_renew: member_files && view.renewal_opens.as_deref().is_some_and(|opens| opens <= today.as_str()),
+        view,
+        errors,
+    })
+}
+
+pub async fn request_page(
+    State(state): State<WebState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id = parse_request(&id)?;
+    Ok(request_with(&state, &signed_in, id, FormErrors::default()).await?.into_response())
+}
+
+async fn after_change(
+    state: &WebState,
+    signed_in: &SignedIn,
+    id: Uuid,
+    result: Result<RequestView, AppError>,
+) -> Result<Response, PageError> {
+    match result {
+        Ok(view) => Ok(see_other(&format!("/requests/{}", view.id))),
+        Err(error) => {
+            let errors = FormErrors::from_app(error)?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, request_with(state, signed_in, id, errors).await?).into_response())
+        }
+    }
+}
+
+/// Every change to a request from its page; the form's `action` names it.
+pub async fn change_request(
+    State(state): State<WebState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, PageError> {
+    form.verify_csrf(&signed_in.session)?;
+    state.app.require_request_permission(&signed_in.actor)?;
+    let id = parse_request(&id)?;
+    let action = match form.value("action").as_str() {
+        "assign" => RequestAction::Assign { to: form.value("to") },
+        "message" => RequestAction::Message { text: form.value("text") },
+        "grant" => RequestAction::Grant { note: form.value("note"), amount: form.optional("amount") },
+        "refuse" => RequestAction::Refuse { reason: form.value("reason") },
+        "withdraw" => RequestAction::Withdraw { reason: form.value("reason") },
+        other => return Err(PageError::BadForm(format!("'{other}' is not an action on a request."))),
+    };
+    let result = state.app.change_request(&signed_in.actor, id, &action).await;
+    after_change(&state, &signed_in, id, result).await
+}
+
+/// One-click renewal of a confidential-manifest certificate.
+pub async fn renew_request(
+    State(state): State<WebState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, PageError> {
+    form.verify_csrf(&signed_in.session)?;
+    signed_in.actor.require(Permission::RequestBenefits, state.app.clock.now())?;
+    let id = parse_request(&id)?;
+    let result = state.app.renew_request(&signed_in.actor, id).await;
+    after_change(&state, &signed_in, id, result).await
+}
+
+/// The certificate as a PDF download.
+pub async fn certificate_pdf(
+    State(state): State<WebState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id = parse_request(&id)?;
+    let bytes = state.app.certificate_pdf(&signed_in.actor, id).await?;
+    Ok(crate::api::validation::pdf_response(&format!("confidential-manifest-{id}.pdf"), bytes))
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct CalculatorQuery {
+    #[serde(default)]
+    culpability: Option<String>,
+    #[serde(default)]
+    loss_of_revenue: String,
+    #[serde(default)]
+    dutiable_value: String,
+    #[serde(default)]
+    domestic_value: String,
+    #[serde(default)]
+    prior_disclosure: Option<String>,
+    #[serde(default)]
+    trade_compliance_member: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "penalty_calculator.html")]
+pub struct CalculatorPage {
+    layout: Layout,
+    culpability: String,
+    loss_of_revenue: String,
+    dutiable_value: String,
+    domestic_value: String,
+    prior_disclosure: bool,
+    trade_compliance_member: bool,
+    result: Option<PenaltyView>,
+    errors: FormErrors,
+}
+
+/// The 19 U.S.C. 1592 calculator: a GET form, so a result has its own address.
+pub async fn penalty_calculator_page(
+    State(state): State<WebState>,
+    signed_in: SignedIn,
+    Query(query): Query<CalculatorQuery>,
+) -> Result<Response, PageError> {
+    let input = PenaltyInput {
+        culpability: query.culpability.clone().unwrap_or_default(),
+        loss_of_revenue: query.loss_of_revenue.clone(),
+        dutiable_value: query.dutiable_value.clone(),
+        domestic_value: query.domestic_value.clone(),
+        prior_disclosure: query.prior_disclosure.is_some(),
+        trade_compliance_member: query.trade_compliance_member.is_some(),
+    };
+    let (result, errors) = if query.culpability.is_some() {
+        match state.app.calculate_penalty(&signed_in.actor, &input) {
+            Ok(view) => (Some(view), FormErrors::default()),
+            Err(error) => (None, FormErrors::from_app(error)?),
+        }
+    } else {
+        signed_in.actor.require(Permission::ViewAccounts, state.app.clock.now())?;
+        (None, FormErrors::default())
+    };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let page = CalculatorPage {
+        layout: Layout::for_signed_in(&signed_in),
+        culpability: input.culpability,
+        loss_of_revenue: input.loss_of_revenue,
+        dutiable_value: input.dutiable_value,
+        domestic_value: input.domestic_value,
+        prior_disclosure: input.prior_disclosure,
+        trade_compliance_member: input.trade_compliance_member,
+        result,
+        errors,
+    };
+    Ok((status, page).into_response())
+}

@@ -1,0 +1,158 @@
+//! Benefit pages and API: the levels of service, a refused request with its reason, a ruling
+//! request from the member's form to the staff's decision, the API flow and the calculator.
+
+use axum::http::{Method, StatusCode};
+use serde_json::json;
+use tt_domain::{AccountNumber, TokenScope};
+use tt_testkit::TestApp;
+
+async fn with_standings() -> TestApp {
+    let test_app = TestApp::with_demo().await;
+    test_app
+        .import_standing(&[
+            ("DEMO-IMP-001", 400, "ctpat", "T2"),
+            ("DEMO-IMP-001", 300, "tc", "ON"),
+            ("DEMO-IMP-005", 400, "ctpat", "T2"),
+        ])
+        .await;
+    test_app
+}
+
+#[tokio::test]
+async fn a_member_sees_its_benefits_and_what_trade_compliance_would_add() {
+    let test_app = with_standings().await;
+    let member = test_app.client();
+    member.sign_in("officer@pacificapparel.example").await;
+    let page = member.get("/benefits").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Standing that day: T2."), "{}", page.body);
+    assert!(page.body.contains("What Trade Compliance would add"));
+    assert!(page.body.contains("Tier III + Trade Compliance"), "the levels-of-service matrix");
+    let bad_day = member.get("/benefits?on=2026-02-30").await;
+    assert_eq!(bad_day.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad_day.body.contains("&#39;2026-02-30&#39; is not a date")
+            || bad_day.body.contains("'2026-02-30' is not a date")
+    );
+}
+
+#[tokio::test]
+async fn a_ruling_goes_from_the_members_form_to_the_staff_queue_and_back_with_the_ruling() {
+    let test_app = with_standings().await;
+    let member = test_app.client();
+    member.sign_in("officer@greatlakes.example").await;
+    let form = member.get("/requests/new?kind=ruling").await;
+    assert!(form.body.contains("<label for=\"merchandise\">Merchandise</label>"), "{}", form.body);
+    let missing = member.post_form_with_csrf("/requests", &[("kind", "ruling"), ("merchandise", "Brackets")]).await;
+    assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(missing.body.contains("id=\"question-error\""), "{}", missing.body);
+    assert!(missing.body.contains("value=\"Brackets\""), "what was typed is kept");
+    let filed = member
+        .post_form_with_csrf(
+            "/requests",
+            &[
+                ("kind", "ruling"),
+                ("merchandise", "Steel shelf brackets"),
+                ("question", "classification"),
+                ("description", "Heading 7326?"),
+            ],
+        )
+        .await;
+    assert_eq!(filed.status, StatusCode::SEE_OTHER, "{}", filed.body);
+    let page = filed.location().expect("request page").to_owned();
+    let view = member.get(&page).await;
+    assert!(view.body.contains("Trade Compliance member: front of the line"), "{}", view.body);
+    assert!(view.body.contains("20 days after receipt"));
+
+    let nam = test_app.client();
+    nam.sign_in("nam@cbp.example").await;
+    let queue = nam.get("/requests").await;
+    assert!(queue.body.contains("Front of line") && queue.body.contains("DEMO-IMP-001"), "{}", queue.body);
+    assert_eq!(
+        nam.post_form_with_csrf(&page, &[("action", "message"), ("text", "Send a photo")]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let granted = nam.post_form_with_csrf(&page, &[("action", "grant"), ("note", "N312345")]).await;
+    assert_eq!(granted.status, StatusCode::SEE_OTHER, "{}", granted.body);
+    let decided = member.get(&page).await;
+    assert!(decided.body.contains("Agency: Send a photo") && decided.body.contains("N312345"), "{}", decided.body);
+    assert!(!decided.body.contains("id=\"grant\""), "members are not offered the decision");
+    let again = nam.post_form_with_csrf(&page, &[("action", "refuse"), ("reason", "late")]).await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY, "a decided request is not decided again");
+}
+
+#[tokio::test]
+async fn an_ineligible_member_is_told_why_and_another_company_cannot_read_the_request() {
+    let test_app = with_standings().await;
+    let member = test_app.client();
+    member.sign_in("officer@pacificapparel.example").await;
+    let refused = member
+        .post_form_with_csrf(
+            "/requests",
+            &[("kind", "exam_location"), ("entry_number", "ABC-1234567-8"), ("location", "Our Seattle warehouse")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("your account is Tier II without Trade Compliance"), "{}", refused.body);
+
+    let token = test_app.token_for("officer@greatlakes.example", TokenScope::ReadWrite).await;
+    let api = test_app.api_client(&token);
+    let great_lakes = test_app
+        .app
+        .store
+        .find_account_by_number(&AccountNumber::parse("DEMO-IMP-001").expect("number"))
+        .await
+        .expect("find")
+        .expect("account")
+        .id;
+    let created = api
+        .send_json(
+            Method::POST,
+            &format!("/api/v1/accounts/{great_lakes}/requests"),
+            &json!({"kind": "post_entry_amendment", "details": {"entry_number": "abc 1234567 8", "change": "Value"}}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.body);
+    let body = created.json();
+    assert_eq!(body["details"][0]["value"], "ABC12345678", "the entry number is normalized");
+    assert_eq!(body["clocks"][0]["basis"], "90 days after receipt: the Trusted Trader amendment benefit");
+    let id = body["id"].as_str().expect("id").to_owned();
+    let other = member.get(&format!("/requests/{id}")).await;
+    assert_eq!(other.status, StatusCode::FORBIDDEN);
+    let kinds = api.get("/api/v1/request-kinds").await;
+    assert_eq!(kinds.json().as_array().map(Vec::len), Some(11));
+    let benefits = api.get(&format!("/api/v1/accounts/{great_lakes}/benefits")).await;
+    assert_eq!(
+        (benefits.json()["tier"].as_str(), benefits.json()["trade_compliance"].as_bool()),
+        (Some("T2"), Some(true))
+    );
+    let kpis = api.get("/api/v1/request-kpis?from=2020-01-01&to=2030-01-01").await;
+    assert_eq!(kpis.status, StatusCode::FORBIDDEN, "members do not read program KPIs");
+}
+
+#[tokio::test]
+async fn the_penalty_calculator_gives_the_statutory_maximum_and_names_bad_amounts() {
+    let test_app = TestApp::with_demo().await;
+    let staff = test_app.client();
+    staff.sign_in("nam@cbp.example").await;
+    let page = staff
+        .get("/penalties/calculator?culpability=gross_negligence&loss_of_revenue=10000&dutiable_value=100000&domestic_value=150000")
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("40000.00 USD"), "{}", page.body);
+    let bad = staff
+        .get("/penalties/calculator?culpability=fraud&loss_of_revenue=lots&dutiable_value=1&domestic_value=1")
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("id=\"loss_of_revenue-error\""), "{}", bad.body);
+    let token = test_app.token_for("nam@cbp.example", TokenScope::Read).await;
+    let calculated = test_app
+        .api_client(&token)
+        .send_json(
+            Method::POST,
+            "/api/v1/penalties/calculate",
+            &json!({"culpability": "fraud", "loss_of_revenue": "10000", "dutiable_value": "100000", "domestic_value": "150000", "prior_disclosure": true}),
+        )
+        .await;
+    assert_eq!(calculated.json()["maximum"], "10000.00", "{}", calculated.body);
+}
