@@ -215,3 +215,82 @@ impl App {
         benefit.eligibility(standing, day).map_err(|reason| AppError::invalid("benefit", reason))
     }
 }
+
+/// Whether an account may use the CTPAT logo on a day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct BrandingView {
+    #[schema(value_type = String, format = Uuid)]
+    pub account_id: AccountId,
+    pub account_number: String,
+    pub legal_name: String,
+    pub on: String,
+    pub allowed: bool,
+    /// Why, in a sentence.
+    pub reason: String,
+    /// The first day of the unbroken certification that allows it.
+    pub certified_since: Option<String>,
+}
+
+impl App {
+    /// Whether the account may use the CTPAT logo on `day` (today by default): only while
+    /// certified (any tier), so a suspension or removal in the standing history ends it that day.
+    ///
+    /// # Errors
+    /// `Forbidden` outside the actor's scope.
+    pub async fn branding(&self, actor: &Actor, account_id: AccountId, day: Option<Date>) -> AppResult<BrandingView> {
+        actor.require(Permission::ViewAccounts, self.clock.now())?;
+        let account = self.store.get_account(account_id).await?;
+        actor.require_account_visible(&account)?;
+        let day = day.unwrap_or_else(|| self.clock.now().date());
+        let events = self.store.sourced_status_events(Some(account_id)).await?;
+        let timeline = Timeline::new(events.into_iter().map(|(_, sourced)| sourced.event));
+        let branding = benefit_catalogue()?
+            .into_iter()
+            .find(|benefit| benefit.id == "ctpat_branding")
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the catalogue has no ctpat_branding")))?;
+        let verdict = branding.eligibility(timeline.standing_on(day), day);
+        let certified_since = timeline.certified_since(day);
+        Ok(BrandingView {
+            account_id,
+            account_number: account.number.to_string(),
+            legal_name: account.legal_name.as_str().to_owned(),
+            on: day.to_string(),
+            allowed: verdict.is_ok(),
+            reason: match (verdict, certified_since) {
+                (Ok(()), Some(since)) => format!(
+                    "Certified since {since}: the logo may be used under the partner agreement; use must stop on suspension, removal or withdrawal"
+                ),
+                (Ok(()), None) => "Certified: the logo may be used under the partner agreement".to_owned(),
+                (Err(reason), _) => {
+                    format!(
+                        "{reason}. Only certified partners may use the logo; a removed or withdrawn partner must stop"
+                    )
+                }
+            },
+            certified_since: certified_since.map(|since| since.to_string()),
+        })
+    }
+
+    /// The licence letter for the CTPAT logo, as a PDF, for an account that may use it today.
+    ///
+    /// # Errors
+    /// `Invalid` (field `account`) when the account may not use the logo today.
+    pub async fn branding_licence_pdf(&self, actor: &Actor, account_id: AccountId) -> AppResult<Vec<u8>> {
+        let view = self.branding(actor, account_id, None).await?;
+        if !view.allowed {
+            return Err(AppError::invalid("account", view.reason));
+        }
+        let mut document = crate::pdf::PdfDocument::new("CTPAT logo licence");
+        document
+            .title("Licence to use the CTPAT logo")
+            .paragraph(&format!("{} ({})", view.legal_name, view.account_number))
+            .paragraph(&format!(
+                "On {}, this partner may use the CTPAT logo free of charge under the terms of its partner agreement. {}.",
+                view.on, view.reason
+            ))
+            .paragraph(
+                "Displaying the logo does not prove membership: only the Status Verification Interface verifies a partner's current status.",
+            );
+        Ok(document.to_bytes())
+    }
+}

@@ -125,6 +125,21 @@ impl Timeline {
             trade_compliance: latest(&self.trade_compliance, day, false),
         }
     }
+
+    /// The first day of the unbroken certified run (any tier) that includes `day`, if the account
+    /// is certified that day.
+    #[must_use]
+    pub fn certified_since(&self, day: Date) -> Option<Date> {
+        let mut since = None;
+        for (date, _, value) in self.ctpat.iter().take_while(|(date, _, _)| *date <= day) {
+            since = match (value, since) {
+                (CtpatValue::None, _) => None,
+                (_, None) => Some(*date),
+                (_, kept) => kept,
+            };
+        }
+        since
+    }
 }
 
 /// The tier an entry counts under: a CTPAT tier, or non-member.

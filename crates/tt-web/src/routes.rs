@@ -129,6 +129,7 @@ page_routes! {
     post "/requests/{id}" => benefits::change_request, may(REQUEST_PERMISSIONS), true;
     post "/requests/{id}/renew" => benefits::renew_request, may(&[Permission::RequestBenefits]), true;
     get "/requests/{id}/certificate.pdf" => benefits::certificate_pdf, may(&[Permission::ViewAccounts]), true;
+    get "/accounts/{id}/branding-licence.pdf" => benefits::branding_licence_pdf, may(&[Permission::ViewAccounts]), true;
     get "/penalties/calculator" => benefits::penalty_calculator_page, may(&[Permission::ViewAccounts]), false;
     get "/admin/roles" => admin::roles_page, may(&[Permission::ViewPolicy]), false;
     get "/admin/audit" => admin::audit_page, may(&[Permission::ViewAuditTrail]), false;
@@ -374,6 +375,12 @@ pub const API_ROUTES: &[RouteSpec] = &[
         access: may(&[Permission::ViewAccounts]),
         rule_may_refuse: false,
     },
+    RouteSpec {
+        method: "get",
+        path: "/api/v1/accounts/{id}/branding",
+        access: may(&[Permission::ViewAccounts]),
+        rule_may_refuse: false,
+    },
     RouteSpec { method: "get", path: "/api/v1/request-kinds", access: Access::SignedIn, rule_may_refuse: false },
     RouteSpec {
         method: "get",
@@ -474,6 +481,7 @@ pub fn api_router() -> OpenApiRouter<WebState> {
         .routes(routes!(api::questionnaire::get_questionnaire, api::questionnaire::change_questionnaire))
         .routes(routes!(api::benefits::levels_of_service))
         .routes(routes!(api::benefits::account_benefits))
+        .routes(routes!(api::benefits::branding))
         .routes(routes!(api::benefits::list_request_kinds))
         .routes(routes!(api::benefits::list_requests))
         .routes(routes!(api::benefits::submit_request))

@@ -323,3 +323,33 @@ fn a_benefit_catalogue_file_is_refused_row_by_row_naming_the_field() {
     assert_eq!(found, [(3, "benefit_id"), (4, "tiers"), (5, "from")]);
     assert!(tt_app::benefits::benefit_catalogue().expect("the built-in catalogue").len() >= 17);
 }
+
+#[tokio::test]
+async fn the_logo_may_be_used_only_while_certified_and_stops_on_the_day_of_a_suspension() {
+    let test_app = TestApp::with_demo().await;
+    standings(&test_app).await;
+    let app = &test_app.app;
+    let great_lakes = account(&test_app, "DEMO-IMP-001").await;
+    let officer = actor(&test_app, "officer@greatlakes.example").await;
+    let today = app.clock.now().date();
+    let allowed = app.branding(&officer, great_lakes, None).await.expect("branding");
+    assert!(allowed.allowed);
+    assert_eq!(allowed.certified_since, Some((today - Duration::days(400)).to_string()));
+    assert!(app.branding_licence_pdf(&officer, great_lakes).await.expect("licence").starts_with(b"%PDF-"));
+    test_app.import_standing(&[("DEMO-IMP-001", 10, "ctpat", "NONE"), ("DEMO-IMP-001", 5, "ctpat", "T1")]).await;
+    let suspended = app.branding(&officer, great_lakes, Some(today - Duration::days(10))).await.expect("branding");
+    assert!(!suspended.allowed);
+    assert!(
+        suspended.reason.starts_with(
+            "Use of the CTPAT logo is a benefit of Tier I, Tier II, Tier III; your account is not certified"
+        ),
+        "{}",
+        suspended.reason
+    );
+    let before = app.branding(&officer, great_lakes, Some(today - Duration::days(11))).await.expect("branding");
+    assert!(before.allowed, "the day before the suspension it was allowed");
+    let reinstated = app.branding(&officer, great_lakes, None).await.expect("branding");
+    assert_eq!(reinstated.certified_since, Some((today - Duration::days(5)).to_string()), "a new certified run");
+    let pacific = actor(&test_app, "officer@pacificapparel.example").await;
+    assert!(matches!(app.branding(&pacific, great_lakes, None).await, Err(AppError::Forbidden(_))));
+}

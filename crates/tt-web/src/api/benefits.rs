@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use serde::Deserialize;
 use time::Date;
 use tt_app::AppError;
-use tt_app::benefits::{AccountBenefits, LevelsOfService};
+use tt_app::benefits::{AccountBenefits, BrandingView, LevelsOfService};
 use tt_app::requests::{
     NewRequest, PenaltyInput, PenaltyView, RequestAction, RequestKindView, RequestKpis, RequestView, request_kinds,
 };
@@ -67,6 +67,22 @@ pub async fn account_benefits(
     let account = AccountId::parse("id", &id).map_err(|_| ApiError(AppError::NotFound))?;
     let day = optional_day("on", query.on.as_deref())?;
     Ok(Json(state.app.account_benefits(&actor, account, day).await?))
+}
+
+/// Whether the account may use the CTPAT logo on a day, and why.
+#[utoipa::path(get, path = "/api/v1/accounts/{id}/branding", tag = "benefits", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Account id"), OnQuery),
+    responses((status = 200, body = BrandingView), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn branding(
+    State(state): State<WebState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+    Query(query): Query<OnQuery>,
+) -> Result<Json<BrandingView>, ApiError> {
+    let account = AccountId::parse("id", &id).map_err(|_| ApiError(AppError::NotFound))?;
+    let day = optional_day("on", query.on.as_deref())?;
+    Ok(Json(state.app.branding(&actor, account, day).await?))
 }
 
 /// The kinds of benefit request and their forms' fields.

@@ -10,7 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use tt_app::benefits::{AccountBenefits, LevelsOfService};
+use tt_app::benefits::{AccountBenefits, BrandingView, LevelsOfService};
 use tt_app::requests::{
     NewRequest, PenaltyInput, PenaltyView, RequestAction, RequestKindView, RequestView, request_kinds,
 };
@@ -47,6 +47,7 @@ pub struct BenefitsPage {
     on: String,
     levels: LevelsOfService,
     account: Option<AccountBenefits>,
+    branding: Option<BrandingView>,
     errors: FormErrors,
 }
 
@@ -68,13 +69,22 @@ pub async fn benefits_page(
         Some(own) => Some(own),
         None => query.account.as_deref().filter(|text| !text.trim().is_empty()).map(parse_account).transpose()?,
     };
-    let account = match account {
-        Some(account) => Some(state.app.account_benefits(actor, account, day).await?),
-        None => None,
+    let (account, branding) = match account {
+        Some(account) => (
+            Some(state.app.account_benefits(actor, account, day).await?),
+            Some(state.app.branding(actor, account, day).await?),
+        ),
+        None => (None, None),
     };
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let page =
-        BenefitsPage { layout: Layout::for_signed_in(&signed_in), on: levels.on.clone(), levels, account, errors };
+    let page = BenefitsPage {
+        layout: Layout::for_signed_in(&signed_in),
+        on: levels.on.clone(),
+        levels,
+        account,
+        branding,
+        errors,
+    };
     Ok((status, page).into_response())
 }
 
@@ -370,6 +380,17 @@ pub async fn renew_request(
     let id = parse_request(&id)?;
     let result = state.app.renew_request(&signed_in.actor, id).await;
     after_change(&state, &signed_in, id, result).await
+}
+
+/// The CTPAT logo licence letter as a PDF download.
+pub async fn branding_licence_pdf(
+    State(state): State<WebState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let account = parse_account(&id)?;
+    let bytes = state.app.branding_licence_pdf(&signed_in.actor, account).await?;
+    Ok(crate::api::validation::pdf_response(&format!("ctpat-logo-licence-{account}.pdf"), bytes))
 }
 
 /// The certificate as a PDF download.

@@ -28,6 +28,12 @@ async fn a_member_sees_its_benefits_and_what_trade_compliance_would_add() {
     assert!(page.body.contains("Standing that day: T2."), "{}", page.body);
     assert!(page.body.contains("What Trade Compliance would add"));
     assert!(page.body.contains("Tier III + Trade Compliance"), "the levels-of-service matrix");
+    assert!(page.body.contains("The CTPAT logo</h3>\n<p>May be used on"), "{}", page.body);
+    let start = page.body.find("/branding-licence.pdf").expect("a licence link");
+    let link_start = page.body[..start].rfind('"').expect("link start") + 1;
+    let licence = member.get(&page.body[link_start..start + "/branding-licence.pdf".len()]).await;
+    assert_eq!(licence.status, StatusCode::OK);
+    assert!(licence.body.starts_with("%PDF-"));
     let bad_day = member.get("/benefits?on=2026-02-30").await;
     assert_eq!(bad_day.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
