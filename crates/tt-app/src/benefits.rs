@@ -141,10 +141,12 @@ impl App {
     ///
     /// # Errors
     /// `Forbidden` for no one signed in (every role may read it).
-    pub fn levels_of_service(&self, actor: &Actor, day: Option<Date>) -> AppResult<LevelsOfService> {
+    pub async fn levels_of_service(&self, actor: &Actor, day: Option<Date>) -> AppResult<LevelsOfService> {
         actor.require(Permission::ViewAccounts, self.clock.now())?;
         let day = day.unwrap_or_else(|| self.clock.now().date());
-        let rows = benefit_catalogue()?
+        let rows = self
+            .benefits_catalogue()
+            .await?
             .into_iter()
             .map(|benefit| LevelRow {
                 levels: LEVELS.iter().map(|(_, standing)| benefit.eligibility(*standing, day).is_ok()).collect(),
@@ -176,7 +178,7 @@ impl App {
         actor.require_account_visible(&account)?;
         let day = day.unwrap_or_else(|| self.clock.now().date());
         let standing = self.standing_on(account_id, day).await?;
-        let catalogue = benefit_catalogue()?;
+        let catalogue = self.benefits_catalogue().await?;
         let get = |standing: Standing| -> Vec<Benefit> {
             catalogue.iter().filter(|benefit| benefit.eligibility(standing, day).is_ok()).cloned().collect()
         };
@@ -209,8 +211,12 @@ impl App {
     /// # Errors
     /// `Invalid` on `benefit` with the reason; `NotFound` for an unknown benefit.
     pub async fn check_benefit(&self, account_id: AccountId, benefit_id: &str, day: Date) -> AppResult<()> {
-        let benefit =
-            benefit_catalogue()?.into_iter().find(|benefit| benefit.id == benefit_id).ok_or(AppError::NotFound)?;
+        let benefit = self
+            .benefits_catalogue()
+            .await?
+            .into_iter()
+            .find(|benefit| benefit.id == benefit_id)
+            .ok_or(AppError::NotFound)?;
         let standing = self.standing_on(account_id, day).await?;
         benefit.eligibility(standing, day).map_err(|reason| AppError::invalid("benefit", reason))
     }
@@ -244,7 +250,9 @@ impl App {
         let day = day.unwrap_or_else(|| self.clock.now().date());
         let events = self.store.sourced_status_events(Some(account_id)).await?;
         let timeline = Timeline::new(events.into_iter().map(|(_, sourced)| sourced.event));
-        let branding = benefit_catalogue()?
+        let branding = self
+            .benefits_catalogue()
+            .await?
             .into_iter()
             .find(|benefit| benefit.id == "ctpat_branding")
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the catalogue has no ctpat_branding")))?;

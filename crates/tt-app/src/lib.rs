@@ -22,6 +22,7 @@ pub mod password;
 pub mod pdf;
 pub mod policy;
 pub mod profile;
+pub mod proposals;
 pub mod questionnaire;
 pub mod reject_list;
 pub mod reminders;

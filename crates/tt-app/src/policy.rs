@@ -65,6 +65,10 @@ pub enum Permission {
     RequestBenefits,
     /// Assign, answer and decide members' benefit requests; open penalty cases.
     DecideBenefitRequests,
+    /// Propose benefits and score proposals (industry and agency voices of the working group).
+    ProposeBenefits,
+    /// Move a proposed benefit to pilot or in force, or reject it.
+    DecideBenefitProposals,
 }
 
 /// Each permission, whether it changes data, a description, and the roles that hold it.
@@ -203,6 +207,18 @@ pub const POLICY: &[(Permission, bool, &str, &[Role])] = &[
         true,
         "Assign, answer and decide members' benefit requests; open penalty cases",
         &[Scss, ScssSupervisor, Nam, NamSupervisor, TcHqAnalyst, ProgramDirector],
+    ),
+    (
+        Permission::ProposeBenefits,
+        true,
+        "Propose benefits and score proposals on feasibility and impact",
+        &[CompanyOfficer, Scss, ScssSupervisor, Nam, NamSupervisor, TcHqAnalyst, ProgramDirector],
+    ),
+    (
+        Permission::DecideBenefitProposals,
+        true,
+        "Move a proposed benefit to pilot or in force, or reject it",
+        &[ProgramDirector],
     ),
 ];
 

@@ -17,6 +17,7 @@ pub mod membership;
 pub mod password;
 pub mod penalty;
 pub mod profile;
+pub mod proposals;
 pub mod questionnaire;
 pub mod requests;
 pub mod role;

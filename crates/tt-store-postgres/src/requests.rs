@@ -2,10 +2,13 @@
 
 use async_trait::async_trait;
 use sqlx::Row;
+use tt_domain::proposals::ProposalEvent;
 use tt_domain::requests::RequestEvent;
 use tt_domain::{AccountId, NewAuditRecord};
 use tt_store::criteria::{decode, encode};
-use tt_store::requests::{NewRequestEvent, RequestStore, StoredRequest};
+use tt_store::requests::{
+    NewProposalEvent, NewRequestEvent, ProposalStore, RequestStore, StoredProposal, StoredRequest,
+};
 use tt_store::{StoreError, StoreResult};
 use uuid::Uuid;
 
@@ -96,5 +99,68 @@ impl RequestStore for PostgresStore {
         .await
         .map_err(translate)?;
         histories(&rows)
+    }
+}
+
+#[async_trait]
+impl ProposalStore for PostgresStore {
+    async fn append_proposal_event(
+        &self,
+        expected_last: Option<i64>,
+        event: &NewProposalEvent,
+        audit: &NewAuditRecord,
+    ) -> StoreResult<()> {
+        let mut transaction = self.begin_write().await?;
+        let last: Option<i64> = sqlx::query_scalar("SELECT max(sequence) FROM proposal_events WHERE proposal_id = $1")
+            .bind(event.proposal_id)
+            .fetch_one(&mut *transaction)
+            .await
+            .map_err(translate)?;
+        if last != expected_last {
+            return Err(StoreError::Conflict { field: "proposal" });
+        }
+        sqlx::query(
+            "INSERT INTO proposal_events (proposal_id, recorded_at, recorded_by, recorded_by_user, step, payload)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(event.proposal_id)
+        .bind(event.recorded_at)
+        .bind(&event.recorded_by)
+        .bind(event.recorded_by_user.map(|id| id.0))
+        .bind(event.step.kind())
+        .bind(encode(&event.step)?)
+        .execute(&mut *transaction)
+        .await
+        .map_err(translate)?;
+        append_in(&mut transaction, audit).await?;
+        transaction.commit().await.map_err(translate)
+    }
+
+    async fn proposals(&self) -> StoreResult<Vec<StoredProposal>> {
+        let rows = sqlx::query(
+            "SELECT events.* FROM proposal_events events
+             JOIN (SELECT proposal_id, min(sequence) AS first FROM proposal_events GROUP BY proposal_id) proposals
+               ON proposals.proposal_id = events.proposal_id
+             ORDER BY proposals.first, events.sequence",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(translate)?;
+        let mut proposals: Vec<StoredProposal> = Vec::new();
+        for row in &rows {
+            let proposal_id: Uuid = row.try_get("proposal_id").map_err(translate)?;
+            let payload: String = row.try_get("payload").map_err(translate)?;
+            let event = ProposalEvent {
+                sequence: row.try_get("sequence").map_err(translate)?,
+                recorded_at: row.try_get("recorded_at").map_err(translate)?,
+                recorded_by: row.try_get("recorded_by").map_err(translate)?,
+                step: decode(&payload)?,
+            };
+            match proposals.last_mut() {
+                Some(proposal) if proposal.proposal_id == proposal_id => proposal.events.push(event),
+                _ => proposals.push(StoredProposal { proposal_id, events: vec![event] }),
+            }
+        }
+        Ok(proposals)
     }
 }

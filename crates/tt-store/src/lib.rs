@@ -197,6 +197,7 @@ pub trait Store:
     + validation::ValidationStore
     + questionnaire::QuestionnaireStore
     + requests::RequestStore
+    + requests::ProposalStore
     + DatabaseAdmin
 {
 }
@@ -216,6 +217,7 @@ impl<T> Store for T where
         + validation::ValidationStore
         + questionnaire::QuestionnaireStore
         + requests::RequestStore
+        + requests::ProposalStore
         + DatabaseAdmin
 {
 }

@@ -832,6 +832,55 @@ pub async fn request_histories_round_trip_newest_first_and_a_stale_append_is_a_c
     assert!(store.request(uuid::Uuid::now_v7()).await.expect("read").is_none());
 }
 
+pub async fn proposal_histories_round_trip_in_order_and_a_stale_append_is_a_conflict(store: &dyn Store) {
+    use tt_domain::proposals::{ProposalStep, ProposalTerms, Side};
+    use tt_store::requests::NewProposalEvent;
+    let event = |proposal_id: uuid::Uuid, step: ProposalStep| NewProposalEvent {
+        proposal_id,
+        recorded_at: now(),
+        recorded_by: "director@example.com".to_owned(),
+        recorded_by_user: None,
+        step,
+    };
+    let proposed = ProposalStep::Proposed {
+        terms: ProposalTerms {
+            name: "Zones «francas»".to_owned(),
+            program: "trade_compliance".to_owned(),
+            tiers: vec![tt_domain::membership::CtpatValue::T2],
+            trade_compliance: true,
+            rationale: "audited already".to_owned(),
+            description: String::new(),
+            kpi: String::new(),
+        },
+    };
+    let (first, second) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+    store
+        .append_proposal_event(None, &event(first, proposed.clone()), &audit("proposal.proposed"))
+        .await
+        .expect("first");
+    store
+        .append_proposal_event(None, &event(second, proposed.clone()), &audit("proposal.proposed"))
+        .await
+        .expect("second");
+    let scored = ProposalStep::Scored {
+        scorer: "a@example.com".to_owned(),
+        side: Side::Industry,
+        feasibility: 4,
+        impact: 5,
+        comment: String::new(),
+    };
+    let stale = store.append_proposal_event(None, &event(first, scored.clone()), &audit("proposal.scored")).await;
+    assert!(matches!(stale, Err(StoreError::Conflict { field: "proposal" })), "{stale:?}");
+    let last = store.proposals().await.expect("list")[0].events.last().map(|recorded| recorded.sequence);
+    store.append_proposal_event(last, &event(first, scored.clone()), &audit("proposal.scored")).await.expect("current");
+    let listed = store.proposals().await.expect("list");
+    assert_eq!(
+        listed.iter().map(|proposal| (proposal.proposal_id, proposal.events.len())).collect::<Vec<_>>(),
+        [(first, 2), (second, 1)]
+    );
+    assert_eq!(listed[0].events[1].step, scored);
+}
+
 pub async fn a_questionnaire_is_found_by_its_token_hash_answered_once_and_revoked_once(store: &dyn Store) {
     use tt_domain::criteria::{CriterionId, Requirement};
     use tt_domain::questionnaire::{PartnerAnswer, PartnerAnswers, Question};
@@ -926,7 +975,8 @@ macro_rules! store_contract_suite {
             profile_steps_round_trip_and_a_stale_append_is_a_conflict,
             a_validation_history_round_trips_and_is_listed_by_account,
             a_questionnaire_is_found_by_its_token_hash_answered_once_and_revoked_once,
-            request_histories_round_trip_newest_first_and_a_stale_append_is_a_conflict
+            request_histories_round_trip_newest_first_and_a_stale_append_is_a_conflict,
+            proposal_histories_round_trip_in_order_and_a_stale_append_is_a_conflict
         );
     };
     (@cases $make:path; $($case:ident),*) => {

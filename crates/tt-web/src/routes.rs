@@ -122,6 +122,9 @@ page_routes! {
     get "/cases/{id}" => defender::case_page, may(&[Permission::ViewProgramData]), false;
     post "/cases/{id}/outcome" => defender::record_case_outcome, may(&[Permission::RecordCaseOutcome]), false;
     get "/benefits" => benefits::benefits_page, may(&[Permission::ViewAccounts]), false;
+    get "/benefits/proposals" => benefits::proposals_page, may(PROPOSAL_PERMISSIONS), false;
+    post "/benefits/proposals" => benefits::propose_benefit, may(&[Permission::ProposeBenefits]), false;
+    post "/benefits/proposals/{id}" => benefits::change_proposal, may(PROPOSAL_PERMISSIONS), true;
     get "/requests" => benefits::requests_page, may(&[Permission::ViewAccounts]), false;
     get "/requests/new" => benefits::new_request_page, may(REQUEST_PERMISSIONS), false;
     post "/requests" => benefits::submit_request, may(REQUEST_PERMISSIONS), true;
@@ -381,6 +384,19 @@ pub const API_ROUTES: &[RouteSpec] = &[
         access: may(&[Permission::ViewAccounts]),
         rule_may_refuse: false,
     },
+    RouteSpec { method: "get", path: "/api/v1/proposals", access: may(PROPOSAL_PERMISSIONS), rule_may_refuse: false },
+    RouteSpec {
+        method: "post",
+        path: "/api/v1/proposals",
+        access: may(&[Permission::ProposeBenefits]),
+        rule_may_refuse: false,
+    },
+    RouteSpec {
+        method: "post",
+        path: "/api/v1/proposals/{id}",
+        access: may(PROPOSAL_PERMISSIONS),
+        rule_may_refuse: true,
+    },
     RouteSpec { method: "get", path: "/api/v1/request-kinds", access: Access::SignedIn, rule_may_refuse: false },
     RouteSpec {
         method: "get",
@@ -439,6 +455,9 @@ pub const WORK_QUEUE_PERMISSIONS: &[Permission] = &[Permission::ViewWorkQueues, 
 /// Anyone who may take some membership step; which step a role may take is the use case's rule.
 pub const MEMBERSHIP_STEP_PERMISSIONS: &[Permission] = tt_app::membership::STEP_PERMISSIONS;
 
+/// Those who propose benefits or decide on proposals.
+pub const PROPOSAL_PERMISSIONS: &[Permission] = &[Permission::ProposeBenefits, Permission::DecideBenefitProposals];
+
 /// Those who file or decide benefit requests.
 pub const REQUEST_PERMISSIONS: &[Permission] = tt_app::requests::REQUEST_PERMISSIONS;
 
@@ -490,6 +509,8 @@ pub fn api_router() -> OpenApiRouter<WebState> {
         .routes(routes!(api::benefits::certificate_pdf))
         .routes(routes!(api::benefits::calculate_penalty))
         .routes(routes!(api::benefits::request_kpis))
+        .routes(routes!(api::benefits::list_proposals, api::benefits::propose_benefit))
+        .routes(routes!(api::benefits::change_proposal))
         .routes(routes!(api::criteria::list_catalogues))
         .routes(routes!(api::criteria::get_catalogue, api::criteria::publish_catalogue))
 }

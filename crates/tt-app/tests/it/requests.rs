@@ -80,7 +80,7 @@ async fn an_account_sees_its_benefits_on_any_day_and_what_trade_compliance_would
     let great_lakes = account(&test_app, "DEMO-IMP-001").await;
     let other = app.account_benefits(&officer, great_lakes, None).await;
     assert!(matches!(other, Err(AppError::Forbidden(_))), "another company's benefits are not shown");
-    let levels = app.levels_of_service(&officer, None).expect("levels");
+    let levels = app.levels_of_service(&officer, None).await.expect("levels");
     let rulings = levels.rows.iter().find(|row| row.benefit.id == "expedited_rulings").expect("row");
     assert_eq!(rulings.levels, [false, false, false, true, true]);
 }
@@ -352,4 +352,55 @@ async fn the_logo_may_be_used_only_while_certified_and_stops_on_the_day_of_a_sus
     assert_eq!(reinstated.certified_since, Some((today - Duration::days(5)).to_string()), "a new certified run");
     let pacific = actor(&test_app, "officer@pacificapparel.example").await;
     assert!(matches!(app.branding(&pacific, great_lakes, None).await, Err(AppError::Forbidden(_))));
+}
+
+#[tokio::test]
+async fn proposals_are_scored_by_both_sides_ranked_and_joined_to_the_catalogue_by_the_director() {
+    use tt_app::proposals::{ProposalAction, ProposalInput};
+    let test_app = TestApp::with_demo().await;
+    standings(&test_app).await;
+    let app = &test_app.app;
+    let officer = actor(&test_app, "officer@greatlakes.example").await;
+    let nam = actor(&test_app, "nam@cbp.example").await;
+    let director = actor(&test_app, "director@cbp.example").await;
+    let input = |name: &str, tiers: &str| ProposalInput {
+        name: name.to_owned(),
+        program: "trade_compliance".to_owned(),
+        tiers: tiers.to_owned(),
+        trade_compliance: true,
+        rationale: "Members' zones are audited already".to_owned(),
+        description: String::new(),
+        kpi: "On-site inspections per member".to_owned(),
+    };
+    let Err(AppError::Invalid(errors)) = app.propose_benefit(&officer, &input("", "T4")).await else {
+        panic!("bad proposal")
+    };
+    assert_eq!(errors.iter().map(|error| error.field).collect::<Vec<_>>(), ["name", "tiers"]);
+    let zones = app.propose_benefit(&officer, &input("Reduced FTZ inspections", "T2;T3")).await.expect("propose");
+    let drawback =
+        app.propose_benefit(&nam, &input("Drawback desk reviews once a year", "T2, T3")).await.expect("propose");
+    let score = |feasibility, impact| ProposalAction::Score { feasibility, impact, comment: String::new() };
+    app.change_proposal(&officer, zones.id, &score(2, 5)).await.expect("industry score");
+    app.change_proposal(&nam, zones.id, &score(3, 4)).await.expect("agency score");
+    app.change_proposal(&nam, drawback.id, &score(5, 5)).await.expect("agency score");
+    let ranked = app.list_proposals(&officer).await.expect("ranking");
+    assert_eq!(
+        ranked.iter().map(|view| (view.name.as_str(), view.rank)).collect::<Vec<_>>(),
+        [("Drawback desk reviews once a year", Some(1)), ("Reduced FTZ inspections", Some(2))]
+    );
+    let zones_view = &ranked[1];
+    assert_eq!(zones_view.priority.map(|priority| priority.priority), Some(1125), "2.50 × 4.50");
+    assert_eq!(zones_view.industry.map(|priority| priority.feasibility), Some(200));
+
+    let pilot = ProposalAction::Decide { status: "pilot".to_owned(), from: None, reason: "Ten zones first".to_owned() };
+    assert!(matches!(app.change_proposal(&nam, zones.id, &pilot).await, Err(AppError::Forbidden(_))));
+    let decided = app.change_proposal(&director, zones.id, &pilot).await.expect("pilot");
+    assert_eq!((decided.status, decided.decisions[0].decided_by.as_str()), ("pilot", "director@cbp.example"));
+    let member = account(&test_app, "DEMO-IMP-001").await;
+    let benefits = app.account_benefits(&officer, member, None).await.expect("benefits");
+    assert!(benefits.entitled.iter().any(|benefit| benefit.name == "Reduced FTZ inspections"), "a pilot is delivered");
+    let levels = app.levels_of_service(&officer, None).await.expect("levels");
+    assert!(levels.rows.iter().any(|row| row.benefit.name == "Drawback desk reviews once a year" && row.levels.iter().all(|level| !level)));
+    let viewer = actor(&test_app, "viewer@greatlakes.example").await;
+    assert!(matches!(app.list_proposals(&viewer).await, Err(AppError::Forbidden(_))));
 }

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use time::Date;
 use tt_app::AppError;
 use tt_app::benefits::{AccountBenefits, BrandingView, LevelsOfService};
+use tt_app::proposals::{ProposalAction, ProposalInput, ProposalView};
 use tt_app::requests::{
     NewRequest, PenaltyInput, PenaltyView, RequestAction, RequestKindView, RequestKpis, RequestView, request_kinds,
 };
@@ -49,7 +50,7 @@ pub async fn levels_of_service(
     Query(query): Query<OnQuery>,
 ) -> Result<Json<LevelsOfService>, ApiError> {
     let day = optional_day("on", query.on.as_deref())?;
-    Ok(Json(state.app.levels_of_service(&actor, day)?))
+    Ok(Json(state.app.levels_of_service(&actor, day).await?))
 }
 
 /// What an account is entitled to on a day, from its standing history, and what Tier III or
@@ -225,4 +226,47 @@ pub async fn request_kpis(
     };
     let (from, to) = (day("from", query.from.as_deref())?, day("to", query.to.as_deref())?);
     Ok(Json(state.app.request_kpis(&actor, from, to).await?))
+}
+
+/// Proposed benefits: open ones ranked by priority (feasibility × impact), then the decided.
+#[utoipa::path(get, path = "/api/v1/proposals", tag = "benefits", security(("bearer" = [])),
+    responses((status = 200, body = [ProposalView]), (status = 401, body = Problem), (status = 403, body = Problem)))]
+pub async fn list_proposals(
+    State(state): State<WebState>,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<Vec<ProposalView>>, ApiError> {
+    Ok(Json(state.app.list_proposals(&actor).await?))
+}
+
+/// Proposes a benefit.
+#[utoipa::path(post, path = "/api/v1/proposals", tag = "benefits", security(("bearer" = [])), request_body = ProposalInput,
+    responses((status = 200, body = ProposalView), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn propose_benefit(
+    State(state): State<WebState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(body): ApiJson<serde_json::Value>,
+) -> Result<Json<ProposalView>, ApiError> {
+    actor.require(tt_app::Permission::ProposeBenefits, state.app.clock.now())?;
+    let input: ProposalInput =
+        serde_json::from_value(body).map_err(|error| ApiError(AppError::invalid("body", error.to_string())))?;
+    Ok(Json(state.app.propose_benefit(&actor, &input).await?))
+}
+
+/// Scores (`{"action": "score", "feasibility": 4, "impact": 5}`) or decides (`{"action":
+/// "decide", "status": "pilot", "reason": "…"}`, program director) a proposal.
+#[utoipa::path(post, path = "/api/v1/proposals/{id}", tag = "benefits", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Proposal id")), request_body = ProposalAction,
+    responses((status = 200, body = ProposalView), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn change_proposal(
+    State(state): State<WebState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<serde_json::Value>,
+) -> Result<Json<ProposalView>, ApiError> {
+    state.app.require_proposal_permission(&actor)?;
+    let action: ProposalAction =
+        serde_json::from_value(body).map_err(|error| ApiError(AppError::invalid("body", error.to_string())))?;
+    Ok(Json(state.app.change_proposal(&actor, request_id(&id)?, &action).await?))
 }

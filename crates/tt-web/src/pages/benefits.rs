@@ -11,6 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tt_app::benefits::{AccountBenefits, BrandingView, LevelsOfService};
+use tt_app::proposals::{ProposalAction, ProposalInput, ProposalView};
 use tt_app::requests::{
     NewRequest, PenaltyInput, PenaltyView, RequestAction, RequestKindView, RequestView, request_kinds,
 };
@@ -64,7 +65,7 @@ pub async fn benefits_page(
         Ok(day) => (day, FormErrors::default()),
         Err(error) => (None, FormErrors { items: vec![error] }),
     };
-    let levels = state.app.levels_of_service(actor, day)?;
+    let levels = state.app.levels_of_service(actor, day).await?;
     let account = match actor.own_account() {
         Some(own) => Some(own),
         None => query.account.as_deref().filter(|text| !text.trim().is_empty()).map(parse_account).transpose()?,
@@ -470,4 +471,95 @@ pub async fn penalty_calculator_page(
         errors,
     };
     Ok((status, page).into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "proposals.html")]
+pub struct ProposalsPage {
+    layout: Layout,
+    proposals: Vec<ProposalView>,
+    can_propose: bool,
+    can_decide: bool,
+    errors: FormErrors,
+}
+
+async fn proposals_with(
+    state: &WebState,
+    signed_in: &SignedIn,
+    errors: FormErrors,
+) -> Result<ProposalsPage, PageError> {
+    let actor = &signed_in.actor;
+    Ok(ProposalsPage {
+        layout: Layout::for_signed_in(signed_in),
+        proposals: state.app.list_proposals(actor).await?,
+        can_propose: can(actor, Permission::ProposeBenefits),
+        can_decide: can(actor, Permission::DecideBenefitProposals),
+        errors,
+    })
+}
+
+/// Proposed benefits ranked by priority, with the forms to propose, score and decide.
+pub async fn proposals_page(State(state): State<WebState>, signed_in: SignedIn) -> Result<Response, PageError> {
+    Ok(proposals_with(&state, &signed_in, FormErrors::default()).await?.into_response())
+}
+
+async fn after_proposal(
+    state: &WebState,
+    signed_in: &SignedIn,
+    result: Result<ProposalView, AppError>,
+) -> Result<Response, PageError> {
+    match result {
+        Ok(view) => Ok(see_other(&format!("/benefits/proposals#proposal-{}", view.id))),
+        Err(error) => {
+            let errors = FormErrors::from_app(error)?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, proposals_with(state, signed_in, errors).await?).into_response())
+        }
+    }
+}
+
+pub async fn propose_benefit(
+    State(state): State<WebState>,
+    signed_in: SignedIn,
+    form: FormData,
+) -> Result<Response, PageError> {
+    form.verify_csrf(&signed_in.session)?;
+    signed_in.actor.require(Permission::ProposeBenefits, state.app.clock.now())?;
+    let input = ProposalInput {
+        name: form.value("name"),
+        program: form.value("program"),
+        tiers: form.value("tiers"),
+        trade_compliance: form.checked("trade_compliance"),
+        rationale: form.value("rationale"),
+        description: form.value("description"),
+        kpi: form.value("kpi"),
+    };
+    let result = state.app.propose_benefit(&signed_in.actor, &input).await;
+    after_proposal(&state, &signed_in, result).await
+}
+
+pub async fn change_proposal(
+    State(state): State<WebState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, PageError> {
+    form.verify_csrf(&signed_in.session)?;
+    state.app.require_proposal_permission(&signed_in.actor)?;
+    let id = parse_request(&id)?;
+    let score = |name: &str| form.value(name).trim().parse::<u8>().unwrap_or(0);
+    let action = match form.value("action").as_str() {
+        "score" => ProposalAction::Score {
+            feasibility: score("feasibility"),
+            impact: score("impact"),
+            comment: form.value("comment"),
+        },
+        "decide" => ProposalAction::Decide {
+            status: form.value("status"),
+            from: form.optional("from"),
+            reason: form.value("reason"),
+        },
+        other => return Err(PageError::BadForm(format!("'{other}' is not an action on a proposal."))),
+    };
+    let result = state.app.change_proposal(&signed_in.actor, id, &action).await;
+    after_proposal(&state, &signed_in, result).await
 }

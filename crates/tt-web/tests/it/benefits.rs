@@ -162,3 +162,67 @@ async fn the_penalty_calculator_gives_the_statutory_maximum_and_names_bad_amount
         .await;
     assert_eq!(calculated.json()["maximum"], "10000.00", "{}", calculated.body);
 }
+
+#[tokio::test]
+async fn a_member_proposes_a_benefit_staff_score_it_and_the_director_pilots_it_through_the_pages() {
+    let test_app = TestApp::with_demo().await;
+    let member = test_app.client();
+    member.sign_in("officer@greatlakes.example").await;
+    let refused = member
+        .post_form_with_csrf(
+            "/benefits/proposals",
+            &[("name", "Reduced FTZ inspections"), ("program", "trade_compliance"), ("tiers", "T9")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.body.contains("id=\"tiers-error\"") && refused.body.contains("id=\"rationale-error\""),
+        "{}",
+        refused.body
+    );
+    let proposed = member
+        .post_form_with_csrf(
+            "/benefits/proposals",
+            &[
+                ("name", "Reduced FTZ inspections"),
+                ("program", "trade_compliance"),
+                ("tiers", "T2;T3"),
+                ("trade_compliance", "on"),
+                ("rationale", "Members' zones are audited already"),
+            ],
+        )
+        .await;
+    assert_eq!(proposed.status, StatusCode::SEE_OTHER, "{}", proposed.body);
+    let anchor = proposed.location().expect("location").split('#').nth(1).expect("anchor").to_owned();
+    let id = anchor.trim_start_matches("proposal-").to_owned();
+    let nam = test_app.client();
+    nam.sign_in("nam@cbp.example").await;
+    let scored = nam
+        .post_form_with_csrf(
+            &format!("/benefits/proposals/{id}"),
+            &[("action", "score"), ("feasibility", "4"), ("impact", "5")],
+        )
+        .await;
+    assert_eq!(scored.status, StatusCode::SEE_OTHER, "{}", scored.body);
+    let out_of_range = nam
+        .post_form_with_csrf(
+            &format!("/benefits/proposals/{id}"),
+            &[("action", "score"), ("feasibility", "9"), ("impact", "5")],
+        )
+        .await;
+    assert_eq!(out_of_range.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let decide = [("action", "decide"), ("status", "pilot"), ("reason", "Ten zones first")];
+    assert_eq!(
+        nam.post_form_with_csrf(&format!("/benefits/proposals/{id}"), &decide).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let director = test_app.client();
+    director.sign_in("director@cbp.example").await;
+    let piloted = director.post_form_with_csrf(&format!("/benefits/proposals/{id}"), &decide).await;
+    assert_eq!(piloted.status, StatusCode::SEE_OTHER, "{}", piloted.body);
+    let page = member.get("/benefits/proposals").await;
+    assert!(page.body.contains("1. Reduced FTZ inspections <span class=\"muted\">(Pilot from"), "{}", page.body);
+    assert!(page.body.contains("decided by director@cbp.example: Ten zones first"));
+    let levels = member.get("/benefits").await;
+    assert!(levels.body.contains("Reduced FTZ inspections"), "the pilot joins the levels of service");
+}
