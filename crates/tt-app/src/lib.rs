@@ -24,6 +24,7 @@ pub mod policy;
 pub mod profile;
 pub mod proposals;
 pub mod questionnaire;
+pub mod reconciliation;
 pub mod reject_list;
 pub mod reminders;
 pub mod requests;

@@ -107,6 +107,7 @@ impl App {
         report.created += self.remind_unanswered_questionnaires(&mut members, now).await?;
         report.created += self.remind_validation_actions(&mut members, now, &leads).await?;
         report.created += self.remind_request_clocks(&mut members, &staff, now, &leads).await?;
+        report.created += self.remind_reconciliation_deadlines(&mut members, now, &leads).await?;
         if self.mailer.delivers() {
             for waiting in self.store.outbox(OUTBOX_BATCH).await? {
                 let email = OutgoingEmail {

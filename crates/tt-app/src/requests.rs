@@ -166,7 +166,7 @@ pub struct RequestKindView {
 pub struct FieldView {
     pub name: &'static str,
     pub label: &'static str,
-    /// `text`, `long_text`, `date`, `entry_number`, `money` or `choice`.
+    /// `text`, `long_text`, `date`, `entry_number`, `importer_number`, `money` or `choice`.
     pub input: &'static str,
     pub required: bool,
     /// For `choice`: (code, label) pairs.
@@ -294,6 +294,7 @@ pub fn request_kinds() -> Vec<RequestKindView> {
                         Input::LongText => "long_text",
                         Input::Date => "date",
                         Input::EntryNumber => "entry_number",
+                        Input::ImporterNumber => "importer_number",
                         Input::Money => "money",
                         Input::Choice(_) => "choice",
                     },
@@ -459,6 +460,9 @@ impl App {
         renews: Option<Uuid>,
     ) -> AppResult<RequestView> {
         let today = self.clock.now().date();
+        if let Some(importer) = details.get("importer_number") {
+            self.check_reconciliation_importer(account, kind, importer, today).await?;
+        }
         if !kind.open_to_all() {
             self.check_benefit(account.id, kind.benefit_id(), today).await.map_err(|error| match error {
                 AppError::Invalid(errors) => AppError::Invalid(
@@ -470,6 +474,38 @@ impl App {
         let trade_compliance = self.trade_compliance_on(account.id, today).await?;
         let step = RequestStep::Submitted { kind, details, received: today, trade_compliance, renews };
         self.append_request(actor, Uuid::now_v7(), account, kind, None, Vec::new(), step).await
+    }
+
+    /// A reconciliation request names one of the account's importer numbers, and a flag needs
+    /// that importer's continuous bond and reconciliation rider on file the day it is set.
+    async fn check_reconciliation_importer(
+        &self,
+        account: &Account,
+        kind: RequestKind,
+        importer: &str,
+        today: Date,
+    ) -> AppResult<()> {
+        if !account.importer_numbers.iter().any(|number| number.as_str() == importer) {
+            return Err(AppError::invalid(
+                "importer_number",
+                format!("{importer} is not one of this account's importer numbers"),
+            ));
+        }
+        if kind == RequestKind::ReconciliationFlag
+            && !self
+                .account_requests(account.id)
+                .await?
+                .iter()
+                .any(|(_, request)| request.covers_flagging(importer, today))
+        {
+            return Err(AppError::invalid(
+                "importer_number",
+                format!(
+                    "a reconciliation flag needs a continuous bond and a reconciliation rider in force for {importer} on {today}: record the participation first"
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// Renews a confidential-manifest certificate with one click: a new request with the same

@@ -76,6 +76,7 @@ pub enum Input {
     LongText,
     Date,
     EntryNumber,
+    ImporterNumber,
     Money,
     /// One of these codes, each with its label.
     Choice(&'static [(&'static str, &'static str)]),
@@ -98,6 +99,7 @@ macro_rules! field {
 }
 
 const ENTRY: Field = field!("entry_number", "Entry number", Input::EntryNumber, true);
+const IMPORTER: Field = field!("importer_number", "Importer number", Input::ImporterNumber, true);
 const YES_NO: &[(&str, &str)] = &[("no", "No"), ("yes", "Yes")];
 
 /// The kinds of request, one per benefit flow.
@@ -105,6 +107,7 @@ const YES_NO: &[(&str, &str)] = &[("no", "No"), ("yes", "Yes")];
 #[serde(rename_all = "snake_case")]
 pub enum RequestKind {
     Ruling,
+    ReconciliationParticipation,
     ReconciliationFlag,
     ExamLocation,
     PartialRelease,
@@ -118,8 +121,9 @@ pub enum RequestKind {
 }
 
 impl RequestKind {
-    pub const ALL: [Self; 11] = [
+    pub const ALL: [Self; 12] = [
         Self::Ruling,
+        Self::ReconciliationParticipation,
         Self::ReconciliationFlag,
         Self::ExamLocation,
         Self::PartialRelease,
@@ -145,6 +149,7 @@ impl RequestKind {
     pub const fn code(self) -> &'static str {
         match self {
             Self::Ruling => "ruling",
+            Self::ReconciliationParticipation => "reconciliation_participation",
             Self::ReconciliationFlag => "reconciliation_flag",
             Self::ExamLocation => "exam_location",
             Self::PartialRelease => "partial_release",
@@ -162,6 +167,7 @@ impl RequestKind {
     pub const fn label(self) -> &'static str {
         match self {
             Self::Ruling => "Ruling request",
+            Self::ReconciliationParticipation => "Reconciliation participation (bond and rider)",
             Self::ReconciliationFlag => "Retroactive reconciliation flag or unflag",
             Self::ExamLocation => "Choice of exam location",
             Self::PartialRelease => "Partial release of a held shipment",
@@ -180,7 +186,7 @@ impl RequestKind {
     pub const fn benefit_id(self) -> &'static str {
         match self {
             Self::Ruling => "expedited_rulings",
-            Self::ReconciliationFlag => "reconciliation_retroactive_flagging",
+            Self::ReconciliationFlag | Self::ReconciliationParticipation => "reconciliation_retroactive_flagging",
             Self::ExamLocation | Self::PartialRelease | Self::PostEntryAmendment => "post_release_exam_choices",
             Self::HoldIntact => "front_of_line_exams",
             Self::ConfidentialManifest => "confidential_manifest",
@@ -196,7 +202,7 @@ impl RequestKind {
     /// and penalty cases are opened against anyone, members or not.
     #[must_use]
     pub const fn open_to_all(self) -> bool {
-        matches!(self, Self::Ruling | Self::PenaltyCase)
+        matches!(self, Self::Ruling | Self::ReconciliationParticipation | Self::PenaltyCase)
     }
 
     /// Opened by agency staff rather than by the member.
@@ -225,7 +231,15 @@ impl RequestKind {
                 ),
                 field!("description", "Description and proposed answer", Input::LongText, true),
             ],
+            Self::ReconciliationParticipation => &[
+                IMPORTER,
+                field!("bond_from", "Continuous bond in force from", Input::Date, true),
+                field!("bond_to", "Continuous bond in force to (empty while it runs)", Input::Date, false),
+                field!("rider_from", "Reconciliation rider in force from", Input::Date, true),
+                field!("rider_to", "Reconciliation rider in force to (empty while it runs)", Input::Date, false),
+            ],
             Self::ReconciliationFlag => &[
+                IMPORTER,
                 ENTRY,
                 field!("action", "Action", Input::Choice(&[("flag", "Flag"), ("unflag", "Unflag")]), true),
                 field!(
@@ -344,6 +358,9 @@ impl RequestKind {
                 Input::EntryNumber => {
                     parse_entry_number(text).map_err(|error| ValidationError::new(field.name, error.message))
                 }
+                Input::ImporterNumber => crate::ImporterNumber::parse(text)
+                    .map(|number| number.as_str().to_owned())
+                    .map_err(|error| ValidationError::new(field.name, error.message)),
                 Input::Money => Cents::parse(field.name, text, false).map(|cents| Cents::format(i128::from(cents.0))),
                 Input::Choice(choices) => {
                     if choices.iter().any(|(code, _)| *code == text) {
@@ -691,6 +708,20 @@ impl Request {
                     ));
                 }
             }
+            RequestKind::ReconciliationParticipation if self.state == RequestState::Granted => {
+                if let Some(rider_to) = self.detail_date("rider_to") {
+                    clocks.push(clock(
+                        "Reconciliation rider expires",
+                        ClockOwner::Member,
+                        self.received,
+                        rider_to,
+                        "flags need the rider in force on the day they are set".to_owned(),
+                        None,
+                        today,
+                        rules,
+                    ));
+                }
+            }
             RequestKind::WithholdReleaseOrderDetention => {
                 if let Some(detained) = self.detail_date("detained_on") {
                     clocks.push(clock(
@@ -750,6 +781,20 @@ impl Request {
     #[must_use]
     pub fn lapsed(&self, today: Date, renewed_on: Option<Date>) -> bool {
         self.certification().is_some_and(|(_, expires)| today > expires && renewed_on.is_none_or(|on| on > expires))
+    }
+
+    /// Whether this granted participation has the importer's (normalized number) continuous bond and reconciliation
+    /// rider in force on `day`, as a flag set that day needs.
+    #[must_use]
+    pub fn covers_flagging(&self, importer_number: &str, day: Date) -> bool {
+        let in_force = |from: &str, to: &str| {
+            self.detail_date(from).is_some_and(|from| from <= day) && self.detail_date(to).is_none_or(|to| day <= to)
+        };
+        self.kind == RequestKind::ReconciliationParticipation
+            && self.state == RequestState::Granted
+            && self.details.get("importer_number").map(String::as_str) == Some(importer_number)
+            && in_force("bond_from", "bond_to")
+            && in_force("rider_from", "rider_to")
     }
 
     /// Days from receipt to decision, once decided.

@@ -125,6 +125,7 @@ page_routes! {
     get "/benefits/proposals" => benefits::proposals_page, may(PROPOSAL_PERMISSIONS), false;
     post "/benefits/proposals" => benefits::propose_benefit, may(&[Permission::ProposeBenefits]), false;
     post "/benefits/proposals/{id}" => benefits::change_proposal, may(PROPOSAL_PERMISSIONS), true;
+    get "/reconciliation" => benefits::reconciliation_page, may(&[Permission::ViewAccounts]), false;
     get "/requests" => benefits::requests_page, may(&[Permission::ViewAccounts]), false;
     get "/requests/new" => benefits::new_request_page, may(REQUEST_PERMISSIONS), false;
     post "/requests" => benefits::submit_request, may(REQUEST_PERMISSIONS), true;
@@ -397,6 +398,12 @@ pub const API_ROUTES: &[RouteSpec] = &[
         access: may(PROPOSAL_PERMISSIONS),
         rule_may_refuse: true,
     },
+    RouteSpec {
+        method: "get",
+        path: "/api/v1/accounts/{id}/reconciliation",
+        access: may(&[Permission::ViewAccounts]),
+        rule_may_refuse: false,
+    },
     RouteSpec { method: "get", path: "/api/v1/request-kinds", access: Access::SignedIn, rule_may_refuse: false },
     RouteSpec {
         method: "get",
@@ -501,6 +508,7 @@ pub fn api_router() -> OpenApiRouter<WebState> {
         .routes(routes!(api::benefits::levels_of_service))
         .routes(routes!(api::benefits::account_benefits))
         .routes(routes!(api::benefits::branding))
+        .routes(routes!(api::benefits::reconciliation))
         .routes(routes!(api::benefits::list_request_kinds))
         .routes(routes!(api::benefits::list_requests))
         .routes(routes!(api::benefits::submit_request))

@@ -404,3 +404,76 @@ async fn proposals_are_scored_by_both_sides_ranked_and_joined_to_the_catalogue_b
     let viewer = actor(&test_app, "viewer@greatlakes.example").await;
     assert!(matches!(app.list_proposals(&viewer).await, Err(AppError::Forbidden(_))));
 }
+
+#[tokio::test]
+async fn flagged_lines_from_the_feed_have_a_reconciliation_deadline_and_flags_need_bond_and_rider() {
+    let test_app = TestApp::with_demo().await;
+    standings(&test_app).await;
+    let app = &test_app.app;
+    let great_lakes = account(&test_app, "DEMO-IMP-001").await;
+    let officer = actor(&test_app, "officer@greatlakes.example").await;
+    let nam = actor(&test_app, "nam@cbp.example").await;
+    let today = app.clock.now().date();
+    let early = tt_domain::calendar::add_months(today, -21) + Duration::days(20);
+    let csv = format!(
+        "entry_number,line_number,entry_type,importer_number,port_code,entry_date,release_date,exam,exam_reason,hold_hours,country_of_origin,hts_number,entered_value_usd,recon_flag\n\
+         AB100000010,1,01,36-123456700,2704,{early},,,,,CN,8471300100,100.00,Y\n\
+         AB100000010,2,01,36-123456700,2704,{early},,,,,CN,8471300100,100.00,Y\n\
+         AB100000020,1,01,36-123456700,2704,{recent},,,,,CN,8471300100,100.00,N\n",
+        recent = today - Duration::days(3),
+    );
+    let file = FeedFile::from_bytes("e.csv", csv.into_bytes(), &[]).expect("file");
+    app.ingest_entries(&Actor::system("test"), file, "e.csv", None, &mut |_, _| {}).await.expect("ingest");
+
+    let flag = new_request(
+        "reconciliation_flag",
+        &[
+            ("importer_number", "36-123456700"),
+            ("entry_number", "AB1-0000002-0"),
+            ("action", "flag"),
+            ("issue", "value"),
+            ("earliest_date", &(today - Duration::days(3)).to_string()),
+        ],
+    );
+    let Err(AppError::Invalid(errors)) = app.submit_request(&officer, great_lakes, &flag).await else {
+        panic!("no participation yet")
+    };
+    assert_eq!(errors[0].field, "importer_number");
+    assert!(errors[0].message.contains("needs a continuous bond and a reconciliation rider"), "{}", errors[0].message);
+    let foreign = new_request(
+        "reconciliation_participation",
+        &[("importer_number", "95-765432100"), ("bond_from", "2020-01-01"), ("rider_from", "2020-01-01")],
+    );
+    assert!(
+        matches!(app.submit_request(&officer, great_lakes, &foreign).await, Err(AppError::Invalid(_))),
+        "another company's number"
+    );
+    let participation = new_request(
+        "reconciliation_participation",
+        &[("importer_number", "36-123456700"), ("bond_from", "2020-01-01"), ("rider_from", "2020-01-01")],
+    );
+    let recorded = app.submit_request(&officer, great_lakes, &participation).await.expect("participation");
+    app.change_request(&nam, recorded.id, &RequestAction::Grant { note: "Rider on file".to_owned(), amount: None })
+        .await
+        .expect("grant");
+    app.submit_request(&officer, great_lakes, &flag).await.expect("a flag with bond and rider in force");
+
+    let overview = app.reconciliation_overview(&officer, great_lakes).await.expect("overview");
+    let importer =
+        overview.importers.iter().find(|importer| importer.importer_number == "36123456700").expect("importer");
+    assert_eq!(importer.participation, Some(recorded.id));
+    assert_eq!(importer.groups.len(), 1, "only flagged lines make a group: {:?}", importer.groups);
+    let group = &importer.groups[0];
+    assert_eq!((group.flagged_lines, group.earliest.clone()), (2, early.to_string()));
+    assert_eq!(group.due, tt_domain::calendar::add_months(early, 21).to_string());
+    assert!((0..=30).contains(&group.days_left), "{group:?}");
+    app.run_reminders().await.expect("reminders");
+    let inbox = app.my_notifications(&officer).await.expect("inbox");
+    assert!(
+        inbox.iter().any(|notification| notification.subject.contains("Reconciliation due")
+            && notification.subject.contains("2 flagged lines")),
+        "{inbox:?}"
+    );
+    let pacific = actor(&test_app, "officer@pacificapparel.example").await;
+    assert!(matches!(app.reconciliation_overview(&pacific, great_lakes).await, Err(AppError::Forbidden(_))));
+}

@@ -58,7 +58,13 @@ fn reconciliation_is_due_twenty_one_months_after_the_earliest_summary_and_twelve
     let flag = |issue: &str, earliest: &str| {
         let request = Request::replay(&[submitted(
             RequestKind::ReconciliationFlag,
-            &[("entry_number", "ABC-1234567-8"), ("action", "flag"), ("issue", issue), ("earliest_date", earliest)],
+            &[
+                ("importer_number", "36-123456700"),
+                ("entry_number", "ABC-1234567-8"),
+                ("action", "flag"),
+                ("issue", issue),
+                ("earliest_date", earliest),
+            ],
             date!(2026 - 01 - 10),
             true,
         )])
@@ -144,8 +150,8 @@ fn bad_details_are_refused_field_by_field() {
         .collect();
     let errors = RequestKind::ReconciliationFlag.parse_details(&raw).expect_err("bad");
     let fields: Vec<&str> = errors.iter().map(|error| error.field).collect();
-    assert_eq!(fields, ["details", "entry_number", "action", "issue", "earliest_date"]);
-    assert!(errors[2].message.contains("'maybe' is not one of flag, unflag"), "{}", errors[2].message);
+    assert_eq!(fields, ["details", "importer_number", "entry_number", "action", "issue", "earliest_date"]);
+    assert!(errors[3].message.contains("'maybe' is not one of flag, unflag"), "{}", errors[3].message);
 }
 
 #[test]
@@ -165,4 +171,32 @@ fn a_decided_request_cannot_be_decided_again_and_refusals_need_reasons() {
         event(3, RequestStep::Message { from_agency: false, text: "Thanks".to_owned() }),
     ];
     assert!(Request::replay(&talk).is_ok(), "the conversation goes on after a decision");
+}
+
+#[test]
+fn a_participation_covers_flags_only_while_both_bond_and_rider_are_in_force() {
+    let participation = [
+        submitted(
+            RequestKind::ReconciliationParticipation,
+            &[
+                ("importer_number", "36-123456700"),
+                ("bond_from", "2025-01-01"),
+                ("rider_from", "2025-03-01"),
+                ("rider_to", "2026-02-28"),
+            ],
+            date!(2025 - 01 - 10),
+            true,
+        ),
+        decided(2, date!(2025 - 01 - 12)),
+    ];
+    let request = Request::replay(&participation).expect("replay");
+    assert!(!request.covers_flagging("36123456700", date!(2025 - 02 - 28)), "no rider yet");
+    assert!(request.covers_flagging("36123456700", date!(2025 - 03 - 01)));
+    assert!(request.covers_flagging("36123456700", date!(2026 - 02 - 28)), "the rider's last day");
+    assert!(!request.covers_flagging("36123456700", date!(2026 - 03 - 01)));
+    assert!(!request.covers_flagging("95765432100", date!(2025 - 06 - 01)), "another importer number");
+    let pending = Request::replay(&participation[..1]).expect("replay");
+    assert!(!pending.covers_flagging("36123456700", date!(2025 - 06 - 01)), "not granted yet");
+    let rules = ClockRules::default();
+    assert_eq!(request.clocks(&rules, date!(2026 - 02 - 01), None)[1].due, date!(2026 - 02 - 28));
 }

@@ -9,6 +9,7 @@ use time::Date;
 use tt_app::AppError;
 use tt_app::benefits::{AccountBenefits, BrandingView, LevelsOfService};
 use tt_app::proposals::{ProposalAction, ProposalInput, ProposalView};
+use tt_app::reconciliation::ReconciliationOverview;
 use tt_app::requests::{
     NewRequest, PenaltyInput, PenaltyView, RequestAction, RequestKindView, RequestKpis, RequestView, request_kinds,
 };
@@ -84,6 +85,21 @@ pub async fn branding(
     let account = AccountId::parse("id", &id).map_err(|_| ApiError(AppError::NotFound))?;
     let day = optional_day("on", query.on.as_deref())?;
     Ok(Json(state.app.branding(&actor, account, day).await?))
+}
+
+/// The account's reconciliation: participation (bond and rider) per importer number, and the
+/// lines the entry feed flagged, grouped by month with their filing deadlines.
+#[utoipa::path(get, path = "/api/v1/accounts/{id}/reconciliation", tag = "benefits", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Account id")),
+    responses((status = 200, body = ReconciliationOverview), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem)))]
+pub async fn reconciliation(
+    State(state): State<WebState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<ReconciliationOverview>, ApiError> {
+    let account = AccountId::parse("id", &id).map_err(|_| ApiError(AppError::NotFound))?;
+    Ok(Json(state.app.reconciliation_overview(&actor, account).await?))
 }
 
 /// The kinds of benefit request and their forms' fields.

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tt_app::benefits::{AccountBenefits, BrandingView, LevelsOfService};
 use tt_app::proposals::{ProposalAction, ProposalInput, ProposalView};
+use tt_app::reconciliation::ReconciliationOverview;
 use tt_app::requests::{
     NewRequest, PenaltyInput, PenaltyView, RequestAction, RequestKindView, RequestView, request_kinds,
 };
@@ -562,4 +563,39 @@ pub async fn change_proposal(
     };
     let result = state.app.change_proposal(&signed_in.actor, id, &action).await;
     after_proposal(&state, &signed_in, result).await
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "reconciliation.html")]
+pub struct ReconciliationPage {
+    layout: Layout,
+    overview: Option<ReconciliationOverview>,
+    can_request: bool,
+}
+
+/// A member's (or, with `?account=`, any account's) reconciliation: participation per importer
+/// number and the flagged groups' deadlines.
+pub async fn reconciliation_page(
+    State(state): State<WebState>,
+    signed_in: SignedIn,
+    Query(query): Query<RequestsQuery>,
+) -> Result<Response, PageError> {
+    let actor = &signed_in.actor;
+    let account = match actor.own_account() {
+        Some(own) => Some(own),
+        None => query.account.as_deref().filter(|text| !text.trim().is_empty()).map(parse_account).transpose()?,
+    };
+    let overview = match account {
+        Some(account) => Some(state.app.reconciliation_overview(actor, account).await?),
+        None => {
+            actor.require(Permission::ViewAccounts, state.app.clock.now())?;
+            None
+        }
+    };
+    Ok(ReconciliationPage {
+        layout: Layout::for_signed_in(&signed_in),
+        overview,
+        can_request: can(actor, Permission::RequestBenefits) && !actor.is_agency(),
+    }
+    .into_response())
 }

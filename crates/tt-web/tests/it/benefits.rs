@@ -100,6 +100,14 @@ async fn an_ineligible_member_is_told_why_and_another_company_cannot_read_the_re
         .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.body.contains("your account is Tier II without Trade Compliance"), "{}", refused.body);
+    let reconciliation = member.get("/reconciliation").await;
+    assert_eq!(reconciliation.status, StatusCode::OK);
+    assert!(
+        reconciliation.body.contains("Importer 95765432100")
+            && reconciliation.body.contains("No bond and rider in force today"),
+        "{}",
+        reconciliation.body
+    );
 
     let token = test_app.token_for("officer@greatlakes.example", TokenScope::ReadWrite).await;
     let api = test_app.api_client(&token);
@@ -126,7 +134,7 @@ async fn an_ineligible_member_is_told_why_and_another_company_cannot_read_the_re
     let other = member.get(&format!("/requests/{id}")).await;
     assert_eq!(other.status, StatusCode::FORBIDDEN);
     let kinds = api.get("/api/v1/request-kinds").await;
-    assert_eq!(kinds.json().as_array().map(Vec::len), Some(11));
+    assert_eq!(kinds.json().as_array().map(Vec::len), Some(12));
     let benefits = api.get(&format!("/api/v1/accounts/{great_lakes}/benefits")).await;
     assert_eq!(
         (benefits.json()["tier"].as_str(), benefits.json()["trade_compliance"].as_bool()),
