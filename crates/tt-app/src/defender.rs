@@ -31,7 +31,7 @@ pub struct CaseDetails {
 }
 
 /// The earliest day alerts are looked for in the member's list.
-fn first_day() -> Date {
+pub(crate) fn first_day() -> Date {
     Date::from_calendar_date(2000, time::Month::January, 1).unwrap_or(Date::MIN)
 }
 

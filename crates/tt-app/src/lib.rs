@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod actor;
 pub mod audit;
 pub mod auth;
+pub mod benefit_kpis;
 pub mod benefits;
 pub mod clock;
 pub mod criteria;

@@ -126,6 +126,8 @@ page_routes! {
     post "/benefits/proposals" => benefits::propose_benefit, may(&[Permission::ProposeBenefits]), false;
     post "/benefits/proposals/{id}" => benefits::change_proposal, may(PROPOSAL_PERMISSIONS), true;
     get "/reconciliation" => benefits::reconciliation_page, may(&[Permission::ViewAccounts]), false;
+    get "/random-exams" => benefits::random_exams_page, may(&[Permission::ViewAccounts]), false;
+    get "/benefits/kpis" => benefits::benefit_kpis_page, may(&[Permission::ViewProgramData]), false;
     get "/requests" => benefits::requests_page, may(&[Permission::ViewAccounts]), false;
     get "/requests/new" => benefits::new_request_page, may(REQUEST_PERMISSIONS), false;
     post "/requests" => benefits::submit_request, may(REQUEST_PERMISSIONS), true;
@@ -404,6 +406,18 @@ pub const API_ROUTES: &[RouteSpec] = &[
         access: may(&[Permission::ViewAccounts]),
         rule_may_refuse: false,
     },
+    RouteSpec {
+        method: "get",
+        path: "/api/v1/accounts/{id}/random-exams",
+        access: may(&[Permission::ViewAccounts]),
+        rule_may_refuse: false,
+    },
+    RouteSpec {
+        method: "get",
+        path: "/api/v1/defender-kpis",
+        access: may(&[Permission::ViewProgramData]),
+        rule_may_refuse: false,
+    },
     RouteSpec { method: "get", path: "/api/v1/request-kinds", access: Access::SignedIn, rule_may_refuse: false },
     RouteSpec {
         method: "get",
@@ -509,6 +523,8 @@ pub fn api_router() -> OpenApiRouter<WebState> {
         .routes(routes!(api::benefits::account_benefits))
         .routes(routes!(api::benefits::branding))
         .routes(routes!(api::benefits::reconciliation))
+        .routes(routes!(api::benefits::random_exams))
+        .routes(routes!(api::benefits::defender_kpis))
         .routes(routes!(api::benefits::list_request_kinds))
         .routes(routes!(api::benefits::list_requests))
         .routes(routes!(api::benefits::submit_request))

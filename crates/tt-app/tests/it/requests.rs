@@ -477,3 +477,55 @@ async fn flagged_lines_from_the_feed_have_a_reconciliation_deadline_and_flags_ne
     let pacific = actor(&test_app, "officer@pacificapparel.example").await;
     assert!(matches!(app.reconciliation_overview(&pacific, great_lakes).await, Err(AppError::Forbidden(_))));
 }
+
+#[tokio::test]
+async fn a_members_random_exams_are_counted_by_whether_it_was_exempt_and_defender_answers_are_measured() {
+    let test_app = TestApp::with_demo().await;
+    standings(&test_app).await;
+    let app = &test_app.app;
+    let great_lakes = account(&test_app, "DEMO-IMP-001").await;
+    let officer = actor(&test_app, "officer@greatlakes.example").await;
+    let analyst = actor(&test_app, "tc.analyst@cbp.example").await;
+    let today = app.clock.now().date();
+    let day = |days: i64| today - Duration::days(days);
+    // Defender enrolment: only filer B01 may file for Great Lakes.
+    let filers = format!("account_number,filer_code,authorized_from\nDEMO-IMP-001,B01,{}\n", day(500));
+    let mut file = FeedFile::from_bytes(
+        "f.csv",
+        filers.into_bytes(),
+        tt_app::trade::MembershipFile::DefenderFilers.required_columns(),
+    )
+    .expect("file");
+    app.import_membership(&Actor::system("test"), tt_app::trade::MembershipFile::DefenderFilers, &mut file, "f.csv")
+        .await
+        .expect("filers");
+    let csv = format!(
+        "entry_number,line_number,entry_type,importer_number,port_code,entry_date,release_date,exam,exam_reason,hold_hours,country_of_origin,hts_number,entered_value_usd\n\
+         B0100000010,1,01,36-123456700,2704,{before},,NII,RANDOM,,CN,8471300100,100.00\n\
+         B0100000020,1,01,36-123456700,2704,{exempt},,NII,RANDOM,,CN,8471300100,100.00\n\
+         B0100000030,1,01,36-123456700,2704,{exempt},,PHYSICAL,TARGETED,,CN,8471300100,100.00\n\
+         ZZ900000040,1,01,36-123456700,2704,{exempt},,,,,CN,8471300100,100.00\n",
+        before = day(350),
+        exempt = day(10),
+    );
+    let file = FeedFile::from_bytes("e.csv", csv.into_bytes(), &[]).expect("file");
+    app.ingest_entries(&Actor::system("test"), file, "e.csv", None, &mut |_, _| {}).await.expect("ingest");
+
+    let report = app.exemption_report(&officer, great_lakes, day(400), today).await.expect("report");
+    let total = |pick: fn(&tt_app::benefit_kpis::ExemptionMonth) -> i64| report.months.iter().map(pick).sum::<i64>();
+    assert_eq!(total(|month| month.entries), 4);
+    assert_eq!(total(|month| month.entries_while_exempt), 3);
+    assert_eq!(total(|month| month.random_exams_while_not_exempt), 1, "before Trade Compliance");
+    assert_eq!(total(|month| month.random_exams_while_exempt), 1, "the benefit was not delivered once");
+    assert_eq!(total(|month| month.targeted_exams), 1, "targeted exams are not exempt");
+
+    let alerts = app.member_alerts(&officer).await.expect("alerts");
+    assert!(!alerts.is_empty(), "the ZZ9 filer is not authorized");
+    let alert = &alerts[0].alert;
+    test_app.clock.advance(Duration::days(2));
+    app.review_alert(&officer, &alert.entry_number, alert.code, "denied", Some("not our broker")).await.expect("deny");
+    let kpis = app.defender_kpis(&analyst, day(400), today).await.expect("kpis");
+    assert_eq!((kpis.alerts, kpis.answered, kpis.denied, kpis.cases_open), (alerts.len(), 1, 1, 1));
+    assert_eq!(kpis.median_response_days, Some(12), "ten days after the entry, plus two");
+    assert!(matches!(app.defender_kpis(&officer, day(400), today).await, Err(AppError::Forbidden(_))));
+}

@@ -7,6 +7,7 @@ use axum::extract::{Path, Query, State};
 use serde::Deserialize;
 use time::Date;
 use tt_app::AppError;
+use tt_app::benefit_kpis::{DefenderKpis, ExemptionReport};
 use tt_app::benefits::{AccountBenefits, BrandingView, LevelsOfService};
 use tt_app::proposals::{ProposalAction, ProposalInput, ProposalView};
 use tt_app::reconciliation::ReconciliationOverview;
@@ -218,29 +219,17 @@ pub async fn calculate_penalty(
     Ok(Json(state.app.calculate_penalty(&actor, &input)?))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct PeriodQuery {
-    /// First day of the period (`YYYY-MM-DD`) of requests received.
-    pub from: Option<String>,
-    /// Last day of the period.
-    pub to: Option<String>,
-}
-
 /// Request turnaround by kind and membership, and confidential-manifest certificates.
-#[utoipa::path(get, path = "/api/v1/request-kpis", tag = "benefits", security(("bearer" = [])), params(PeriodQuery),
+#[utoipa::path(get, path = "/api/v1/request-kpis", tag = "benefits", security(("bearer" = [])), params(RequiredPeriodQuery),
     responses((status = 200, body = RequestKpis), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 422, body = Problem)))]
 pub async fn request_kpis(
     State(state): State<WebState>,
     ApiActor(actor): ApiActor,
-    Query(query): Query<PeriodQuery>,
+    Query(query): Query<RequiredPeriodQuery>,
 ) -> Result<Json<RequestKpis>, ApiError> {
     actor.require(tt_app::Permission::ViewProgramData, state.app.clock.now())?;
-    let day = |field: &'static str, text: Option<&str>| {
-        optional_day(field, text)?.ok_or_else(|| ApiError(AppError::invalid(field, "is required")))
-    };
-    let (from, to) = (day("from", query.from.as_deref())?, day("to", query.to.as_deref())?);
+    let (from, to) = required_period(&query)?;
     Ok(Json(state.app.request_kpis(&actor, from, to).await?))
 }
 
@@ -285,4 +274,50 @@ pub async fn change_proposal(
     let action: ProposalAction =
         serde_json::from_value(body).map_err(|error| ApiError(AppError::invalid("body", error.to_string())))?;
     Ok(Json(state.app.change_proposal(&actor, request_id(&id)?, &action).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RequiredPeriodQuery {
+    /// First day (`YYYY-MM-DD`).
+    pub from: Option<String>,
+    /// Last day.
+    pub to: Option<String>,
+}
+
+fn required_period(query: &RequiredPeriodQuery) -> Result<(Date, Date), ApiError> {
+    let day = |field: &'static str, text: Option<&str>| {
+        optional_day(field, text)?.ok_or_else(|| ApiError(AppError::invalid(field, "is required")))
+    };
+    Ok((day("from", query.from.as_deref())?, day("to", query.to.as_deref())?))
+}
+
+/// Defender alerts on entries dated in the period, the members' answers, response time and cases.
+#[utoipa::path(get, path = "/api/v1/defender-kpis", tag = "benefits", security(("bearer" = [])), params(RequiredPeriodQuery),
+    responses((status = 200, body = DefenderKpis), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn defender_kpis(
+    State(state): State<WebState>,
+    ApiActor(actor): ApiActor,
+    Query(query): Query<RequiredPeriodQuery>,
+) -> Result<Json<DefenderKpis>, ApiError> {
+    actor.require(tt_app::Permission::ViewProgramData, state.app.clock.now())?;
+    let (from, to) = required_period(&query)?;
+    Ok(Json(state.app.defender_kpis(&actor, from, to).await?))
+}
+
+/// The account's entries and random examinations by month, split by whether it was exempt.
+#[utoipa::path(get, path = "/api/v1/accounts/{id}/random-exams", tag = "benefits", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Account id"), RequiredPeriodQuery),
+    responses((status = 200, body = ExemptionReport), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn random_exams(
+    State(state): State<WebState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+    Query(query): Query<RequiredPeriodQuery>,
+) -> Result<Json<ExemptionReport>, ApiError> {
+    let account = AccountId::parse("id", &id).map_err(|_| ApiError(AppError::NotFound))?;
+    let (from, to) = required_period(&query)?;
+    Ok(Json(state.app.exemption_report(&actor, account, from, to).await?))
 }

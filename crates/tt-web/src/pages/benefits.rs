@@ -10,11 +10,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use tt_app::benefit_kpis::{DefenderKpis, ExemptionReport};
 use tt_app::benefits::{AccountBenefits, BrandingView, LevelsOfService};
 use tt_app::proposals::{ProposalAction, ProposalInput, ProposalView};
 use tt_app::reconciliation::ReconciliationOverview;
 use tt_app::requests::{
-    NewRequest, PenaltyInput, PenaltyView, RequestAction, RequestKindView, RequestView, request_kinds,
+    NewRequest, PenaltyInput, PenaltyView, RequestAction, RequestKindView, RequestKpis, RequestView, request_kinds,
 };
 use tt_app::{AppError, Permission};
 use tt_domain::AccountId;
@@ -50,6 +51,7 @@ pub struct BenefitsPage {
     levels: LevelsOfService,
     account: Option<AccountBenefits>,
     branding: Option<BrandingView>,
+    can_see_program_kpis: bool,
     errors: FormErrors,
 }
 
@@ -85,6 +87,7 @@ pub async fn benefits_page(
         levels,
         account,
         branding,
+        can_see_program_kpis: can(actor, Permission::ViewProgramData),
         errors,
     };
     Ok((status, page).into_response())
@@ -598,4 +601,134 @@ pub async fn reconciliation_page(
         can_request: can(actor, Permission::RequestBenefits) && !actor.is_agency(),
     }
     .into_response())
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct PeriodQuery {
+    #[serde(default)]
+    account: Option<String>,
+    #[serde(default)]
+    from: Option<String>,
+    #[serde(default)]
+    to: Option<String>,
+}
+
+/// The period a page shows: the query's days, or the last 12 months; a bad day is a form error.
+fn period(state: &WebState, query: &PeriodQuery) -> (time::Date, time::Date, FormErrors) {
+    let today = state.app.clock.now().date();
+    let mut errors = FormErrors::default();
+    let mut day = |field: &'static str, text: Option<&str>, default: time::Date| match text
+        .map(str::trim)
+        .filter(|text| !text.is_empty())
+        .map(|text| parse_date(field, text))
+    {
+        Some(Ok(day)) => day,
+        Some(Err(error)) => {
+            errors.items.push(error);
+            default
+        }
+        None => default,
+    };
+    let from = day("from", query.from.as_deref(), tt_domain::calendar::add_months(today, -12));
+    let to = day("to", query.to.as_deref(), today);
+    (from, to, errors)
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "random_exams.html")]
+pub struct RandomExamsPage {
+    layout: Layout,
+    from: String,
+    to: String,
+    account: Option<String>,
+    report: Option<ExemptionReport>,
+    errors: FormErrors,
+}
+
+/// A member's random examinations by month, split by whether it was exempt.
+pub async fn random_exams_page(
+    State(state): State<WebState>,
+    signed_in: SignedIn,
+    Query(query): Query<PeriodQuery>,
+) -> Result<Response, PageError> {
+    let actor = &signed_in.actor;
+    let (from, to, errors) = period(&state, &query);
+    let account = match actor.own_account() {
+        Some(own) => Some(own),
+        None => query.account.as_deref().filter(|text| !text.trim().is_empty()).map(parse_account).transpose()?,
+    };
+    let report = match account {
+        Some(account) if errors.is_empty() => match state.app.exemption_report(actor, account, from, to).await {
+            Ok(report) => Some(report),
+            Err(error) => {
+                let errors = FormErrors::from_app(error)?;
+                let page = RandomExamsPage {
+                    layout: Layout::for_signed_in(&signed_in),
+                    from: from.to_string(),
+                    to: to.to_string(),
+                    account: account.to_string().into(),
+                    report: None,
+                    errors,
+                };
+                return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+            }
+        },
+        _ => {
+            actor.require(Permission::ViewAccounts, state.app.clock.now())?;
+            None
+        }
+    };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let page = RandomExamsPage {
+        layout: Layout::for_signed_in(&signed_in),
+        from: from.to_string(),
+        to: to.to_string(),
+        account: account.map(|account| account.to_string()),
+        report,
+        errors,
+    };
+    Ok((status, page).into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "benefit_kpis.html")]
+pub struct BenefitKpisPage {
+    layout: Layout,
+    from: String,
+    to: String,
+    requests: Option<RequestKpis>,
+    defender: Option<DefenderKpis>,
+    errors: FormErrors,
+}
+
+/// Request turnaround, certificates and Defender over a period, for the program.
+pub async fn benefit_kpis_page(
+    State(state): State<WebState>,
+    signed_in: SignedIn,
+    Query(query): Query<PeriodQuery>,
+) -> Result<Response, PageError> {
+    let actor = &signed_in.actor;
+    actor.require(Permission::ViewProgramData, state.app.clock.now())?;
+    let (from, to, mut errors) = period(&state, &query);
+    let (mut requests, mut defender) = (None, None);
+    if errors.is_empty() {
+        match state.app.request_kpis(actor, from, to).await {
+            Ok(kpis) => requests = Some(kpis),
+            Err(error) => errors = FormErrors::from_app(error)?,
+        }
+        match state.app.defender_kpis(actor, from, to).await {
+            Ok(kpis) => defender = Some(kpis),
+            Err(error) => errors.items.extend(FormErrors::from_app(error)?.items),
+        }
+    }
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let page = BenefitKpisPage {
+        layout: Layout::for_signed_in(&signed_in),
+        from: from.to_string(),
+        to: to.to_string(),
+        requests,
+        defender,
+        errors,
+    };
+    Ok((status, page).into_response())
 }

@@ -142,6 +142,20 @@ async fn an_ineligible_member_is_told_why_and_another_company_cannot_read_the_re
     );
     let kpis = api.get("/api/v1/request-kpis?from=2020-01-01&to=2030-01-01").await;
     assert_eq!(kpis.status, StatusCode::FORBIDDEN, "members do not read program KPIs");
+    let exams = member.get("/random-exams?from=2020-01-01").await;
+    assert_eq!(exams.status, StatusCode::OK);
+    assert!(exams.body.contains("No entries in the period."), "{}", exams.body);
+    assert_eq!(member.get("/benefits/kpis").await.status, StatusCode::FORBIDDEN);
+    let staff_token = test_app.token_for("tc.analyst@cbp.example", TokenScope::Read).await;
+    let staff_api = test_app.api_client(&staff_token);
+    let missing = staff_api.get("/api/v1/defender-kpis?from=2020-01-01").await;
+    assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", missing.body);
+    let defender = staff_api.get("/api/v1/defender-kpis?from=2020-01-01&to=2030-01-01").await;
+    assert_eq!(defender.json()["alerts"], 0);
+    let staff = test_app.client();
+    staff.sign_in("tc.analyst@cbp.example").await;
+    let page = staff.get("/benefits/kpis").await;
+    assert!(page.body.contains("Post-entry amendment") && page.body.contains("CTPAT Defender"), "{}", page.body);
 }
 
 #[tokio::test]
