@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 use time::Date;
+use tt_domain::membership::FilerAuthorization;
+use tt_domain::trade::parse_date;
 use tt_domain::{AccountId, CaseId};
 use tt_store::defender::{AlertCase, AlertReview, CaseOutcome};
 use tt_store::trade::EntryWithLines;
@@ -202,5 +204,93 @@ impl App {
         }
         self.store.record_case_outcome(id, &record, &audit).await?;
         Ok(())
+    }
+}
+
+/// One authorized filer code as shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FilerView {
+    pub filer_code: String,
+    pub authorized_from: String,
+    pub authorized_to: Option<String>,
+    /// Whether it covers today.
+    pub current: bool,
+}
+
+/// A filer code the member authorizes.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+pub struct FilerInput {
+    pub filer_code: String,
+    pub authorized_from: String,
+    #[serde(default)]
+    pub authorized_to: Option<String>,
+}
+
+impl App {
+    /// The account's Defender enrolment: every filer authorization recorded (by import or by the
+    /// member), in recording order.
+    ///
+    /// # Errors
+    /// `Forbidden` outside the actor's scope.
+    pub async fn defender_enrolment(&self, actor: &Actor, account_id: AccountId) -> AppResult<Vec<FilerView>> {
+        actor.require(Permission::ViewAccounts, self.clock.now())?;
+        let account = self.store.get_account(account_id).await?;
+        actor.require_account_visible(&account)?;
+        let today = self.today();
+        Ok(self
+            .store
+            .filer_authorizations()
+            .await?
+            .into_iter()
+            .filter(|(owner, _)| *owner == account_id)
+            .map(|(_, authorization)| FilerView {
+                current: authorization.covers(today),
+                filer_code: authorization.filer_code,
+                authorized_from: authorization.authorized_from.to_string(),
+                authorized_to: authorization.authorized_to.map(|day| day.to_string()),
+            })
+            .collect())
+    }
+
+    /// The company officer authorizes a broker's filer code: a new authorization is added to the
+    /// enrolment (authorizations are never edited; an interval covers the days it names).
+    ///
+    /// # Errors
+    /// `Forbidden` for anyone but the account's officer; `Invalid` naming each bad field.
+    pub async fn authorize_filer(
+        &self,
+        actor: &Actor,
+        account_id: AccountId,
+        input: &FilerInput,
+    ) -> AppResult<Vec<FilerView>> {
+        let now = self.clock.now();
+        actor.require(Permission::ManageDefenderEnrolment, now)?;
+        let account = self.store.get_account(account_id).await?;
+        actor.require_account_visible(&account)?;
+        let mut errors = Vec::new();
+        let filer_code =
+            FilerAuthorization::parse_filer_code(input.filer_code.trim()).map_err(|error| errors.push(error));
+        let from = parse_date("authorized_from", input.authorized_from.trim()).map_err(|error| errors.push(error));
+        let to = match input.authorized_to.as_deref().map(str::trim).filter(|text| !text.is_empty()) {
+            Some(text) => parse_date("authorized_to", text).map(Some).map_err(|error| errors.push(error)),
+            None => Ok(None),
+        };
+        let (Ok(filer_code), Ok(authorized_from), Ok(authorized_to)) = (filer_code, from, to) else {
+            return Err(AppError::Invalid(errors));
+        };
+        if authorized_to.is_some_and(|to| to < authorized_from) {
+            return Err(AppError::invalid("authorized_to", "is before authorized_from"));
+        }
+        let authorization = FilerAuthorization { filer_code, authorized_from, authorized_to };
+        let audit = actor.audit(
+            now,
+            "defender.filer_authorized",
+            "account",
+            Some(account_id.to_string()),
+            NOTHING,
+            Some(&authorization),
+        );
+        self.store.add_filer_authorizations(&[(account_id, authorization)], now, &audit).await?;
+        self.defender_enrolment(actor, account_id).await
     }
 }

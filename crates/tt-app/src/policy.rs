@@ -69,6 +69,8 @@ pub enum Permission {
     ProposeBenefits,
     /// Move a proposed benefit to pilot or in force, or reject it.
     DecideBenefitProposals,
+    /// Authorize brokers' filer codes for CTPAT Defender.
+    ManageDefenderEnrolment,
 }
 
 /// Each permission, whether it changes data, a description, and the roles that hold it.
@@ -219,6 +221,12 @@ pub const POLICY: &[(Permission, bool, &str, &[Role])] = &[
         true,
         "Move a proposed benefit to pilot or in force, or reject it",
         &[ProgramDirector],
+    ),
+    (
+        Permission::ManageDefenderEnrolment,
+        true,
+        "Authorize the company's brokers' filer codes for CTPAT Defender",
+        &[CompanyOfficer],
     ),
 ];
 

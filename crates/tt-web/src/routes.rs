@@ -128,6 +128,8 @@ page_routes! {
     get "/reconciliation" => benefits::reconciliation_page, may(&[Permission::ViewAccounts]), false;
     get "/random-exams" => benefits::random_exams_page, may(&[Permission::ViewAccounts]), false;
     get "/benefits/kpis" => benefits::benefit_kpis_page, may(&[Permission::ViewProgramData]), false;
+    get "/defender/enrolment" => benefits::defender_enrolment_page, may(&[Permission::ViewAccounts]), false;
+    post "/defender/enrolment" => benefits::authorize_filer, may(&[Permission::ManageDefenderEnrolment]), false;
     get "/requests" => benefits::requests_page, may(&[Permission::ViewAccounts]), false;
     get "/requests/new" => benefits::new_request_page, may(REQUEST_PERMISSIONS), false;
     post "/requests" => benefits::submit_request, may(REQUEST_PERMISSIONS), true;
@@ -418,6 +420,18 @@ pub const API_ROUTES: &[RouteSpec] = &[
         access: may(&[Permission::ViewProgramData]),
         rule_may_refuse: false,
     },
+    RouteSpec {
+        method: "get",
+        path: "/api/v1/accounts/{id}/defender-filers",
+        access: may(&[Permission::ViewAccounts]),
+        rule_may_refuse: false,
+    },
+    RouteSpec {
+        method: "post",
+        path: "/api/v1/accounts/{id}/defender-filers",
+        access: may(&[Permission::ManageDefenderEnrolment]),
+        rule_may_refuse: true,
+    },
     RouteSpec { method: "get", path: "/api/v1/request-kinds", access: Access::SignedIn, rule_may_refuse: false },
     RouteSpec {
         method: "get",
@@ -525,6 +539,7 @@ pub fn api_router() -> OpenApiRouter<WebState> {
         .routes(routes!(api::benefits::reconciliation))
         .routes(routes!(api::benefits::random_exams))
         .routes(routes!(api::benefits::defender_kpis))
+        .routes(routes!(api::benefits::defender_filers, api::benefits::authorize_filer))
         .routes(routes!(api::benefits::list_request_kinds))
         .routes(routes!(api::benefits::list_requests))
         .routes(routes!(api::benefits::submit_request))

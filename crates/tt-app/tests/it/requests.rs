@@ -528,4 +528,30 @@ async fn a_members_random_exams_are_counted_by_whether_it_was_exempt_and_defende
     assert_eq!((kpis.alerts, kpis.answered, kpis.denied, kpis.cases_open), (alerts.len(), 1, 1, 1));
     assert_eq!(kpis.median_response_days, Some(12), "ten days after the entry, plus two");
     assert!(matches!(app.defender_kpis(&officer, day(400), today).await, Err(AppError::Forbidden(_))));
+
+    // The officer authorizes the broker from then on: later alerts on it stop; the enrolment
+    // keeps both authorizations.
+    let employee = actor(&test_app, "employee@greatlakes.example").await;
+    let input = tt_app::defender::FilerInput {
+        filer_code: "zz9".to_owned(),
+        authorized_from: day(30).to_string(),
+        authorized_to: None,
+    };
+    assert!(matches!(app.authorize_filer(&employee, great_lakes, &input).await, Err(AppError::Forbidden(_))));
+    let bad = tt_app::defender::FilerInput {
+        filer_code: "ZZ".to_owned(),
+        authorized_from: "soon".to_owned(),
+        authorized_to: None,
+    };
+    let Err(AppError::Invalid(errors)) = app.authorize_filer(&officer, great_lakes, &bad).await else {
+        panic!("bad input")
+    };
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    let enrolment = app.authorize_filer(&officer, great_lakes, &input).await.expect("authorize");
+    assert_eq!(
+        enrolment.iter().map(|filer| (filer.filer_code.as_str(), filer.current)).collect::<Vec<_>>(),
+        [("B01", true), ("ZZ9", true)]
+    );
+    let remaining = app.member_alerts(&officer).await.expect("alerts");
+    assert!(!remaining.iter().any(|reviewed| reviewed.alert.entry_number == "ZZ900000040" && reviewed.alert.code == "UNAUTHORIZED_FILER"), "{remaining:?}");
 }

@@ -9,6 +9,7 @@ use time::Date;
 use tt_app::AppError;
 use tt_app::benefit_kpis::{DefenderKpis, ExemptionReport};
 use tt_app::benefits::{AccountBenefits, BrandingView, LevelsOfService};
+use tt_app::defender::{FilerInput, FilerView};
 use tt_app::proposals::{ProposalAction, ProposalInput, ProposalView};
 use tt_app::reconciliation::ReconciliationOverview;
 use tt_app::requests::{
@@ -320,4 +321,36 @@ pub async fn random_exams(
     let account = AccountId::parse("id", &id).map_err(|_| ApiError(AppError::NotFound))?;
     let (from, to) = required_period(&query)?;
     Ok(Json(state.app.exemption_report(&actor, account, from, to).await?))
+}
+
+/// The account's CTPAT Defender enrolment: every authorized filer code.
+#[utoipa::path(get, path = "/api/v1/accounts/{id}/defender-filers", tag = "benefits", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Account id")),
+    responses((status = 200, body = [FilerView]), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem)))]
+pub async fn defender_filers(
+    State(state): State<WebState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<FilerView>>, ApiError> {
+    let account = AccountId::parse("id", &id).map_err(|_| ApiError(AppError::NotFound))?;
+    Ok(Json(state.app.defender_enrolment(&actor, account).await?))
+}
+
+/// Authorizes a broker's filer code (the company officer); returns the enrolment.
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/defender-filers", tag = "benefits", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Account id")), request_body = FilerInput,
+    responses((status = 200, body = [FilerView]), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn authorize_filer(
+    State(state): State<WebState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<serde_json::Value>,
+) -> Result<Json<Vec<FilerView>>, ApiError> {
+    actor.require(tt_app::Permission::ManageDefenderEnrolment, state.app.clock.now())?;
+    let account = AccountId::parse("id", &id).map_err(|_| ApiError(AppError::NotFound))?;
+    let input: FilerInput =
+        serde_json::from_value(body).map_err(|error| ApiError(AppError::invalid("body", error.to_string())))?;
+    Ok(Json(state.app.authorize_filer(&actor, account, &input).await?))
 }

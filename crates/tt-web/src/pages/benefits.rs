@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tt_app::benefit_kpis::{DefenderKpis, ExemptionReport};
 use tt_app::benefits::{AccountBenefits, BrandingView, LevelsOfService};
+use tt_app::defender::{FilerInput, FilerView};
 use tt_app::proposals::{ProposalAction, ProposalInput, ProposalView};
 use tt_app::reconciliation::ReconciliationOverview;
 use tt_app::requests::{
@@ -731,4 +732,74 @@ pub async fn benefit_kpis_page(
         errors,
     };
     Ok((status, page).into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "defender_enrolment.html")]
+pub struct EnrolmentPage {
+    layout: Layout,
+    account: Option<String>,
+    filers: Vec<FilerView>,
+    can_authorize: bool,
+    errors: FormErrors,
+}
+
+async fn enrolment_with(
+    state: &WebState,
+    signed_in: &SignedIn,
+    account: Option<AccountId>,
+    errors: FormErrors,
+) -> Result<EnrolmentPage, PageError> {
+    let actor = &signed_in.actor;
+    let filers = match account {
+        Some(account) => state.app.defender_enrolment(actor, account).await?,
+        None => {
+            actor.require(Permission::ViewAccounts, state.app.clock.now())?;
+            Vec::new()
+        }
+    };
+    Ok(EnrolmentPage {
+        layout: Layout::for_signed_in(signed_in),
+        account: account.map(|account| account.to_string()),
+        filers,
+        can_authorize: account.is_some() && can(actor, Permission::ManageDefenderEnrolment),
+        errors,
+    })
+}
+
+/// The account's CTPAT Defender enrolment: the brokers' filer codes it authorized.
+pub async fn defender_enrolment_page(
+    State(state): State<WebState>,
+    signed_in: SignedIn,
+    Query(query): Query<RequestsQuery>,
+) -> Result<Response, PageError> {
+    let account = match signed_in.actor.own_account() {
+        Some(own) => Some(own),
+        None => query.account.as_deref().filter(|text| !text.trim().is_empty()).map(parse_account).transpose()?,
+    };
+    Ok(enrolment_with(&state, &signed_in, account, FormErrors::default()).await?.into_response())
+}
+
+/// The company officer authorizes a filer code.
+pub async fn authorize_filer(
+    State(state): State<WebState>,
+    signed_in: SignedIn,
+    form: FormData,
+) -> Result<Response, PageError> {
+    form.verify_csrf(&signed_in.session)?;
+    signed_in.actor.require(Permission::ManageDefenderEnrolment, state.app.clock.now())?;
+    let account = signed_in.actor.own_account().ok_or(AppError::Forbidden("only members authorize their brokers"))?;
+    let input = FilerInput {
+        filer_code: form.value("filer_code"),
+        authorized_from: form.value("authorized_from"),
+        authorized_to: form.optional("authorized_to"),
+    };
+    match state.app.authorize_filer(&signed_in.actor, account, &input).await {
+        Ok(_) => Ok(see_other("/defender/enrolment")),
+        Err(error) => {
+            let errors = FormErrors::from_app(error)?;
+            let page = enrolment_with(&state, &signed_in, Some(account), errors).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
 }

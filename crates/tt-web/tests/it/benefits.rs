@@ -248,3 +248,31 @@ async fn a_member_proposes_a_benefit_staff_score_it_and_the_director_pilots_it_t
     let levels = member.get("/benefits").await;
     assert!(levels.body.contains("Reduced FTZ inspections"), "the pilot joins the levels of service");
 }
+
+#[tokio::test]
+async fn the_company_officer_authorizes_a_broker_on_the_enrolment_page_and_an_employee_cannot() {
+    let test_app = TestApp::with_demo().await;
+    let officer = test_app.client();
+    officer.sign_in("officer@greatlakes.example").await;
+    let bad = officer
+        .post_form_with_csrf("/defender/enrolment", &[("filer_code", "ZZ"), ("authorized_from", "2026-01-01")])
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("id=\"filer_code-error\""), "{}", bad.body);
+    let added = officer
+        .post_form_with_csrf("/defender/enrolment", &[("filer_code", "zz9"), ("authorized_from", "2026-01-01")])
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    let page = officer.get("/defender/enrolment").await;
+    assert!(page.body.contains("<th scope=\"row\">ZZ9</th><td>2026-01-01</td><td>open-ended</td>"), "{}", page.body);
+    let employee = test_app.client();
+    employee.sign_in("employee@greatlakes.example").await;
+    let refused = employee
+        .post_form_with_csrf("/defender/enrolment", &[("filer_code", "AA1"), ("authorized_from", "2026-01-01")])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(
+        !employee.get("/defender/enrolment").await.body.contains("Authorize a broker"),
+        "the form is the officer's"
+    );
+}
