@@ -372,6 +372,13 @@ impl App {
         Ok(LoadedHistory::new(events, &status, anniversary.as_deref()))
     }
 
+    /// The account's National Account Manager, if one is assigned (`None` also when its history
+    /// cannot be replayed under today's rules).
+    pub(crate) async fn account_nam(&self, account: &Account) -> AppResult<Option<String>> {
+        let history = self.load_history(account.id).await?;
+        Ok(self.replay(account, &history).ok().and_then(|membership| membership.nam.map(|(nam, _)| nam)))
+    }
+
     fn replay(&self, account: &Account, history: &LoadedHistory) -> AppResult<Membership> {
         Membership::replay(
             &history.events,

@@ -714,8 +714,77 @@ impl App {
             }
             Err(error) => return Err(error.into()),
         }
+        let recorded = events.last().map(|event| (event.sequence, event.step.clone()));
+        if let Some((sequence, step)) = recorded {
+            // The request is recorded; a failed notice is logged, not an error.
+            if let Err(error) = self.notify_request_step(id, account, &after, sequence, &step).await {
+                tracing::warn!(request = %id, error = %error, "could not notify about a request step");
+            }
+        }
         let renewal = renewals(&self.account_requests(account.id).await?).get(&id).copied();
         Ok(self.request_view(id, account, &events, &after, renewal))
+    }
+
+    /// Tells the other side about a step: the member's officers and employees about the agency's
+    /// messages and decisions; the assignee (or, unassigned, the account's National Account
+    /// Manager) about a new request or the member's messages.
+    async fn notify_request_step(
+        &self,
+        id: Uuid,
+        account: &Account,
+        request: &Request,
+        sequence: i64,
+        step: &RequestStep,
+    ) -> AppResult<()> {
+        let to_member = match step {
+            RequestStep::Message { from_agency, .. } => *from_agency,
+            RequestStep::Decided { .. } => true,
+            RequestStep::Submitted { .. } => request.kind.opened_by_agency(),
+            RequestStep::Assigned { .. } | RequestStep::Withdrawn { .. } => return Ok(()),
+        };
+        let recipients: Vec<User> = if to_member {
+            let filter = UserFilter { account_id: Some(account.id), side: Some(Side::Trade) };
+            self.store
+                .list_users(&filter)
+                .await?
+                .into_iter()
+                .filter(|user| user.active && matches!(user.role, Role::CompanyOfficer | Role::Employee))
+                .collect()
+        } else {
+            let staff = match request.assigned_to.clone() {
+                Some(assignee) => Some(assignee),
+                None => self.account_nam(account).await?,
+            };
+            match staff.as_deref().map(EmailAddress::parse) {
+                Some(Ok(email)) => {
+                    self.store.find_user_by_email(&email).await?.filter(|user| user.active).into_iter().collect()
+                }
+                _ => Vec::new(),
+            }
+        };
+        let what = match step {
+            RequestStep::Message { text, .. } => format!("New message: {text}"),
+            RequestStep::Decided { granted: true, note, .. } => format!("Granted. {note}"),
+            RequestStep::Decided { granted: false, note, .. } => format!("Refused: {note}"),
+            _ => "A new request to review.".to_owned(),
+        };
+        let now = self.clock.now();
+        for user in recipients {
+            let notification = Notification {
+                id: Uuid::now_v7(),
+                reminder_key: format!("request:{id}:step:{sequence}"),
+                account_id: Some(account.id),
+                recipient: user.id,
+                recipient_email: user.email.to_string(),
+                subject: format!("[Trusted Trader] {} ({}): {}", request.kind.label(), account.number, step.kind()),
+                body: format!("{what}\n\n{}/requests/{id}\n", self.settings.public_base_url.trim_end_matches('/')),
+                created_at: now,
+                read_at: None,
+                emailed_at: None,
+            };
+            self.store.add_notification(&notification).await?;
+        }
+        Ok(())
     }
 
     /// The confidential-manifest certificate as a PDF.

@@ -158,6 +158,16 @@ async fn rulings_are_due_in_twenty_days_for_trade_compliance_members_who_go_firs
         .map(|entry| (entry.from_agency, entry.text.as_str()))
         .collect();
     assert_eq!(talk, [(Some(true), "Please send a photo"), (Some(false), "Attached to our e-mail")]);
+    let member_inbox = app.my_notifications(&member).await.expect("inbox");
+    assert!(
+        member_inbox.iter().any(|notification| notification.body.starts_with("New message: Please send a photo")),
+        "{member_inbox:?}"
+    );
+    let nam_inbox = app.my_notifications(&nam).await.expect("inbox");
+    assert!(
+        nam_inbox.iter().any(|notification| notification.body.starts_with("New message: Attached to our e-mail")),
+        "{nam_inbox:?}"
+    );
 
     // The agency's clock: at risk five days before the due date; reminders go to the assignee,
     // and once breached to the supervisors too.
