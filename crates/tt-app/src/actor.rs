@@ -92,6 +92,15 @@ impl Actor {
         }
     }
 
+    /// Keeps partner-agency liaisons out of what consenting members share only with CBP
+    /// (validations, benefit requests, reconciliation, examinations).
+    ///
+    /// # Errors
+    /// `Forbidden` with `refusal` for a liaison.
+    pub fn refuse_partner_agencies(&self, refusal: &'static str) -> AppResult<()> {
+        if self.role() == Some(Role::PgaLiaison) { Err(AppError::Forbidden(refusal)) } else { Ok(()) }
+    }
+
     /// # Errors
     /// `Forbidden` when [`Actor::can_see_account`] is false.
     pub fn require_account_visible(&self, account: &Account) -> AppResult<()> {

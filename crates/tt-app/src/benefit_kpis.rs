@@ -120,6 +120,7 @@ impl App {
         to: Date,
     ) -> AppResult<ExemptionReport> {
         actor.require(Permission::ViewAccounts, self.clock.now())?;
+        actor.refuse_partner_agencies("partner agencies do not see examinations")?;
         let account = self.store.get_account(account_id).await?;
         actor.require_account_visible(&account)?;
         if to < from {

@@ -144,9 +144,20 @@ impl App {
     pub async fn levels_of_service(&self, actor: &Actor, day: Option<Date>) -> AppResult<LevelsOfService> {
         actor.require(Permission::ViewAccounts, self.clock.now())?;
         let day = day.unwrap_or_else(|| self.clock.now().date());
-        let rows = self
-            .benefits_catalogue()
-            .await?
+        // A benefit with several periods (a proposal piloted, then in force) shows once: the
+        // period that includes the day, or its latest.
+        let mut benefits: Vec<Benefit> = Vec::new();
+        for benefit in self.benefits_catalogue().await? {
+            let covers = |benefit: &Benefit| {
+                benefit.from.is_none_or(|from| from <= day) && benefit.to.is_none_or(|to| day <= to)
+            };
+            match benefits.iter_mut().find(|kept| kept.id == benefit.id) {
+                Some(kept) if !covers(kept) => *kept = benefit,
+                Some(_) => {}
+                None => benefits.push(benefit),
+            }
+        }
+        let rows = benefits
             .into_iter()
             .map(|benefit| LevelRow {
                 levels: LEVELS.iter().map(|(_, standing)| benefit.eligibility(*standing, day).is_ok()).collect(),

@@ -234,6 +234,7 @@ impl App {
     /// `Forbidden` outside the actor's scope.
     pub async fn defender_enrolment(&self, actor: &Actor, account_id: AccountId) -> AppResult<Vec<FilerView>> {
         actor.require(Permission::ViewAccounts, self.clock.now())?;
+        actor.refuse_partner_agencies("partner agencies do not see Defender enrolments")?;
         let account = self.store.get_account(account_id).await?;
         actor.require_account_visible(&account)?;
         let today = self.today();

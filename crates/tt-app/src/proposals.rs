@@ -209,15 +209,15 @@ impl App {
             .collect()
     }
 
-    /// The benefit catalogue: the built-in benefits, then proposals (proposed, in pilot or in
-    /// force; not rejected ones) as their current status says.
+    /// The benefit catalogue: the built-in benefits, then each proposal's periods (proposed, in
+    /// pilot, in force), so entitlement on any past day follows the decisions then in force.
     ///
     /// # Errors
     /// When storage fails.
     pub async fn benefits_catalogue(&self) -> AppResult<Vec<Benefit>> {
         let mut catalogue = benefit_catalogue()?;
         for (id, _, proposal) in self.replayed_proposals().await? {
-            catalogue.extend(proposal.as_benefit(benefit_id(id), PROPOSAL_BASIS));
+            catalogue.extend(proposal.as_benefits(&benefit_id(id), PROPOSAL_BASIS));
         }
         Ok(catalogue)
     }

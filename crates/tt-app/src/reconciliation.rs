@@ -65,6 +65,7 @@ impl App {
         account_id: AccountId,
     ) -> AppResult<ReconciliationOverview> {
         actor.require(Permission::ViewAccounts, self.clock.now())?;
+        actor.refuse_partner_agencies("partner agencies do not see reconciliation")?;
         let account = self.store.get_account(account_id).await?;
         actor.require_account_visible(&account)?;
         self.overview(&account).await
@@ -84,7 +85,9 @@ impl App {
         }
         let importers: Vec<String> = account.importer_numbers.iter().map(|number| number.as_str().to_owned()).collect();
         // Groups due up to a month ago still show (as overdue); older ones are history.
-        let from = add_months(today, -(rules.reconciliation_months + 1));
+        // From the first of a month, so no month's group is cut in half.
+        let start = add_months(today, -(rules.reconciliation_months + 1));
+        let from = start.replace_day(1).unwrap_or(start);
         let mut groups: BTreeMap<(String, i32, u8), (i64, Date)> = BTreeMap::new();
         if !importers.is_empty() {
             self.store

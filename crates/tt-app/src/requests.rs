@@ -127,8 +127,10 @@ pub struct RequestView {
     pub state: &'static str,
     pub state_label: &'static str,
     pub received: String,
-    /// A Trade Compliance member when received: the expedited clock and the front of the queue.
+    /// A Trade Compliance member's ruling or admissibility review: the front of the queue.
     pub front_of_line: bool,
+    /// A Trade Compliance member when received (for a penalty case, on the violation's day).
+    pub trade_compliance: bool,
     pub assigned_to: Option<String>,
     pub details: Vec<DetailView>,
     pub clocks: Vec<ClockView>,
@@ -398,7 +400,8 @@ impl App {
             state: state_code(request.state),
             state_label: request.state.label(),
             received: request.received.to_string(),
-            front_of_line: request.trade_compliance,
+            front_of_line: request.front_of_line(),
+            trade_compliance: request.trade_compliance,
             assigned_to: request.assigned_to.clone(),
             details,
             clocks: request.clocks(rules, today, renewed_on).iter().map(|clock| clock_view(clock, today)).collect(),
@@ -461,7 +464,9 @@ impl App {
     ) -> AppResult<RequestView> {
         let today = self.clock.now().date();
         if let Some(importer) = details.get("importer_number") {
-            self.check_reconciliation_importer(account, kind, importer, today).await?;
+            let sets_a_flag =
+                kind == RequestKind::ReconciliationFlag && details.get("action").map(String::as_str) == Some("flag");
+            self.check_reconciliation_importer(account, sets_a_flag, importer, today).await?;
         }
         if !kind.open_to_all() {
             self.check_benefit(account.id, kind.benefit_id(), today).await.map_err(|error| match error {
@@ -471,17 +476,19 @@ impl App {
                 other => other,
             })?;
         }
-        let trade_compliance = self.trade_compliance_on(account.id, today).await?;
+        let standing_day = Request::standing_day(kind, &details, today);
+        let trade_compliance = self.trade_compliance_on(account.id, standing_day).await?;
         let step = RequestStep::Submitted { kind, details, received: today, trade_compliance, renews };
         self.append_request(actor, Uuid::now_v7(), account, kind, None, Vec::new(), step).await
     }
 
     /// A reconciliation request names one of the account's importer numbers, and a flag needs
-    /// that importer's continuous bond and reconciliation rider on file the day it is set.
+    /// that importer's continuous bond and reconciliation rider on file the day it is set (an
+    /// unflag does not).
     async fn check_reconciliation_importer(
         &self,
         account: &Account,
-        kind: RequestKind,
+        sets_a_flag: bool,
         importer: &str,
         today: Date,
     ) -> AppResult<()> {
@@ -491,7 +498,7 @@ impl App {
                 format!("{importer} is not one of this account's importer numbers"),
             ));
         }
-        if kind == RequestKind::ReconciliationFlag
+        if sets_a_flag
             && !self
                 .account_requests(account.id)
                 .await?
@@ -552,6 +559,7 @@ impl App {
     /// `NotFound`, or `Forbidden` outside the actor's scope.
     pub async fn get_request(&self, actor: &Actor, id: Uuid) -> AppResult<RequestView> {
         actor.require(Permission::ViewAccounts, self.clock.now())?;
+        actor.refuse_partner_agencies("partner agencies do not see benefit requests")?;
         let stored = self.store.request(id).await?.ok_or(AppError::NotFound)?;
         let account = self.store.get_account(stored.account_id).await?;
         actor.require_account_visible(&account)?;
@@ -567,6 +575,7 @@ impl App {
     /// `Forbidden` for someone who may not see accounts.
     pub async fn list_requests(&self, actor: &Actor, account_id: Option<AccountId>) -> AppResult<Vec<RequestView>> {
         actor.require(Permission::ViewAccounts, self.clock.now())?;
+        actor.refuse_partner_agencies("partner agencies do not see benefit requests")?;
         let scope = actor.own_account().or(account_id);
         let stored = self.store.requests(scope).await?;
         let replayed: Vec<(Uuid, Request)> =
@@ -585,17 +594,21 @@ impl App {
             views.push(self.request_view(*id, account, &stored.events, request, renewed.get(id).copied()));
         }
         let rules = &self.settings.benefit_clocks;
-        let due = |view: &RequestView| {
-            replayed.iter().find(|(id, _)| *id == view.id).map(|(_, request)| request.decision_due(rules).0)
-        };
+        // Open first; among open ones, breached agency clocks, then front-of-line benefits, then
+        // the soonest due.
+        let today = self.clock.now().date();
+        let order: HashMap<Uuid, (bool, bool, Option<Date>)> = replayed
+            .iter()
+            .map(|(id, request)| {
+                let due = request.decision_due(rules).0;
+                let open = request.state.is_open();
+                (*id, (open && today > due, open && request.front_of_line(), open.then_some(due)))
+            })
+            .collect();
         views.sort_by_cached_key(|view| {
+            let (breached, front, due) = order.get(&view.id).copied().unwrap_or((false, false, None));
             let open = matches!(view.state, "submitted" | "in_review");
-            (
-                !open,
-                !(open && view.front_of_line),
-                if open { due(view) } else { None },
-                std::cmp::Reverse(view.received.clone()),
-            )
+            (!open, !breached, !front, due, std::cmp::Reverse(view.received.clone()))
         });
         Ok(views)
     }
@@ -643,6 +656,22 @@ impl App {
                     Some(text) => Some(Cents::parse("amount", text, false)?),
                     None => None,
                 };
+                match (amount, request.penalty_facts()) {
+                    (Some(_), None) => {
+                        return Err(AppError::invalid("amount", "only a penalty case is decided with an amount"));
+                    }
+                    (Some(decided), Some(facts)) => {
+                        if let Maximum::Amount(maximum) = assess(&facts).maximum
+                            && decided > maximum
+                        {
+                            return Err(AppError::invalid(
+                                "amount",
+                                format!("{} is above the statutory maximum of {}", money(decided), money(maximum)),
+                            ));
+                        }
+                    }
+                    (None, _) => {}
+                }
                 RequestStep::Decided { granted: true, on: today, note: note.trim().to_owned(), amount }
             }
             RequestAction::Refuse { reason } => {
@@ -710,6 +739,12 @@ impl App {
                 return Err(AppError::Conflict {
                     field: "request",
                     message: "the request changed meanwhile; reload it and try again".to_owned(),
+                });
+            }
+            Err(StoreError::Conflict { field: "renews" }) => {
+                return Err(AppError::Conflict {
+                    field: "request",
+                    message: "this certificate is already renewed".to_owned(),
                 });
             }
             Err(error) => return Err(error.into()),
@@ -849,15 +884,16 @@ impl App {
     /// `Forbidden` without access to program data.
     pub async fn request_kpis(&self, actor: &Actor, from: Date, to: Date) -> AppResult<RequestKpis> {
         actor.require(Permission::ViewProgramData, self.clock.now())?;
+        if to < from {
+            return Err(AppError::invalid("to", "is before from"));
+        }
         let today = self.clock.now().date();
         let rules = &self.settings.benefit_clocks;
-        let replayed: Vec<(Uuid, Request)> = self
-            .store
-            .requests(None)
-            .await?
-            .iter()
-            .map(|stored| Ok((stored.request_id, replay(stored)?)))
-            .collect::<AppResult<_>>()?;
+        let stored = self.store.requests(None).await?;
+        let accounts: HashMap<Uuid, AccountId> =
+            stored.iter().map(|request| (request.request_id, request.account_id)).collect();
+        let replayed: Vec<(Uuid, Request)> =
+            stored.iter().map(|stored| Ok((stored.request_id, replay(stored)?))).collect::<AppResult<_>>()?;
         let renewed = renewals(&replayed);
         let mut groups: BTreeMap<(RequestKind, bool), Vec<&Request>> = BTreeMap::new();
         for (_, request) in &replayed {
@@ -880,12 +916,15 @@ impl App {
                     granted: requests.iter().filter(|request| request.state == RequestState::Granted).count(),
                     // The lower median, so it is always a day some request actually took.
                     median_turnaround_days: (!turnaround.is_empty()).then(|| turnaround[(turnaround.len() - 1) / 2]),
+                    // A penalty case has no decision clock (its clock is the member's petition).
                     decided_on_time: requests
                         .iter()
+                        .filter(|request| request.kind != RequestKind::PenaltyCase)
                         .filter(|request| request.decided_on.is_some_and(|on| on <= request.decision_due(rules).0))
                         .count(),
                     open_breached: requests
                         .iter()
+                        .filter(|request| request.kind != RequestKind::PenaltyCase)
                         .filter(|request| request.state.is_open() && today > request.decision_due(rules).0)
                         .count(),
                 }
@@ -893,12 +932,15 @@ impl App {
             .collect();
         let certificates: Vec<(&Uuid, &Request)> =
             replayed.iter().filter(|(_, request)| request.certification().is_some()).map(|(id, r)| (id, r)).collect();
+        // Partners with a valid certificate (a renewal overlapping its predecessor counts once).
         let active_certificates = certificates
             .iter()
             .filter(|(_, request)| {
                 request.certification().is_some_and(|(effective, expires)| effective <= to && to <= expires)
             })
-            .count();
+            .filter_map(|(id, _)| accounts.get(*id))
+            .collect::<std::collections::HashSet<_>>()
+            .len();
         let lapsed_certificates = certificates
             .iter()
             .filter(|(id, request)| {

@@ -145,14 +145,6 @@ pub struct ValidationListItem {
 
 /// Validations are the agency's and the member's: partner-agency liaisons read standing, not
 /// validation reports.
-fn refuse_partner_agencies(actor: &Actor) -> AppResult<()> {
-    if actor.role() == Some(tt_domain::Role::PgaLiaison) {
-        Err(AppError::Forbidden("partner agencies do not see validations"))
-    } else {
-        Ok(())
-    }
-}
-
 fn date(field: &'static str, text: &str) -> AppResult<Date> {
     tt_domain::calendar::iso_date::parse(text)
         .ok_or_else(|| AppError::invalid(field, format!("'{}' is not a date as YYYY-MM-DD", text.trim())))
@@ -430,7 +422,7 @@ impl App {
     /// `NotFound`, or `Forbidden` outside the actor's scope.
     pub async fn get_validation(&self, actor: &Actor, id: Uuid) -> AppResult<ValidationView> {
         actor.require(Permission::ViewAccounts, self.clock.now())?;
-        refuse_partner_agencies(actor)?;
+        actor.refuse_partner_agencies("partner agencies do not see validations")?;
         let (account_id, events) = self.store.validation_events(id).await?.ok_or(AppError::NotFound)?;
         let account = self.store.get_account(account_id).await?;
         actor.require_account_visible(&account)?;
@@ -454,7 +446,7 @@ impl App {
         account_id: Option<AccountId>,
     ) -> AppResult<Vec<ValidationListItem>> {
         actor.require(Permission::ViewAccounts, self.clock.now())?;
-        refuse_partner_agencies(actor)?;
+        actor.refuse_partner_agencies("partner agencies do not see validations")?;
         let scope = match (actor.is_agency(), account_id, actor.own_account()) {
             (true, account, _) => account,
             (false, _, Some(own)) => Some(own),

@@ -159,6 +159,9 @@ pub fn assess(facts: &PenaltyFacts) -> PenaltyAssessment {
         Culpability::Fraud => ((50, 80), (50, 80)),
     };
     let (guideline_low, guideline_high, guideline_basis) = match maximum {
+        _ if facts.prior_disclosure => {
+            (None, None, "No guideline range after a prior disclosure: the statute fixes what is owed".to_owned())
+        }
         Maximum::InterestOnLossOnly => {
             (None, None, "No guideline range: only interest is owed after a prior disclosure".to_owned())
         }
@@ -268,6 +271,8 @@ mod tests {
     #[test]
     fn prior_disclosure_limits_fraud_to_the_loss_and_negligence_to_interest() {
         assert_eq!(maximum(&facts(Culpability::Fraud, 10_000, 100_000, 150_000, true)), dollars(10_000));
+        let disclosed = assess(&facts(Culpability::Fraud, 10_000, 100_000, 150_000, true));
+        assert_eq!((disclosed.guideline_low, disclosed.guideline_high), (None, None), "the statute fixes it");
         // No loss: 10% of the dutiable value.
         assert_eq!(maximum(&facts(Culpability::Fraud, 0, 100_000, 150_000, true)), dollars(10_000));
         assert_eq!(

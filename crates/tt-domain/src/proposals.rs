@@ -192,6 +192,13 @@ impl Proposal {
                     if reason.trim().is_empty() {
                         return refuse("a decision needs its reason");
                     }
+                    if let Some(previous) = proposal.status_from
+                        && *from < previous
+                    {
+                        return Err(ProposalRefused(format!(
+                            "a decision from {from} would come before the previous one, from {previous}"
+                        )));
+                    }
                     proposal.status = *status;
                     proposal.status_from = Some(*from);
                     proposal.decisions.push((*status, *from, event.recorded_by.clone(), reason.clone()));
@@ -213,28 +220,40 @@ impl Proposal {
         Some(Priority { scores: scores.len(), feasibility, impact, priority: feasibility * impact / 100 })
     }
 
-    /// The proposal as a catalogue benefit (rejected ones are not in the catalogue).
+    /// The proposal as catalogue benefits, one per period of its history: in pilot from one
+    /// decision to the day before the next, in force from its decision on; a proposal not yet
+    /// decided is listed as proposed; a rejection ends the previous period and adds none.
     #[must_use]
-    pub fn as_benefit(&self, id: String, legal_basis: &str) -> Option<Benefit> {
-        let status = match self.status {
-            ProposalStatus::Proposed => BenefitStatus::Proposed,
-            ProposalStatus::Pilot => BenefitStatus::Pilot,
-            ProposalStatus::InForce => BenefitStatus::InForce,
-            ProposalStatus::Rejected => return None,
-        };
-        Some(Benefit {
-            id,
+    pub fn as_benefits(&self, id: &str, legal_basis: &str) -> Vec<Benefit> {
+        let benefit = |status, from, to| Benefit {
+            id: id.to_owned(),
             name: self.terms.name.clone(),
             program: self.terms.program.clone(),
             tiers: self.terms.tiers.clone(),
             trade_compliance: self.terms.trade_compliance,
             legal_basis: legal_basis.to_owned(),
             status,
-            from: self.status_from,
-            to: None,
+            from,
+            to,
             description: self.terms.description.clone(),
             kpi: self.terms.kpi.clone(),
-        })
+        };
+        if self.decisions.is_empty() {
+            return vec![benefit(BenefitStatus::Proposed, None, None)];
+        }
+        self.decisions
+            .iter()
+            .enumerate()
+            .filter_map(|(index, (status, from, _, _))| {
+                let status = match status {
+                    ProposalStatus::Pilot => BenefitStatus::Pilot,
+                    ProposalStatus::InForce => BenefitStatus::InForce,
+                    ProposalStatus::Proposed | ProposalStatus::Rejected => return None,
+                };
+                let to = self.decisions.get(index + 1).map(|(_, next, _, _)| *next - time::Duration::days(1));
+                Some(benefit(status, Some(*from), to))
+            })
+            .collect()
     }
 }
 
@@ -292,31 +311,49 @@ mod tests {
     }
 
     #[test]
-    fn the_director_moves_a_proposal_to_pilot_then_in_force_and_never_back() {
-        let decide = |sequence, status, reason: &str| {
-            event(
-                sequence,
-                "director@cbp.example",
-                ProposalStep::Decided { status, from: date!(2026 - 02 - 01), reason: reason.to_owned() },
-            )
+    fn the_director_moves_a_proposal_to_pilot_then_in_force_and_each_period_stays_in_the_catalogue() {
+        let decide = |sequence, status, from: Date, reason: &str| {
+            event(sequence, "director@cbp.example", ProposalStep::Decided { status, from, reason: reason.to_owned() })
         };
         let history = [
             proposed(),
-            decide(2, ProposalStatus::Pilot, "test with ten zones"),
-            decide(3, ProposalStatus::InForce, "pilot worked"),
+            decide(2, ProposalStatus::Pilot, date!(2026 - 02 - 01), "test with ten zones"),
+            decide(3, ProposalStatus::InForce, date!(2026 - 04 - 01), "pilot worked"),
         ];
         let proposal = Proposal::replay(&history).expect("replay");
         assert_eq!(proposal.status, ProposalStatus::InForce);
-        assert_eq!(proposal.decisions.len(), 2);
-        let benefit =
-            proposal.as_benefit("proposal_1".to_owned(), "Advisory committee proposal").expect("in the catalogue");
-        assert_eq!((benefit.status, benefit.from), (BenefitStatus::InForce, Some(date!(2026 - 02 - 01))));
-        let back = [proposed(), decide(2, ProposalStatus::InForce, "yes"), decide(3, ProposalStatus::Pilot, "oops")];
+        let periods: Vec<(BenefitStatus, Option<Date>, Option<Date>)> = proposal
+            .as_benefits("proposal_1", "Advisory committee proposal")
+            .iter()
+            .map(|benefit| (benefit.status, benefit.from, benefit.to))
+            .collect();
+        assert_eq!(
+            periods,
+            [
+                (BenefitStatus::Pilot, Some(date!(2026 - 02 - 01)), Some(date!(2026 - 03 - 31))),
+                (BenefitStatus::InForce, Some(date!(2026 - 04 - 01)), None)
+            ]
+        );
+        let day = date!(2026 - 02 - 01);
+        let back =
+            [proposed(), decide(2, ProposalStatus::InForce, day, "yes"), decide(3, ProposalStatus::Pilot, day, "oops")];
         assert_eq!(Proposal::replay(&back).expect_err("back").0, "a proposal in force cannot become pilot");
-        let unexplained = [proposed(), decide(2, ProposalStatus::Rejected, " ")];
+        let earlier = [
+            proposed(),
+            decide(2, ProposalStatus::Pilot, day, "pilot"),
+            decide(3, ProposalStatus::InForce, date!(2026 - 01 - 01), "backdated"),
+        ];
+        assert!(Proposal::replay(&earlier).expect_err("earlier").0.contains("before the previous one"));
+        let unexplained = [proposed(), decide(2, ProposalStatus::Rejected, day, " ")];
         assert!(Proposal::replay(&unexplained).is_err());
-        let rejected =
-            Proposal::replay(&[proposed(), decide(2, ProposalStatus::Rejected, "not feasible")]).expect("replay");
-        assert!(rejected.as_benefit("x".to_owned(), "").is_none());
+        let piloted_then_rejected = [
+            proposed(),
+            decide(2, ProposalStatus::Pilot, day, "pilot"),
+            decide(3, ProposalStatus::Rejected, date!(2026 - 06 - 01), "not worth it"),
+        ];
+        let rejected = Proposal::replay(&piloted_then_rejected).expect("replay");
+        let periods = rejected.as_benefits("x", "");
+        assert_eq!(periods.len(), 1, "the pilot period stays in the history");
+        assert_eq!(periods[0].to, Some(date!(2026 - 05 - 31)));
     }
 }

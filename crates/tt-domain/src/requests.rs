@@ -309,6 +309,7 @@ impl RequestKind {
                 ),
             ],
             Self::PenaltyCase => &[
+                field!("violation_date", "Date of the violation", Input::Date, true),
                 field!("notice_date", "Date of the penalty notice", Input::Date, true),
                 field!(
                     "culpability",
@@ -378,6 +379,13 @@ impl RequestKind {
                 Err(error) => errors.push(error),
             }
         }
+        for (from, to) in [("bond_from", "bond_to"), ("rider_from", "rider_to")] {
+            if let (Some(start), Some(end)) = (details.get(from), details.get(to))
+                && end < start
+            {
+                errors.push(ValidationError::new(to, format!("is before {from}")));
+            }
+        }
         if errors.is_empty() { Ok(details) } else { Err(errors) }
     }
 }
@@ -390,8 +398,8 @@ pub enum RequestStep {
         kind: RequestKind,
         details: BTreeMap<String, String>,
         received: Date,
-        /// A Trade Compliance member on the day received: the expedited clock and the front of
-        /// the queue.
+        /// A Trade Compliance member on the day received (for a penalty case, on the day of the
+        /// violation): the expedited clock, the front of the queue, the mitigating factor.
         trade_compliance: bool,
         /// The certification this request renews (confidential manifests).
         #[serde(default)]
@@ -604,6 +612,26 @@ impl Request {
 
     fn detail_date(&self, name: &str) -> Option<Date> {
         self.details.get(name).and_then(|text| parse_date("detail", text).ok())
+    }
+
+    /// The day whose standing a request of this kind is judged by: the violation's for a penalty
+    /// case, otherwise the day it is received.
+    #[must_use]
+    pub fn standing_day(kind: RequestKind, details: &BTreeMap<String, String>, received: Date) -> Date {
+        match kind {
+            RequestKind::PenaltyCase => details
+                .get("violation_date")
+                .and_then(|text| parse_date("violation_date", text).ok())
+                .unwrap_or(received),
+            _ => received,
+        }
+    }
+
+    /// Whether the request jumps the queue: a Trade Compliance member's ruling or forced-labor
+    /// admissibility review (front-of-line benefits).
+    #[must_use]
+    pub fn front_of_line(&self) -> bool {
+        self.trade_compliance && matches!(self.kind, RequestKind::Ruling | RequestKind::AdmissibilityReview)
     }
 
     /// When the agency's decision is due, and the rule.

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use sqlx::Row;
 use tt_domain::proposals::ProposalEvent;
-use tt_domain::requests::RequestEvent;
+use tt_domain::requests::{RequestEvent, RequestStep};
 use tt_domain::{AccountId, NewAuditRecord};
 use tt_store::criteria::{decode, encode};
 use tt_store::requests::{
@@ -55,6 +55,28 @@ impl RequestStore for PostgresStore {
             .map_err(translate)?;
         if last != expected_last {
             return Err(StoreError::Conflict { field: "request" });
+        }
+        if let RequestStep::Submitted { renews: Some(renewed), .. } = &event.step {
+            // A certificate has at most one live renewal: checked inside the write transaction,
+            // so two clicks cannot both renew it.
+            let submissions = sqlx::query(
+                "SELECT events.request_id, events.payload FROM request_events events
+                 WHERE events.account_id = $1 AND events.step = 'submitted'
+                   AND NOT EXISTS (SELECT 1 FROM request_events ended
+                                   WHERE ended.request_id = events.request_id AND ended.step IN ('withdrawn', 'refused'))",
+            )
+            .bind(event.account_id.0)
+            .fetch_all(&mut *transaction)
+            .await
+            .map_err(translate)?;
+            for row in &submissions {
+                let payload: String = row.try_get("payload").map_err(translate)?;
+                if let RequestStep::Submitted { renews: Some(other), .. } = decode(&payload)?
+                    && other == *renewed
+                {
+                    return Err(StoreError::Conflict { field: "renews" });
+                }
+            }
         }
         sqlx::query(
             "INSERT INTO request_events

@@ -33,7 +33,8 @@ pub struct StoredRequest {
 pub trait RequestStore: Send + Sync {
     /// Appends a step to one request (a new id starts one) with the audit record, in one
     /// transaction, if its latest step is still `expected_last`; otherwise
-    /// `Conflict { field: "request" }`.
+    /// `Conflict { field: "request" }`. A submission that renews a certificate another live
+    /// (neither withdrawn nor refused) request already renews is `Conflict { field: "renews" }`.
     async fn append_request_event(
         &self,
         expected_last: Option<i64>,

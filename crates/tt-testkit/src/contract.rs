@@ -829,6 +829,29 @@ pub async fn request_histories_round_trip_newest_first_and_a_stale_append_is_a_c
         [(second, 1), (first, 2)]
     );
     assert!(store.requests(Some(tt_domain::AccountId::generate())).await.expect("list").is_empty());
+    // A certificate is renewed by one live request at a time.
+    let renewal = |renews| RequestStep::Submitted {
+        kind: RequestKind::ConfidentialManifest,
+        details: std::collections::BTreeMap::new(),
+        received: time::macros::date!(2026 - 03 - 02),
+        trade_compliance: true,
+        renews: Some(renews),
+    };
+    let (renewing, again) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+    store
+        .append_request_event(None, &event(renewing, renewal(first)), &audit("request.submitted"))
+        .await
+        .expect("renewal");
+    let twice = store.append_request_event(None, &event(again, renewal(first)), &audit("request.submitted")).await;
+    assert!(matches!(twice, Err(StoreError::Conflict { field: "renews" })), "{twice:?}");
+    let withdrawn = RequestStep::Withdrawn { on: time::macros::date!(2026 - 03 - 03), reason: String::new() };
+    let last =
+        store.request(renewing).await.expect("read").expect("exists").events.last().map(|recorded| recorded.sequence);
+    store.append_request_event(last, &event(renewing, withdrawn), &audit("request.withdrawn")).await.expect("withdraw");
+    store
+        .append_request_event(None, &event(again, renewal(first)), &audit("request.submitted"))
+        .await
+        .expect("renewed anew");
     assert!(store.request(uuid::Uuid::now_v7()).await.expect("read").is_none());
 }
 

@@ -125,12 +125,12 @@ page_routes! {
     get "/benefits/proposals" => benefits::proposals_page, may(PROPOSAL_PERMISSIONS), false;
     post "/benefits/proposals" => benefits::propose_benefit, may(&[Permission::ProposeBenefits]), false;
     post "/benefits/proposals/{id}" => benefits::change_proposal, may(PROPOSAL_PERMISSIONS), true;
-    get "/reconciliation" => benefits::reconciliation_page, may(&[Permission::ViewAccounts]), false;
-    get "/random-exams" => benefits::random_exams_page, may(&[Permission::ViewAccounts]), false;
+    get "/reconciliation" => benefits::reconciliation_page, may(&[Permission::ViewAccounts]), true;
+    get "/random-exams" => benefits::random_exams_page, may(&[Permission::ViewAccounts]), true;
     get "/benefits/kpis" => benefits::benefit_kpis_page, may(&[Permission::ViewProgramData]), false;
-    get "/defender/enrolment" => benefits::defender_enrolment_page, may(&[Permission::ViewAccounts]), false;
+    get "/defender/enrolment" => benefits::defender_enrolment_page, may(&[Permission::ViewAccounts]), true;
     post "/defender/enrolment" => benefits::authorize_filer, may(&[Permission::ManageDefenderEnrolment]), false;
-    get "/requests" => benefits::requests_page, may(&[Permission::ViewAccounts]), false;
+    get "/requests" => benefits::requests_page, may(&[Permission::ViewAccounts]), true;
     get "/requests/new" => benefits::new_request_page, may(REQUEST_PERMISSIONS), false;
     post "/requests" => benefits::submit_request, may(REQUEST_PERMISSIONS), true;
     get "/requests/{id}" => benefits::request_page, may(&[Permission::ViewAccounts]), true;
@@ -406,13 +406,13 @@ pub const API_ROUTES: &[RouteSpec] = &[
         method: "get",
         path: "/api/v1/accounts/{id}/reconciliation",
         access: may(&[Permission::ViewAccounts]),
-        rule_may_refuse: false,
+        rule_may_refuse: true,
     },
     RouteSpec {
         method: "get",
         path: "/api/v1/accounts/{id}/random-exams",
         access: may(&[Permission::ViewAccounts]),
-        rule_may_refuse: false,
+        rule_may_refuse: true,
     },
     RouteSpec {
         method: "get",
@@ -424,7 +424,7 @@ pub const API_ROUTES: &[RouteSpec] = &[
         method: "get",
         path: "/api/v1/accounts/{id}/defender-filers",
         access: may(&[Permission::ViewAccounts]),
-        rule_may_refuse: false,
+        rule_may_refuse: true,
     },
     RouteSpec {
         method: "post",
@@ -437,7 +437,7 @@ pub const API_ROUTES: &[RouteSpec] = &[
         method: "get",
         path: "/api/v1/requests",
         access: may(&[Permission::ViewAccounts]),
-        rule_may_refuse: false,
+        rule_may_refuse: true,
     },
     RouteSpec {
         method: "post",

@@ -106,6 +106,16 @@ async fn an_ineligible_request_is_refused_with_the_reason_and_records_nothing() 
     };
     assert_eq!(errors.iter().map(|error| error.field).collect::<Vec<_>>(), ["merchandise", "question", "description"]);
     assert!(app.list_requests(&officer, None).await.expect("list").is_empty());
+    // Partner agencies see consenting members' standing, not their requests, reconciliation or
+    // examinations.
+    let liaison = actor(&test_app, "pga@fda.example").await;
+    let great_lakes = account(&test_app, "DEMO-IMP-001").await;
+    assert!(matches!(app.list_requests(&liaison, Some(great_lakes)).await, Err(AppError::Forbidden(_))));
+    assert!(matches!(app.reconciliation_overview(&liaison, great_lakes).await, Err(AppError::Forbidden(_))));
+    let today = app.clock.now().date();
+    assert!(matches!(app.exemption_report(&liaison, great_lakes, today, today).await, Err(AppError::Forbidden(_))));
+    assert!(matches!(app.defender_enrolment(&liaison, great_lakes).await, Err(AppError::Forbidden(_))));
+    assert!(app.branding(&liaison, great_lakes, None).await.is_ok(), "the logo status is public standing");
 }
 
 #[tokio::test]
@@ -266,6 +276,7 @@ async fn penalty_cases_are_opened_by_staff_with_the_statutory_maximum_and_a_peti
     let case = new_request(
         "penalty_case",
         &[
+            ("violation_date", &(today - Duration::days(100)).to_string()),
             ("notice_date", &today.to_string()),
             ("culpability", "gross_negligence"),
             ("loss_of_revenue", "10000"),
@@ -280,6 +291,22 @@ async fn penalty_cases_are_opened_by_staff_with_the_statutory_maximum_and_a_peti
     assert_eq!(penalty.maximum.as_deref(), Some("40000.00"));
     assert!(penalty.mitigating_factors[0].starts_with("Trade Compliance member"));
     assert_eq!(opened.clocks[0].due, (today + Duration::days(60)).to_string());
+    let above = app
+        .change_request(
+            &nam,
+            opened.id,
+            &RequestAction::Grant { note: String::new(), amount: Some("40000.01".to_owned()) },
+        )
+        .await;
+    let Err(AppError::Invalid(errors)) = above else { panic!("above the maximum") };
+    assert_eq!(errors[0].message, "40000.01 is above the statutory maximum of 40000.00");
+    let mut earlier = case.clone();
+    earlier.details.insert("violation_date".to_owned(), (today - Duration::days(350)).to_string());
+    let before_membership = app.submit_request(&nam, great_lakes, &earlier).await.expect("open");
+    assert!(
+        !before_membership.penalty.expect("assessment").mitigating_factors[0].starts_with("Trade Compliance"),
+        "standing is judged on the violation's day, before Trade Compliance"
+    );
     let decided = app
         .change_request(
             &nam,

@@ -125,6 +125,7 @@ fn detained_goods_have_three_months_and_a_penalty_petition_sixty_days() {
     let penalty = Request::replay(&[submitted(
         RequestKind::PenaltyCase,
         &[
+            ("violation_date", "2025-06-01"),
             ("notice_date", "2026-01-15"),
             ("culpability", "negligence"),
             ("loss_of_revenue", "10000"),
@@ -199,4 +200,19 @@ fn a_participation_covers_flags_only_while_both_bond_and_rider_are_in_force() {
     assert!(!pending.covers_flagging("36123456700", date!(2025 - 06 - 01)), "not granted yet");
     let rules = ClockRules::default();
     assert_eq!(request.clocks(&rules, date!(2026 - 02 - 01), None)[1].due, date!(2026 - 02 - 28));
+}
+
+#[test]
+fn a_bond_or_rider_cannot_end_before_it_starts() {
+    let raw = [
+        ("importer_number", "36-123456700"),
+        ("bond_from", "2025-01-01"),
+        ("bond_to", "2024-12-31"),
+        ("rider_from", "2025-01-01"),
+    ]
+    .into_iter()
+    .map(|(name, value)| (name.to_owned(), value.to_owned()))
+    .collect();
+    let errors = RequestKind::ReconciliationParticipation.parse_details(&raw).expect_err("bad");
+    assert_eq!((errors[0].field, errors[0].message.as_str()), ("bond_to", "is before bond_from"));
 }
