@@ -12,6 +12,7 @@ pub mod benefit_kpis;
 pub mod benefits;
 pub mod clock;
 pub mod criteria;
+pub mod dashboards;
 pub mod defender;
 pub mod demo;
 pub mod error;

@@ -852,7 +852,7 @@ impl App {
 
     /// Every account (or one) with its replayed membership, in account-number order. Members
     /// known only from the legacy import are included: they have dates too.
-    async fn replay_accounts(&self, only: Option<AccountId>) -> AppResult<Vec<(Account, Membership)>> {
+    pub(crate) async fn replay_accounts(&self, only: Option<AccountId>) -> AppResult<Vec<(Account, Membership)>> {
         let mut accounts: Vec<Account> = match only {
             Some(id) => vec![self.store.get_account(id).await?],
             None => self.store.list_accounts().await?,

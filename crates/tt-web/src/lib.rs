@@ -5,6 +5,7 @@
 //! and no SQL. Every route is listed in [`routes`].
 
 pub mod api;
+pub mod charts;
 pub mod error;
 pub mod extractors;
 pub mod middleware;

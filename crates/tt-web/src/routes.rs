@@ -14,8 +14,8 @@ use utoipa_axum::routes;
 
 use crate::error::{ApiError, error_page};
 use crate::pages::{
-    accounts, admin, benefits, criteria, defender, home, kpis, membership, profile, questionnaire, security_profile,
-    session, users, validation,
+    accounts, admin, benefits, criteria, dashboards, defender, home, kpis, membership, profile, questionnaire,
+    security_profile, session, users, validation,
 };
 use crate::{WebState, api, middleware, openapi};
 
@@ -130,6 +130,8 @@ page_routes! {
     get "/benefits/kpis" => benefits::benefit_kpis_page, may(&[Permission::ViewProgramData]), false;
     get "/defender/enrolment" => benefits::defender_enrolment_page, may(&[Permission::ViewAccounts]), true;
     post "/defender/enrolment" => benefits::authorize_filer, may(&[Permission::ManageDefenderEnrolment]), false;
+    get "/dashboards/program" => dashboards::program_page, may(&[Permission::ViewProgramData]), false;
+    get "/dashboards/program.csv" => dashboards::program_csv, may(&[Permission::ViewProgramData]), true;
     get "/requests" => benefits::requests_page, may(&[Permission::ViewAccounts]), true;
     get "/requests/new" => benefits::new_request_page, may(REQUEST_PERMISSIONS), false;
     post "/requests" => benefits::submit_request, may(REQUEST_PERMISSIONS), true;
@@ -432,6 +434,12 @@ pub const API_ROUTES: &[RouteSpec] = &[
         access: may(&[Permission::ManageDefenderEnrolment]),
         rule_may_refuse: true,
     },
+    RouteSpec {
+        method: "get",
+        path: "/api/v1/dashboards/program",
+        access: may(&[Permission::ViewProgramData]),
+        rule_may_refuse: false,
+    },
     RouteSpec { method: "get", path: "/api/v1/request-kinds", access: Access::SignedIn, rule_may_refuse: false },
     RouteSpec {
         method: "get",
@@ -548,6 +556,7 @@ pub fn api_router() -> OpenApiRouter<WebState> {
         .routes(routes!(api::benefits::certificate_pdf))
         .routes(routes!(api::benefits::calculate_penalty))
         .routes(routes!(api::benefits::request_kpis))
+        .routes(routes!(api::benefits::program_dashboard))
         .routes(routes!(api::benefits::list_proposals, api::benefits::propose_benefit))
         .routes(routes!(api::benefits::change_proposal))
         .routes(routes!(api::criteria::list_catalogues))

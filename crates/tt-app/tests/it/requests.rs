@@ -592,3 +592,34 @@ async fn a_members_random_exams_are_counted_by_whether_it_was_exempt_and_defende
     let remaining = app.member_alerts(&officer).await.expect("alerts");
     assert!(!remaining.iter().any(|reviewed| reviewed.alert.entry_number == "ZZ900000040" && reviewed.alert.code == "UNAUTHORIZED_FILER"), "{remaining:?}");
 }
+
+#[tokio::test]
+async fn the_program_dashboard_counts_members_from_the_standing_history_on_the_day_asked() {
+    let test_app = TestApp::with_demo().await;
+    standings(&test_app).await;
+    let app = &test_app.app;
+    let analyst = actor(&test_app, "tc.analyst@cbp.example").await;
+    let today = app.clock.now().date();
+    let dashboard = app.program_dashboard(&analyst, None).await.expect("dashboard");
+    let last = |name: &str| {
+        dashboard
+            .members_over_time
+            .series
+            .iter()
+            .find(|series| series.name == name)
+            .and_then(|series| series.values.last().copied())
+    };
+    assert_eq!((last("Tier II"), last("Trade Compliance"), last("Tier I")), (Some(2), Some(1), Some(0)));
+    assert_eq!(dashboard.members_over_time.months.len(), 12);
+    let importers =
+        dashboard.members_by_business_type.rows.iter().find(|row| row.name == "Importer").expect("importers");
+    assert_eq!(importers.values, [0, 0, 2, 0, 1]);
+    let long_ago = app.program_dashboard(&analyst, Some(today - Duration::days(500))).await.expect("dashboard");
+    assert_eq!(long_ago.members_over_time.series[1].values.last(), Some(&0), "nobody was certified then");
+    let csv = String::from_utf8(dashboard.table_csv("members_by_business_type").expect("csv")).expect("utf-8");
+    assert!(csv.starts_with("on,business_type,Not certified,Tier I,Tier II,Tier III,Trade Compliance\n"), "{csv}");
+    assert!(csv.contains(&format!("{today},Importer,0,0,2,0,1\n")), "{csv}");
+    assert!(matches!(dashboard.table_csv("secrets"), Err(AppError::Invalid(_))));
+    let officer = actor(&test_app, "officer@greatlakes.example").await;
+    assert!(matches!(app.program_dashboard(&officer, None).await, Err(AppError::Forbidden(_))));
+}

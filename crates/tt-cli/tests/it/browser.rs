@@ -647,6 +647,9 @@ async fn a_ruling_request_and_a_confidential_manifest_renewal_in_a_real_browser(
     browser.click("#grant button[type=submit]").await;
     browser.wait_for_text("Granted").await;
     browser.screenshot("ruling-granted").await;
+    browser.go(&format!("{base}/dashboards/program")).await;
+    browser.wait_for_text("Program dashboard on").await;
+    browser.screenshot("program-dashboard").await;
     browser.sign_out().await;
 
     browser.sign_in(&base, "officer@greatlakes.example", false).await;

@@ -354,3 +354,18 @@ pub async fn authorize_filer(
         serde_json::from_value(body).map_err(|error| ApiError(AppError::invalid("body", error.to_string())))?;
     Ok(Json(state.app.authorize_filer(&actor, account, &input).await?))
 }
+
+/// The program dashboard on a day: members over time and by business type, the pipelines,
+/// what is due, and staff workload.
+#[utoipa::path(get, path = "/api/v1/dashboards/program", tag = "benefits", security(("bearer" = [])), params(OnQuery),
+    responses((status = 200, body = tt_app::dashboards::ProgramDashboard), (status = 401, body = Problem),
+        (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn program_dashboard(
+    State(state): State<WebState>,
+    ApiActor(actor): ApiActor,
+    Query(query): Query<OnQuery>,
+) -> Result<Json<tt_app::dashboards::ProgramDashboard>, ApiError> {
+    actor.require(tt_app::Permission::ViewProgramData, state.app.clock.now())?;
+    let day = optional_day("on", query.on.as_deref())?;
+    Ok(Json(state.app.program_dashboard(&actor, day).await?))
+}

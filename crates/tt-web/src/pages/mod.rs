@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod admin;
 pub mod benefits;
 pub mod criteria;
+pub mod dashboards;
 pub mod defender;
 pub mod home;
 pub mod kpis;
@@ -80,6 +81,7 @@ impl Layout {
         }
         if can(Permission::ViewProgramData) {
             nav.push(NavLink { href: "/cases", label: "Cases" });
+            nav.push(NavLink { href: "/dashboards/program", label: "Dashboard" });
         }
         if !actor.is_agency() && can(Permission::PrepareMembership) {
             nav.push(NavLink { href: "/questionnaires", label: "Questionnaires" });

@@ -276,3 +276,28 @@ async fn the_company_officer_authorizes_a_broker_on_the_enrolment_page_and_an_em
         "the form is the officer's"
     );
 }
+
+#[tokio::test]
+async fn the_program_dashboard_draws_accessible_charts_and_exports_each_table() {
+    let test_app = with_standings().await;
+    let staff = test_app.client();
+    staff.sign_in("tc.analyst@cbp.example").await;
+    let page = staff.get("/dashboards/program").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-labelledby=\"members-over-time-title\""
+        ),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("<title>Importer: 2</title>"), "a bar per business type: {}", page.body);
+    let csv = staff.get("/dashboards/program.csv?table=members_over_time").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.body.starts_with("on,month,Tier I,Tier II,Tier III,Trade Compliance\n"), "{}", csv.body);
+    assert_eq!(csv.body.lines().count(), 13);
+    assert_eq!(staff.get("/dashboards/program.csv?table=nothing").await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let member = test_app.client();
+    member.sign_in("officer@greatlakes.example").await;
+    assert_eq!(member.get("/dashboards/program").await.status, StatusCode::FORBIDDEN);
+}

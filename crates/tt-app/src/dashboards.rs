@@ -1,0 +1,262 @@
+//! The program dashboard: members by tier and Trade Compliance over the last twelve months and
+//! by business type today, the application pipeline by state, what is due and overdue by kind,
+//! staff workload, and adverse decisions — every figure derived from the histories on the day
+//! asked, never stored.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+use time::Date;
+use tt_domain::calendar::add_months;
+use tt_domain::lifecycle::SecurityState;
+use tt_domain::membership::{CtpatValue, Standing, Timeline};
+use tt_domain::{AccountId, BusinessType};
+use utoipa::ToSchema;
+
+use crate::membership::LoadRow;
+use crate::{Actor, App, AppResult, Permission};
+
+/// Counts by month: one series per line of a chart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct MonthlySeries {
+    /// `YYYY-MM`, oldest first.
+    pub months: Vec<String>,
+    pub series: Vec<Series>,
+}
+
+/// One named series of counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Series {
+    pub name: String,
+    pub values: Vec<i64>,
+}
+
+/// A table of counts: rows by label, one column each.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct CountTable {
+    pub columns: Vec<String>,
+    pub rows: Vec<Series>,
+}
+
+/// The program dashboard on a day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ProgramDashboard {
+    pub on: String,
+    /// Certified members by tier, and Trade Compliance members, at each month's end (the last
+    /// month at `on`).
+    pub members_over_time: MonthlySeries,
+    /// Members by business type and standing on `on`.
+    pub members_by_business_type: CountTable,
+    /// Accounts by CTPAT security state, with the oldest application's age in days for states
+    /// before certification, and how many are past the 90-day certification clock.
+    pub security_pipeline: CountTable,
+    /// Accounts by Trade Compliance state.
+    pub trade_compliance_pipeline: CountTable,
+    /// Owed dates by kind: overdue, due within 90 days.
+    pub due: CountTable,
+    /// Each staff member's items: overdue, due within 30 days, later.
+    #[schema(value_type = Vec<Object>)]
+    pub workload: Vec<LoadRow>,
+}
+
+const fn tier_column(standing: Standing) -> usize {
+    match standing.ctpat {
+        CtpatValue::None => 0,
+        CtpatValue::T1 => 1,
+        CtpatValue::T2 => 2,
+        CtpatValue::T3 => 3,
+    }
+}
+
+/// The last day of the month `date` is in.
+fn month_end(date: Date) -> Date {
+    let first = date.replace_day(1).unwrap_or(date);
+    add_months(first, 1) - time::Duration::days(1)
+}
+
+impl App {
+    /// The program dashboard on `day` (today by default).
+    ///
+    /// # Errors
+    /// `Forbidden` without access to program data.
+    pub async fn program_dashboard(&self, actor: &Actor, day: Option<Date>) -> AppResult<ProgramDashboard> {
+        actor.require(Permission::ViewProgramData, self.clock.now())?;
+        let on = day.unwrap_or_else(|| self.clock.now().date());
+        let accounts = self.store.list_accounts().await?;
+        let mut events: HashMap<AccountId, Vec<tt_domain::membership::StatusEvent>> = HashMap::new();
+        for (account_id, sourced) in self.store.sourced_status_events(None).await? {
+            events.entry(account_id).or_default().push(sourced.event);
+        }
+        let timelines: Vec<(BusinessType, Timeline)> = accounts
+            .iter()
+            .map(|account| (account.business_type, Timeline::new(events.remove(&account.id).unwrap_or_default())))
+            .collect();
+
+        // Twelve month ends, the last one being `on` itself.
+        let days: Vec<Date> =
+            (0..12).rev().map(|back| if back == 0 { on } else { month_end(add_months(on, -back)) }).collect();
+        let mut series: Vec<Series> = ["Tier I", "Tier II", "Tier III", "Trade Compliance"]
+            .iter()
+            .map(|name| Series { name: (*name).to_owned(), values: vec![0; days.len()] })
+            .collect();
+        for (_, timeline) in &timelines {
+            for (index, day) in days.iter().enumerate() {
+                let standing = timeline.standing_on(*day);
+                match tier_column(standing) {
+                    0 => {}
+                    column => series[column - 1].values[index] += 1,
+                }
+                if standing.trade_compliance && matches!(standing.ctpat, CtpatValue::T2 | CtpatValue::T3) {
+                    series[3].values[index] += 1;
+                }
+            }
+        }
+        let members_over_time = MonthlySeries {
+            months: days.iter().map(|day| format!("{:04}-{:02}", day.year(), u8::from(day.month()))).collect(),
+            series,
+        };
+
+        let mut by_type: BTreeMap<&'static str, Vec<i64>> = BTreeMap::new();
+        for (business_type, timeline) in &timelines {
+            let standing = timeline.standing_on(on);
+            let row = by_type.entry(business_type.label()).or_insert_with(|| vec![0; 5]);
+            row[tier_column(standing)] += 1;
+            if standing.trade_compliance && matches!(standing.ctpat, CtpatValue::T2 | CtpatValue::T3) {
+                row[4] += 1;
+            }
+        }
+        let members_by_business_type = CountTable {
+            columns: ["Not certified", "Tier I", "Tier II", "Tier III", "Trade Compliance"].map(str::to_owned).to_vec(),
+            rows: by_type.into_iter().map(|(name, values)| Series { name: name.to_owned(), values }).collect(),
+        };
+
+        let replayed = self.replay_accounts(None).await?;
+        let mut security: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+        let mut trade_compliance: BTreeMap<&'static str, Vec<i64>> = BTreeMap::new();
+        for (_, membership) in &replayed {
+            let row = security.entry(membership.security.label()).or_insert_with(|| vec![0, 0, 0]);
+            row[0] += 1;
+            if matches!(membership.security, SecurityState::Applicant | SecurityState::Approved)
+                && let Some(applied) = membership.applied_on
+            {
+                let age = (on - applied).whole_days();
+                row[1] = row[1].max(age);
+                if age > tt_domain::lifecycle::statute::CERTIFICATION_TARGET_DAYS {
+                    row[2] += 1;
+                }
+            }
+            trade_compliance.entry(membership.trade_compliance.label()).or_insert_with(|| vec![0])[0] += 1;
+        }
+        let security_pipeline = CountTable {
+            columns: ["Accounts", "Oldest application (days)", "Past the 90-day certification clock"]
+                .map(str::to_owned)
+                .to_vec(),
+            rows: security.into_iter().map(|(name, values)| Series { name, values }).collect(),
+        };
+        let trade_compliance_pipeline = CountTable {
+            columns: vec!["Accounts".to_owned()],
+            rows: trade_compliance.into_iter().map(|(name, values)| Series { name: name.to_owned(), values }).collect(),
+        };
+
+        let mut due: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+        for item in self.all_due_items(None).await? {
+            let kind = item.due.key.split(':').next().unwrap_or_default().replace('_', " ");
+            let row = due.entry(kind).or_insert_with(|| vec![0, 0]);
+            let days_left = (item.due.date - on).whole_days();
+            if days_left < 0 {
+                row[0] += 1;
+            } else if days_left <= 90 {
+                row[1] += 1;
+            }
+        }
+        let due = CountTable {
+            columns: vec!["Overdue".to_owned(), "Due within 90 days".to_owned()],
+            rows: due.into_iter().map(|(name, values)| Series { name, values }).collect(),
+        };
+        let workload = self.team_load(&Actor::system("system:dashboard")).await?;
+        Ok(ProgramDashboard {
+            on: on.to_string(),
+            members_over_time,
+            members_by_business_type,
+            security_pipeline,
+            trade_compliance_pipeline,
+            due,
+            workload,
+        })
+    }
+}
+
+/// The tables of the program dashboard that export to CSV.
+pub const PROGRAM_TABLES: [&str; 6] = [
+    "members_over_time",
+    "members_by_business_type",
+    "security_pipeline",
+    "trade_compliance_pipeline",
+    "due",
+    "workload",
+];
+
+fn csv_of(header: &[String], rows: impl Iterator<Item = Vec<String>>) -> AppResult<Vec<u8>> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(header).map_err(|error| crate::AppError::Internal(error.into()))?;
+    for row in rows {
+        writer.write_record(&row).map_err(|error| crate::AppError::Internal(error.into()))?;
+    }
+    writer.into_inner().map_err(|error| crate::AppError::Internal(anyhow::anyhow!("{error}")))
+}
+
+impl ProgramDashboard {
+    /// One table as CSV, with the day it describes in its first column.
+    ///
+    /// # Errors
+    /// `Invalid` (field `table`) for a table the dashboard does not have.
+    pub fn table_csv(&self, table: &str) -> AppResult<Vec<u8>> {
+        let on = || self.on.clone();
+        let counts = |first: &str, table: &CountTable| {
+            let header: Vec<String> =
+                ["on".to_owned(), first.to_owned()].into_iter().chain(table.columns.iter().cloned()).collect();
+            csv_of(
+                &header,
+                table.rows.iter().map(|row| {
+                    [on(), row.name.clone()].into_iter().chain(row.values.iter().map(ToString::to_string)).collect()
+                }),
+            )
+        };
+        match table {
+            "members_over_time" => {
+                let header: Vec<String> = ["on".to_owned(), "month".to_owned()]
+                    .into_iter()
+                    .chain(self.members_over_time.series.iter().map(|series| series.name.clone()))
+                    .collect();
+                csv_of(
+                    &header,
+                    self.members_over_time.months.iter().enumerate().map(|(index, month)| {
+                        [on(), month.clone()]
+                            .into_iter()
+                            .chain(self.members_over_time.series.iter().map(|series| series.values[index].to_string()))
+                            .collect()
+                    }),
+                )
+            }
+            "members_by_business_type" => counts("business_type", &self.members_by_business_type),
+            "security_pipeline" => counts("security_state", &self.security_pipeline),
+            "trade_compliance_pipeline" => counts("trade_compliance_state", &self.trade_compliance_pipeline),
+            "due" => counts("kind", &self.due),
+            "workload" => csv_of(
+                &["on", "staff", "overdue", "due_within_30_days", "later"].map(str::to_owned),
+                self.workload.iter().map(|row| {
+                    vec![
+                        on(),
+                        row.staff.clone(),
+                        row.overdue.to_string(),
+                        row.due_soon.to_string(),
+                        row.upcoming.to_string(),
+                    ]
+                }),
+            ),
+            other => {
+                Err(crate::AppError::invalid("table", format!("'{other}' is not one of {}", PROGRAM_TABLES.join(", "))))
+            }
+        }
+    }
+}

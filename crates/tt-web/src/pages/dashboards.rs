@@ -1,0 +1,106 @@
+//! Dashboard pages: the program dashboard with its charts and tables, each table exportable as
+//! CSV.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use tt_app::Permission;
+use tt_app::dashboards::{CountTable, ProgramDashboard};
+use tt_domain::trade::parse_date;
+
+use super::{FormErrors, Layout};
+use crate::WebState;
+use crate::charts::Chart;
+use crate::error::PageError;
+use crate::extractors::SignedIn;
+
+#[derive(Debug, Deserialize, Default)]
+pub struct DashboardQuery {
+    #[serde(default)]
+    on: Option<String>,
+    #[serde(default)]
+    table: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "dashboard_program.html")]
+pub struct ProgramPage {
+    layout: Layout,
+    dashboard: ProgramDashboard,
+    charts: Vec<Chart>,
+    tables: Vec<(&'static str, &'static str, CountTable)>,
+    errors: FormErrors,
+}
+
+fn day(query: &DashboardQuery) -> Result<Option<time::Date>, FormErrors> {
+    match query.on.as_deref().map(str::trim).filter(|text| !text.is_empty()) {
+        Some(text) => parse_date("on", text).map(Some).map_err(|error| FormErrors { items: vec![error] }),
+        None => Ok(None),
+    }
+}
+
+/// The program dashboard on a day (today by default).
+pub async fn program_page(
+    State(state): State<WebState>,
+    signed_in: SignedIn,
+    Query(query): Query<DashboardQuery>,
+) -> Result<Response, PageError> {
+    signed_in.actor.require(Permission::ViewProgramData, state.app.clock.now())?;
+    let (on, errors) = match day(&query) {
+        Ok(on) => (on, FormErrors::default()),
+        Err(errors) => (None, errors),
+    };
+    let dashboard = state.app.program_dashboard(&signed_in.actor, on).await?;
+    let over_time: Vec<(String, Vec<i64>)> =
+        dashboard.members_over_time.series.iter().map(|series| (series.name.clone(), series.values.clone())).collect();
+    let certified_by_type: Vec<(String, i64)> = dashboard
+        .members_by_business_type
+        .rows
+        .iter()
+        .map(|row| (row.name.clone(), row.values.iter().skip(1).take(3).sum()))
+        .collect();
+    let charts = vec![
+        Chart::lines(
+            "members-over-time",
+            "Certified members by tier, and Trade Compliance members, at each month's end",
+            &dashboard.members_over_time.months,
+            &over_time,
+        ),
+        Chart::bars("certified-by-type", "Certified members by business type", "Certified members", &certified_by_type),
+    ];
+    let tables = vec![
+        ("members_by_business_type", "Members by business type", dashboard.members_by_business_type.clone()),
+        ("security_pipeline", "CTPAT security pipeline", dashboard.security_pipeline.clone()),
+        ("trade_compliance_pipeline", "Trade Compliance pipeline", dashboard.trade_compliance_pipeline.clone()),
+        ("due", "Due and overdue, by kind", dashboard.due.clone()),
+    ];
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let page = ProgramPage { layout: Layout::for_signed_in(&signed_in), dashboard, charts, tables, errors };
+    Ok((status, page).into_response())
+}
+
+/// One table of the program dashboard as CSV.
+pub async fn program_csv(
+    State(state): State<WebState>,
+    signed_in: SignedIn,
+    Query(query): Query<DashboardQuery>,
+) -> Result<Response, PageError> {
+    signed_in.actor.require(Permission::ViewProgramData, state.app.clock.now())?;
+    let on = day(&query).map_err(|errors| {
+        PageError::BadForm(errors.items.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))
+    })?;
+    let table = query.table.clone().unwrap_or_default();
+    let dashboard = state.app.program_dashboard(&signed_in.actor, on).await?;
+    let bytes = dashboard.table_csv(&table)?;
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    let disposition = format!("attachment; filename=\"program-{table}-{}.csv\"", dashboard.on);
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
+}
