@@ -196,67 +196,159 @@ pub const PROGRAM_TABLES: [&str; 6] = [
     "workload",
 ];
 
-fn csv_of(header: &[String], rows: impl Iterator<Item = Vec<String>>) -> AppResult<Vec<u8>> {
+fn csv_of(header: &[String], rows: &[Vec<String>]) -> AppResult<Vec<u8>> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record(header).map_err(|error| crate::AppError::Internal(error.into()))?;
     for row in rows {
-        writer.write_record(&row).map_err(|error| crate::AppError::Internal(error.into()))?;
+        writer.write_record(row).map_err(|error| crate::AppError::Internal(error.into()))?;
     }
     writer.into_inner().map_err(|error| crate::AppError::Internal(anyhow::anyhow!("{error}")))
 }
 
+/// A spreadsheet with one sheet: the header in bold, whole numbers as numbers, the rest as text.
+fn xlsx_of(sheet: &str, header: &[String], rows: &[Vec<String>]) -> AppResult<Vec<u8>> {
+    let fail = |error: rust_xlsxwriter::XlsxError| crate::AppError::Internal(error.into());
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    let worksheet = workbook.add_worksheet();
+    worksheet.set_name(sheet).map_err(fail)?;
+    for (column, title) in header.iter().enumerate() {
+        let column = u16::try_from(column).map_err(|error| crate::AppError::Internal(error.into()))?;
+        worksheet.write_string_with_format(0, column, title, &bold).map_err(fail)?;
+    }
+    for (index, row) in rows.iter().enumerate() {
+        let line = u32::try_from(index + 1).map_err(|error| crate::AppError::Internal(error.into()))?;
+        for (column, cell) in row.iter().enumerate() {
+            let column = u16::try_from(column).map_err(|error| crate::AppError::Internal(error.into()))?;
+            match cell.parse::<i32>() {
+                Ok(number) => worksheet.write_number(line, column, f64::from(number)).map_err(fail)?,
+                Err(_) => worksheet.write_string(line, column, cell).map_err(fail)?,
+            };
+        }
+    }
+    worksheet.autofit();
+    workbook.save_to_buffer().map_err(fail)
+}
+
+/// How a table is exported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Csv,
+    Xlsx,
+}
+
+impl ExportFormat {
+    /// # Errors
+    /// For anything but `csv` or `xlsx`.
+    pub fn parse(text: &str) -> Result<Self, tt_domain::ValidationError> {
+        match text.trim() {
+            "" | "csv" => Ok(Self::Csv),
+            "xlsx" => Ok(Self::Xlsx),
+            other => Err(tt_domain::ValidationError::new("format", format!("'{other}' is not csv or xlsx"))),
+        }
+    }
+
+    #[must_use]
+    pub const fn extension(self) -> &'static str {
+        match self {
+            Self::Csv => "csv",
+            Self::Xlsx => "xlsx",
+        }
+    }
+
+    #[must_use]
+    pub const fn content_type(self) -> &'static str {
+        match self {
+            Self::Csv => "text/csv; charset=utf-8",
+            Self::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }
+    }
+
+    /// The table in this format.
+    ///
+    /// # Errors
+    /// When the writer fails.
+    pub fn write(self, sheet: &str, header: &[String], rows: &[Vec<String>]) -> AppResult<Vec<u8>> {
+        match self {
+            Self::Csv => csv_of(header, rows),
+            Self::Xlsx => xlsx_of(sheet, header, rows),
+        }
+    }
+}
+
 impl ProgramDashboard {
-    /// One table as CSV, with the day it describes in its first column.
+    /// One table as a header and rows, the day it describes in the first column.
     ///
     /// # Errors
     /// `Invalid` (field `table`) for a table the dashboard does not have.
-    pub fn table_csv(&self, table: &str) -> AppResult<Vec<u8>> {
+    pub fn table(&self, table: &str) -> AppResult<(Vec<String>, Vec<Vec<String>>)> {
         let on = || self.on.clone();
         let counts = |first: &str, table: &CountTable| {
             let header: Vec<String> =
                 ["on".to_owned(), first.to_owned()].into_iter().chain(table.columns.iter().cloned()).collect();
-            csv_of(
-                &header,
-                table.rows.iter().map(|row| {
+            let rows = table
+                .rows
+                .iter()
+                .map(|row| {
                     [on(), row.name.clone()].into_iter().chain(row.values.iter().map(ToString::to_string)).collect()
-                }),
-            )
+                })
+                .collect();
+            (header, rows)
         };
-        match table {
+        Ok(match table {
             "members_over_time" => {
                 let header: Vec<String> = ["on".to_owned(), "month".to_owned()]
                     .into_iter()
                     .chain(self.members_over_time.series.iter().map(|series| series.name.clone()))
                     .collect();
-                csv_of(
-                    &header,
-                    self.members_over_time.months.iter().enumerate().map(|(index, month)| {
+                let rows = self
+                    .members_over_time
+                    .months
+                    .iter()
+                    .enumerate()
+                    .map(|(index, month)| {
                         [on(), month.clone()]
                             .into_iter()
                             .chain(self.members_over_time.series.iter().map(|series| series.values[index].to_string()))
                             .collect()
-                    }),
-                )
+                    })
+                    .collect();
+                (header, rows)
             }
             "members_by_business_type" => counts("business_type", &self.members_by_business_type),
             "security_pipeline" => counts("security_state", &self.security_pipeline),
             "trade_compliance_pipeline" => counts("trade_compliance_state", &self.trade_compliance_pipeline),
             "due" => counts("kind", &self.due),
-            "workload" => csv_of(
-                &["on", "staff", "overdue", "due_within_30_days", "later"].map(str::to_owned),
-                self.workload.iter().map(|row| {
-                    vec![
-                        on(),
-                        row.staff.clone(),
-                        row.overdue.to_string(),
-                        row.due_soon.to_string(),
-                        row.upcoming.to_string(),
-                    ]
-                }),
+            "workload" => (
+                ["on", "staff", "overdue", "due_within_30_days", "later"].map(str::to_owned).to_vec(),
+                self.workload
+                    .iter()
+                    .map(|row| {
+                        vec![
+                            on(),
+                            row.staff.clone(),
+                            row.overdue.to_string(),
+                            row.due_soon.to_string(),
+                            row.upcoming.to_string(),
+                        ]
+                    })
+                    .collect(),
             ),
             other => {
-                Err(crate::AppError::invalid("table", format!("'{other}' is not one of {}", PROGRAM_TABLES.join(", "))))
+                return Err(crate::AppError::invalid(
+                    "table",
+                    format!("'{other}' is not one of {}", PROGRAM_TABLES.join(", ")),
+                ));
             }
-        }
+        })
+    }
+
+    /// One table exported.
+    ///
+    /// # Errors
+    /// As [`ProgramDashboard::table`].
+    pub fn export(&self, table: &str, format: ExportFormat) -> AppResult<Vec<u8>> {
+        let (header, rows) = self.table(table)?;
+        format.write(table, &header, &rows)
     }
 }

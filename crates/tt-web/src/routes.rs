@@ -131,7 +131,7 @@ page_routes! {
     get "/defender/enrolment" => benefits::defender_enrolment_page, may(&[Permission::ViewAccounts]), true;
     post "/defender/enrolment" => benefits::authorize_filer, may(&[Permission::ManageDefenderEnrolment]), false;
     get "/dashboards/program" => dashboards::program_page, may(&[Permission::ViewProgramData]), false;
-    get "/dashboards/program.csv" => dashboards::program_csv, may(&[Permission::ViewProgramData]), true;
+    get "/dashboards/program/export" => dashboards::program_export, may(&[Permission::ViewProgramData]), true;
     get "/requests" => benefits::requests_page, may(&[Permission::ViewAccounts]), true;
     get "/requests/new" => benefits::new_request_page, may(REQUEST_PERMISSIONS), false;
     post "/requests" => benefits::submit_request, may(REQUEST_PERMISSIONS), true;

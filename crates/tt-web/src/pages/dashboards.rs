@@ -1,5 +1,5 @@
 //! Dashboard pages: the program dashboard with its charts and tables, each table exportable as
-//! CSV.
+//! CSV or XLSX.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -8,7 +8,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tt_app::Permission;
-use tt_app::dashboards::{CountTable, ProgramDashboard};
+use tt_app::dashboards::{CountTable, ExportFormat, ProgramDashboard};
 use tt_domain::trade::parse_date;
 
 use super::{FormErrors, Layout};
@@ -23,6 +23,8 @@ pub struct DashboardQuery {
     on: Option<String>,
     #[serde(default)]
     table: Option<String>,
+    #[serde(default)]
+    format: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -82,8 +84,8 @@ pub async fn program_page(
     Ok((status, page).into_response())
 }
 
-/// One table of the program dashboard as CSV.
-pub async fn program_csv(
+/// One table of the program dashboard as CSV or XLSX (`?table=…&format=csv|xlsx`).
+pub async fn program_export(
     State(state): State<WebState>,
     signed_in: SignedIn,
     Query(query): Query<DashboardQuery>,
@@ -92,13 +94,15 @@ pub async fn program_csv(
     let on = day(&query).map_err(|errors| {
         PageError::BadForm(errors.items.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))
     })?;
+    let format = ExportFormat::parse(query.format.as_deref().unwrap_or_default())
+        .map_err(|error| PageError::BadForm(error.to_string()))?;
     let table = query.table.clone().unwrap_or_default();
     let dashboard = state.app.program_dashboard(&signed_in.actor, on).await?;
-    let bytes = dashboard.table_csv(&table)?;
+    let bytes = dashboard.export(&table, format)?;
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
-    let disposition = format!("attachment; filename=\"program-{table}-{}.csv\"", dashboard.on);
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
+    let disposition = format!("attachment; filename=\"program-{table}-{}.{}\"", dashboard.on, format.extension());
     if let Ok(value) = HeaderValue::from_str(&disposition) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }

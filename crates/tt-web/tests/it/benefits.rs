@@ -292,11 +292,17 @@ async fn the_program_dashboard_draws_accessible_charts_and_exports_each_table() 
         page.body
     );
     assert!(page.body.contains("<title>Importer: 2</title>"), "a bar per business type: {}", page.body);
-    let csv = staff.get("/dashboards/program.csv?table=members_over_time").await;
+    let csv = staff.get("/dashboards/program/export?table=members_over_time").await;
     assert_eq!(csv.status, StatusCode::OK);
     assert!(csv.body.starts_with("on,month,Tier I,Tier II,Tier III,Trade Compliance\n"), "{}", csv.body);
     assert_eq!(csv.body.lines().count(), 13);
-    assert_eq!(staff.get("/dashboards/program.csv?table=nothing").await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(staff.get("/dashboards/program/export?table=nothing").await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let xlsx = staff.get("/dashboards/program/export?table=due&format=xlsx").await;
+    assert_eq!(
+        xlsx.headers.get("content-type").and_then(|value| value.to_str().ok()),
+        Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    );
+    assert_eq!(staff.get("/dashboards/program/export?table=due&format=pdf").await.status, StatusCode::BAD_REQUEST);
     let member = test_app.client();
     member.sign_in("officer@greatlakes.example").await;
     assert_eq!(member.get("/dashboards/program").await.status, StatusCode::FORBIDDEN);
