@@ -29,6 +29,7 @@ pub mod questionnaire;
 pub mod reconciliation;
 pub mod reject_list;
 pub mod reminders;
+pub mod reports;
 pub mod requests;
 pub mod secrets;
 pub mod settings;

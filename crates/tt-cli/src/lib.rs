@@ -38,6 +38,23 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The `report` commands.
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// The TFTEA §101 annual report for a fiscal year as PDF (its figures as JSON with `--json`).
+    Annual {
+        /// The fiscal year: 1 October of the year before to 30 September.
+        #[arg(long)]
+        fiscal_year: i32,
+        /// Where to write the PDF.
+        #[arg(long)]
+        out: PathBuf,
+        /// Write the report's figures as JSON instead of PDF.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the web portal and the background jobs (migrates the database first).
@@ -120,6 +137,9 @@ pub enum Command {
         #[arg(long, default_value_t = 365)]
         days: i64,
     },
+    /// Reports.
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Decide random non-intrusive exams for an arrivals file.
     Screen {
         file: PathBuf,
@@ -451,6 +471,20 @@ pub async fn run(command: Command, mut settings: Settings) -> anyhow::Result<Exi
         Command::Screen { file, rate, seed, format } => {
             let app = build_app(&settings).await?;
             return Ok(ExitCode::from(trade::screen(&app, &system, &file, rate, &seed, format).await?));
+        }
+        Command::Report(ReportCommand::Annual { fiscal_year, out, json }) => {
+            let app = build_app(&settings).await?;
+            let mut progress = |percent: u8, section: &str| {
+                let filled = usize::from(percent / 5);
+                eprint!("\r[{}{}] {percent:>3}% {section:<32}", "#".repeat(filled), " ".repeat(20 - filled));
+                if percent == 100 {
+                    eprintln!();
+                }
+            };
+            let report = app.annual_report(&system, fiscal_year, &mut progress).await?;
+            let bytes = if json { serde_json::to_vec_pretty(&report)? } else { report.to_pdf() };
+            std::fs::write(&out, bytes).with_context(|| format!("writing {}", out.display()))?;
+            println!("The fiscal year {fiscal_year} report is in {}.", out.display());
         }
         Command::Criteria(command) => {
             let app = build_app(&settings).await?;

@@ -8,6 +8,7 @@
 pub mod contract;
 pub mod database;
 pub mod fakes;
+pub mod pdf;
 pub mod smtp;
 pub mod test_app;
 

@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 
 use crate::error::{ApiError, error_page};
 use crate::pages::{
-    accounts, admin, benefits, criteria, dashboards, defender, home, kpis, membership, profile, questionnaire,
+    accounts, admin, benefits, criteria, dashboards, defender, home, kpis, membership, profile, questionnaire, reports,
     security_profile, session, users, validation,
 };
 use crate::{WebState, api, middleware, openapi};
@@ -132,6 +132,8 @@ page_routes! {
     post "/defender/enrolment" => benefits::authorize_filer, may(&[Permission::ManageDefenderEnrolment]), false;
     get "/dashboards/program" => dashboards::program_page, may(&[Permission::ViewProgramData]), false;
     get "/dashboards/program/export" => dashboards::program_export, may(&[Permission::ViewProgramData]), true;
+    get "/reports/annual" => reports::annual_report_page, may(&[Permission::ViewProgramData]), false;
+    get "/reports/annual.pdf" => reports::annual_report_pdf, may(&[Permission::ViewProgramData]), false;
     get "/requests" => benefits::requests_page, may(&[Permission::ViewAccounts]), true;
     get "/requests/new" => benefits::new_request_page, may(REQUEST_PERMISSIONS), false;
     post "/requests" => benefits::submit_request, may(REQUEST_PERMISSIONS), true;
@@ -440,6 +442,12 @@ pub const API_ROUTES: &[RouteSpec] = &[
         access: may(&[Permission::ViewProgramData]),
         rule_may_refuse: false,
     },
+    RouteSpec {
+        method: "get",
+        path: "/api/v1/reports/annual",
+        access: may(&[Permission::ViewProgramData]),
+        rule_may_refuse: false,
+    },
     RouteSpec { method: "get", path: "/api/v1/request-kinds", access: Access::SignedIn, rule_may_refuse: false },
     RouteSpec {
         method: "get",
@@ -557,6 +565,7 @@ pub fn api_router() -> OpenApiRouter<WebState> {
         .routes(routes!(api::benefits::calculate_penalty))
         .routes(routes!(api::benefits::request_kpis))
         .routes(routes!(api::benefits::program_dashboard))
+        .routes(routes!(api::benefits::annual_report))
         .routes(routes!(api::benefits::list_proposals, api::benefits::propose_benefit))
         .routes(routes!(api::benefits::change_proposal))
         .routes(routes!(api::criteria::list_catalogues))

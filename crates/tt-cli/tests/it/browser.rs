@@ -650,6 +650,9 @@ async fn a_ruling_request_and_a_confidential_manifest_renewal_in_a_real_browser(
     browser.go(&format!("{base}/dashboards/program")).await;
     browser.wait_for_text("Program dashboard on").await;
     browser.screenshot("program-dashboard").await;
+    browser.go(&format!("{base}/reports/annual")).await;
+    browser.wait_for_text("Measures of effectiveness").await;
+    browser.screenshot("annual-report").await;
     browser.sign_out().await;
 
     browser.sign_in(&base, "officer@greatlakes.example", false).await;

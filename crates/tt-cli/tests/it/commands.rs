@@ -191,3 +191,58 @@ async fn an_operator_publishes_a_criteria_version_and_a_bad_file_is_refused_row_
     );
     assert!(listed.lines().any(|line| line.contains("2099-1") && line.contains("system")), "{listed}");
 }
+
+#[tokio::test]
+async fn the_annual_report_pdf_carries_the_kpi_figures_the_engine_computes_for_the_same_data() {
+    let url = fresh_database_url().await;
+    let folder = std::env::temp_dir().join(format!("tt-report-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&folder).expect("folder");
+    let run = |args: &[&str]| {
+        let mut command = binary();
+        command.args(["--database-url", &url]).args(args);
+        let output = command.output().expect("run");
+        assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        output
+    };
+    // Synthetic members and a fiscal year of entries, then the report through the binary.
+    run(&[
+        "simulate",
+        "--out",
+        folder.to_str().expect("path"),
+        "--lines",
+        "3000",
+        "--accounts",
+        "40",
+        "--from",
+        "2024-10-01",
+        "--days",
+        "365",
+    ]);
+    for (kind, file) in [("accounts", "accounts.csv"), ("status-events", "status-events.csv")] {
+        run(&["import", kind, folder.join(file).to_str().expect("path")]);
+    }
+    run(&["ingest", "entries", folder.join("entries.csv").to_str().expect("path")]);
+    let pdf = folder.join("report.pdf");
+    let output = run(&["report", "annual", "--fiscal-year", "2025", "--out", pdf.to_str().expect("path")]);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("100% done"), "a progress bar");
+    let json = folder.join("report.json");
+    run(&["report", "annual", "--fiscal-year", "2025", "--out", json.to_str().expect("path"), "--json"]);
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).expect("json")).expect("parse");
+
+    // The engine's own figures for the same year, by group.
+    let kpis = run(&["kpi", "--from", "2024-10-01", "--to", "2025-09-30", "--by", "group", "--format", "json"]);
+    let rows: serde_json::Value = serde_json::from_slice(&kpis.stdout).expect("kpi json");
+    let rows = rows.as_array().or_else(|| rows["rows"].as_array()).expect("rows").clone();
+    assert!(!rows.is_empty());
+    let effectiveness = report["effectiveness"].as_array().expect("effectiveness");
+    assert_eq!(effectiveness.len(), rows.len(), "a row per group");
+    let Some(text) = tt_testkit::pdf::pdf_text(&std::fs::read(&pdf).expect("pdf")) else { return };
+    assert!(text.contains("Partnership programs annual report, fiscal year 2025"), "{text}");
+    for row in &rows {
+        let entries = row["entries"].as_u64().expect("entries");
+        let examined = row["examined_entries"].as_u64().expect("examined");
+        let rate = row["exam_rate"].as_f64().map_or_else(|| "—".to_owned(), |rate| format!("{:.2}", rate * 100.0));
+        let sentence = format!("{entries} entries, {examined} examined (exam rate {rate}%)");
+        assert!(text.contains(&sentence), "the PDF carries {sentence:?}:\n{text}");
+    }
+}

@@ -369,3 +369,27 @@ pub async fn program_dashboard(
     let day = optional_day("on", query.on.as_deref())?;
     Ok(Json(state.app.program_dashboard(&actor, day).await?))
 }
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FiscalYearQuery {
+    /// The fiscal year (1 October of the year before to 30 September).
+    pub fiscal_year: Option<String>,
+}
+
+/// The TFTEA §101 annual report for a fiscal year.
+#[utoipa::path(get, path = "/api/v1/reports/annual", tag = "benefits", security(("bearer" = [])), params(FiscalYearQuery),
+    responses((status = 200, body = tt_app::reports::AnnualReport), (status = 401, body = Problem),
+        (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn annual_report(
+    State(state): State<WebState>,
+    ApiActor(actor): ApiActor,
+    Query(query): Query<FiscalYearQuery>,
+) -> Result<Json<tt_app::reports::AnnualReport>, ApiError> {
+    actor.require(tt_app::Permission::ViewProgramData, state.app.clock.now())?;
+    let text = query.fiscal_year.unwrap_or_default();
+    let year: i32 = text.trim().parse().map_err(|_| {
+        ApiError(AppError::invalid("fiscal_year", format!("'{}' is not a year such as 2026", text.trim())))
+    })?;
+    Ok(Json(state.app.annual_report(&actor, year, &mut |_, _| {}).await?))
+}

@@ -12,6 +12,7 @@ pub mod kpis;
 pub mod membership;
 pub mod profile;
 pub mod questionnaire;
+pub mod reports;
 pub mod security_profile;
 pub mod session;
 pub mod users;
@@ -82,6 +83,7 @@ impl Layout {
         if can(Permission::ViewProgramData) {
             nav.push(NavLink { href: "/cases", label: "Cases" });
             nav.push(NavLink { href: "/dashboards/program", label: "Dashboard" });
+            nav.push(NavLink { href: "/reports/annual", label: "Annual report" });
         }
         if !actor.is_agency() && can(Permission::PrepareMembership) {
             nav.push(NavLink { href: "/questionnaires", label: "Questionnaires" });

@@ -307,3 +307,22 @@ async fn the_program_dashboard_draws_accessible_charts_and_exports_each_table() 
     member.sign_in("officer@greatlakes.example").await;
     assert_eq!(member.get("/dashboards/program").await.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_annual_report_is_a_page_and_a_pdf_for_program_staff_only() {
+    let test_app = with_standings().await;
+    let staff = test_app.client();
+    staff.sign_in("tc.analyst@cbp.example").await;
+    let page = staff.get("/reports/annual?fiscal_year=2026").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Partnership programs annual report, fiscal year 2026"), "{}", page.body);
+    assert!(page.body.contains("1 members take part in both CTPAT and Trade Compliance."), "{}", page.body);
+    let bad = staff.get("/reports/annual?fiscal_year=next").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("id=\"fiscal_year-error\""));
+    let pdf = staff.get("/reports/annual.pdf?fiscal_year=2026").await;
+    assert!(pdf.body.starts_with("%PDF-"));
+    let member = test_app.client();
+    member.sign_in("officer@greatlakes.example").await;
+    assert_eq!(member.get("/reports/annual").await.status, StatusCode::FORBIDDEN);
+}

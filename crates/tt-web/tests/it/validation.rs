@@ -102,7 +102,7 @@ async fn a_validation_is_planned_reported_approved_sent_and_answered_through_the
     let pdf = member.get(&format!("{page}/report.pdf")).await;
     assert_eq!(pdf.status, StatusCode::OK);
     assert!(pdf.body.starts_with("%PDF-1.4"));
-    if let Some(text) = pdf_text(pdf.body.as_bytes()) {
+    if let Some(text) = tt_testkit::pdf::pdf_text(pdf.body.as_bytes()) {
         assert!(text.contains("CTPAT validation report"), "{text}");
         assert!(text.contains("6.6: No. Finding: Seal inventory not reconciled."), "{text}");
         assert!(text.contains("Sound program; seal controls need work."), "{text}");
@@ -135,27 +135,4 @@ async fn a_validation_is_planned_reported_approved_sent_and_answered_through_the
     let link: String = view.body[start..].chars().take_while(|character| *character != '"').collect();
     let file = member.get(&link).await;
     assert_eq!((file.status, file.body.as_str()), (StatusCode::OK, "week,seals"));
-}
-
-/// The PDF's text as `pdftotext` (poppler, an independent reader) extracts it; `None` when it is
-/// not installed outside CI (under CI its absence fails the test).
-fn pdf_text(bytes: &[u8]) -> Option<String> {
-    let path = std::env::temp_dir().join(format!("tt-report-{}.pdf", uuid::Uuid::new_v4().simple()));
-    std::fs::write(&path, bytes).expect("write the PDF");
-    match std::process::Command::new("pdftotext").args(["-layout"]).arg(&path).arg("-").output() {
-        Ok(output) => {
-            assert!(
-                output.status.success(),
-                "pdftotext could not read the PDF: {}",
-                String::from_utf8_lossy(&output.stderr)
-            );
-            // Lines as laid out; joined so a wrapped sentence reads whole.
-            Some(String::from_utf8_lossy(&output.stdout).split_whitespace().collect::<Vec<_>>().join(" "))
-        }
-        Err(_) if std::env::var_os("CI").is_some() => panic!("pdftotext is missing: install poppler-utils"),
-        Err(_) => {
-            eprintln!("skipping the PDF read-back: install the Debian package poppler-utils");
-            None
-        }
-    }
 }

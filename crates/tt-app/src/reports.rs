@@ -1,0 +1,366 @@
+//! The TFTEA §101 annual report (19 U.S.C. 4311): for a fiscal year, each partnership
+//! program's requirements, benefits and participants per tier, the participants in both
+//! programs, measures of effectiveness from the trade-data engine, partner-agency coordination,
+//! the criteria for expedited release and private-sector engagement — with where its numbers
+//! came from. Rendered as HTML by the web layer and as PDF here.
+
+use serde::Serialize;
+use time::{Date, Month};
+use tt_domain::criteria::CatalogueKind;
+use tt_domain::membership::{CtpatValue, Tier, Timeline};
+use utoipa::ToSchema;
+
+use crate::benefit_kpis::DefenderKpis;
+use crate::pdf::PdfDocument;
+use crate::trade::KpiGrouping;
+use crate::{Actor, App, AppError, AppResult, Permission};
+
+/// One program's section.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ProgramSection {
+    pub name: String,
+    pub requirements: Vec<String>,
+    pub benefits: Vec<String>,
+    /// (level, participants at the fiscal year's end).
+    pub participants: Vec<(String, i64)>,
+}
+
+/// The KPIs of one group of entries over the fiscal year, as printed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct EffectivenessRow {
+    pub group: String,
+    pub entries: u64,
+    pub examined_entries: u64,
+    /// Percent with two decimals, or `—` without entries.
+    pub exam_rate: String,
+    pub random_exams: u64,
+    pub mean_hold_hours: String,
+    pub median_release_days: String,
+    pub p90_release_days: String,
+}
+
+/// The annual report for one fiscal year.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct AnnualReport {
+    pub fiscal_year: i32,
+    pub from: String,
+    pub to: String,
+    pub generated_at: String,
+    pub programs: Vec<ProgramSection>,
+    /// Members in both programs at the year's end (Tier II or III with Trade Compliance).
+    pub multi_program_participants: i64,
+    pub effectiveness: Vec<EffectivenessRow>,
+    /// Rulings decided in the year: (requester, decided, median days).
+    pub rulings: Vec<(String, usize, Option<i64>)>,
+    #[schema(value_type = Object)]
+    pub defender: DefenderKpis,
+    /// Members that consented to share their data with partner government agencies.
+    pub partner_agency_consents: i64,
+    pub expedited_release: Vec<String>,
+    /// Benefit proposals by status: the working group's engagement.
+    pub proposals: Vec<(String, i64)>,
+    /// Where the numbers come from: the ingest batches and the histories, as of generation.
+    pub lineage: Vec<String>,
+}
+
+/// Fiscal year N runs from 1 October of N−1 to 30 September of N.
+///
+/// # Errors
+/// `Invalid` (field `fiscal_year`) outside 2000–2100.
+pub fn fiscal_year_bounds(fiscal_year: i32) -> AppResult<(Date, Date)> {
+    let invalid = || AppError::invalid("fiscal_year", format!("{fiscal_year} is not a fiscal year from 2000 to 2100"));
+    if !(2000..=2100).contains(&fiscal_year) {
+        return Err(invalid());
+    }
+    let from = Date::from_calendar_date(fiscal_year - 1, Month::October, 1).map_err(|_| invalid())?;
+    let to = Date::from_calendar_date(fiscal_year, Month::September, 30).map_err(|_| invalid())?;
+    Ok((from, to))
+}
+
+fn decimal(value: Option<f64>, scale: f64, digits: usize) -> String {
+    value.map_or_else(|| "—".to_owned(), |value| format!("{:.digits$}", value * scale))
+}
+
+fn group_label(tier: Tier, trade_compliance: bool) -> String {
+    let tier = match tier {
+        Tier::T1 => "Tier I",
+        Tier::T2 => "Tier II",
+        Tier::T3 => "Tier III",
+        Tier::NonMember => return "Non-members".to_owned(),
+    };
+    if trade_compliance { format!("{tier} with Trade Compliance") } else { tier.to_owned() }
+}
+
+impl App {
+    /// The annual report for `fiscal_year`; `progress` hears each section as it is done (a
+    /// share from 0 to 100 and its name), for a progress bar.
+    ///
+    /// # Errors
+    /// `Forbidden` without access to program data; `Invalid` for a fiscal year out of range.
+    pub async fn annual_report(
+        &self,
+        actor: &Actor,
+        fiscal_year: i32,
+        progress: &mut (dyn FnMut(u8, &str) + Send),
+    ) -> AppResult<AnnualReport> {
+        actor.require(Permission::ViewProgramData, self.clock.now())?;
+        let (from, to) = fiscal_year_bounds(fiscal_year)?;
+        progress(5, "participants");
+        let accounts = self.store.list_accounts().await?;
+        let mut events: std::collections::HashMap<tt_domain::AccountId, Vec<tt_domain::membership::StatusEvent>> =
+            std::collections::HashMap::new();
+        for (account_id, sourced) in self.store.sourced_status_events(None).await? {
+            events.entry(account_id).or_default().push(sourced.event);
+        }
+        let mut tiers = [0_i64; 3];
+        let mut trade_compliance = 0;
+        for account in &accounts {
+            let standing = Timeline::new(events.remove(&account.id).unwrap_or_default()).standing_on(to);
+            match standing.ctpat {
+                CtpatValue::T1 => tiers[0] += 1,
+                CtpatValue::T2 => tiers[1] += 1,
+                CtpatValue::T3 => tiers[2] += 1,
+                CtpatValue::None => {}
+            }
+            if standing.trade_compliance && matches!(standing.ctpat, CtpatValue::T2 | CtpatValue::T3) {
+                trade_compliance += 1;
+            }
+        }
+        let partner_agency_consents =
+            i64::try_from(accounts.iter().filter(|account| account.partner_agency_consent).count()).unwrap_or(i64::MAX);
+
+        progress(20, "requirements and benefits");
+        let system = Actor::system("system:report");
+        let importer = self.catalogue(&system, CatalogueKind::Importer, None, Some(to)).await?;
+        let eligibility = self.catalogue(&system, CatalogueKind::TradeComplianceEligibility, None, Some(to)).await?;
+        let catalogue = self.benefits_catalogue().await?;
+        let delivered = |program: &str| -> Vec<String> {
+            catalogue
+                .iter()
+                .filter(|benefit| {
+                    benefit.program == program && benefit.status != tt_domain::benefits::BenefitStatus::Proposed
+                })
+                .filter(|benefit| {
+                    benefit.from.is_none_or(|start| start <= to) && benefit.to.is_none_or(|end| from <= end)
+                })
+                .map(|benefit| format!("{} ({}; {})", benefit.name, benefit.status.label(), benefit.legal_basis))
+                .collect()
+        };
+        let programs = vec![
+            ProgramSection {
+                name: "CTPAT (supply chain security)".to_owned(),
+                requirements: vec![
+                    format!(
+                        "{} {}: {} criteria, {} of them musts on {to}",
+                        importer.summary.label, importer.summary.version, importer.summary.criteria, importer.summary.musts
+                    ),
+                    "Tier I: certification within 90 days of a complete application (6 U.S.C. 964)".to_owned(),
+                    "Tier II: validation within a year of certification (6 U.S.C. 965); revalidation at least every 4 years (6 U.S.C. 969)".to_owned(),
+                    "Tier III: exceeding the criteria, with best practices (6 U.S.C. 966)".to_owned(),
+                ],
+                benefits: delivered("security"),
+                participants: vec![
+                    ("Tier I".to_owned(), tiers[0]),
+                    ("Tier II".to_owned(), tiers[1]),
+                    ("Tier III".to_owned(), tiers[2]),
+                ],
+            },
+            ProgramSection {
+                name: "Trade Compliance".to_owned(),
+                requirements: vec![
+                    "An active CTPAT Tier II or III membership".to_owned(),
+                    format!("{} {}: {} questions", eligibility.summary.label, eligibility.summary.version, eligibility.summary.criteria),
+                    "An Annual Notification Letter each year".to_owned(),
+                ],
+                benefits: delivered("trade_compliance"),
+                participants: vec![("Trade Compliance".to_owned(), trade_compliance)],
+            },
+        ];
+
+        progress(40, "measures of effectiveness");
+        let rows = self.kpis(&system, from, to, KpiGrouping { month: false, group: true, account: false }).await?;
+        let effectiveness = rows
+            .iter()
+            .filter_map(|row| {
+                let group = row.group?;
+                let figures = &row.figures;
+                Some(EffectivenessRow {
+                    group: group_label(group.tier, group.trade_compliance),
+                    entries: figures.entries,
+                    examined_entries: figures.examined_entries,
+                    exam_rate: decimal(figures.exam_rate, 100.0, 2),
+                    random_exams: figures.random_exams,
+                    mean_hold_hours: decimal(figures.mean_hold_hours, 1.0, 2),
+                    median_release_days: figures
+                        .median_release_days
+                        .map_or_else(|| "—".to_owned(), |days| days.to_string()),
+                    p90_release_days: figures.p90_release_days.map_or_else(|| "—".to_owned(), |days| days.to_string()),
+                })
+            })
+            .collect();
+
+        progress(65, "benefit requests and Defender");
+        let requests = self.request_kpis(&system, from, to).await?;
+        let rulings = requests
+            .rows
+            .iter()
+            .filter(|row| row.kind == "ruling")
+            .map(|row| {
+                let who = if row.membership == "trade_compliance" { "Trade Compliance members" } else { "Others" };
+                (who.to_owned(), row.decided, row.median_turnaround_days)
+            })
+            .collect();
+        let defender = self.defender_kpis(&system, from, to).await?;
+
+        progress(80, "proposals and lineage");
+        let mut proposals: std::collections::BTreeMap<String, i64> = std::collections::BTreeMap::new();
+        for view in self.list_proposals(&system).await? {
+            *proposals.entry(view.status_label.to_owned()).or_default() += 1;
+        }
+        let batches = self.store.list_batches(10_000).await?;
+        // The KPIs read every entry stored, whichever batch brought it: all batches are the lineage.
+        let in_year: Vec<_> = batches.iter().collect();
+        let mut lineage = vec![format!(
+            "Participants from the standing histories of {} accounts as they stood on {to}; KPIs from {} ingest batches ({} lines) recorded by {}.",
+            accounts.len(),
+            in_year.len(),
+            in_year.iter().map(|batch| batch.counts.lines_ingested).sum::<i64>(),
+            self.clock.now().date()
+        )];
+        lineage.extend(in_year.iter().rev().take(5).map(|batch| {
+            format!(
+                "Batch {} ({}): {} lines, {} corrections, finished {}",
+                batch.id,
+                batch.file_name,
+                batch.counts.lines_ingested,
+                batch.counts.corrections,
+                batch.finished_at.date()
+            )
+        }));
+        let expedited_release = catalogue
+            .iter()
+            .filter(|benefit| {
+                benefit.id == "expedited_release_all_threat_levels" || benefit.id == "front_of_line_exams"
+            })
+            .map(|benefit| {
+                let tiers: Vec<&str> = benefit.tiers.iter().map(|tier| tier_words(*tier)).collect();
+                format!("{}: {} ({}): {}", benefit.name, tiers.join(", "), benefit.legal_basis, benefit.description)
+            })
+            .collect();
+        progress(100, "done");
+        Ok(AnnualReport {
+            fiscal_year,
+            from: from.to_string(),
+            to: to.to_string(),
+            generated_at: self.clock.now().date().to_string(),
+            programs,
+            multi_program_participants: trade_compliance,
+            effectiveness,
+            rulings,
+            defender,
+            partner_agency_consents,
+            expedited_release,
+            proposals: proposals.into_iter().collect(),
+            lineage,
+        })
+    }
+}
+
+/// A tier in words.
+const fn tier_words(tier: CtpatValue) -> &'static str {
+    match tier {
+        CtpatValue::T1 => "Tier I",
+        CtpatValue::T2 => "Tier II",
+        CtpatValue::T3 => "Tier III",
+        CtpatValue::None => "non-members",
+    }
+}
+
+impl AnnualReport {
+    /// The report as a PDF with the same sections and figures as the HTML page.
+    #[must_use]
+    pub fn to_pdf(&self) -> Vec<u8> {
+        let mut document =
+            PdfDocument::new(&format!("Partnership programs annual report, fiscal year {}", self.fiscal_year));
+        document.title(&format!("Partnership programs annual report, fiscal year {}", self.fiscal_year)).paragraph(
+            &format!(
+                "Report under 19 U.S.C. 4311 (TFTEA section 101) for {} to {}, generated on {}.",
+                self.from, self.to, self.generated_at
+            ),
+        );
+        for program in &self.programs {
+            document.heading(&program.name);
+            document.paragraph("Requirements:");
+            for requirement in &program.requirements {
+                document.paragraph(&format!("- {requirement}"));
+            }
+            document.paragraph("Benefits:");
+            for benefit in &program.benefits {
+                document.paragraph(&format!("- {benefit}"));
+            }
+            document.paragraph(&format!(
+                "Participants on {}: {}.",
+                self.to,
+                program
+                    .participants
+                    .iter()
+                    .map(|(level, count)| format!("{level} {count}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        document.heading("Participants in more than one program").paragraph(&format!(
+            "{} members take part in both CTPAT and Trade Compliance.",
+            self.multi_program_participants
+        ));
+        document.heading("Measures of effectiveness");
+        for row in &self.effectiveness {
+            document.paragraph(&format!(
+                "{}: {} entries, {} examined (exam rate {}%), {} random exams, mean hold {} hours, release in {} days (median), {} days (90th percentile).",
+                row.group,
+                row.entries,
+                row.examined_entries,
+                row.exam_rate,
+                row.random_exams,
+                row.mean_hold_hours,
+                row.median_release_days,
+                row.p90_release_days
+            ));
+        }
+        for (who, decided, median) in &self.rulings {
+            document.paragraph(&format!(
+                "Rulings for {who}: {decided} decided, median {} days.",
+                median.map_or_else(|| "—".to_owned(), |days| days.to_string())
+            ));
+        }
+        document.paragraph(&format!(
+            "CTPAT Defender: {} alerts, {} answered ({} denied), {} cases open, {} closed.",
+            self.defender.alerts,
+            self.defender.answered,
+            self.defender.denied,
+            self.defender.cases_open,
+            self.defender.cases_closed
+        ));
+        document.heading("Partner government agencies").paragraph(&format!(
+            "{} members consented to share their data with partner government agencies.",
+            self.partner_agency_consents
+        ));
+        document.heading("Criteria for expedited release");
+        for criterion in &self.expedited_release {
+            document.paragraph(criterion);
+        }
+        document.heading("Private-sector engagement").paragraph(&if self.proposals.is_empty() {
+            "No benefit proposals were recorded.".to_owned()
+        } else {
+            format!(
+                "Benefit proposals from the working group: {}.",
+                self.proposals.iter().map(|(status, count)| format!("{status} {count}")).collect::<Vec<_>>().join(", ")
+            )
+        });
+        document.heading("Where the numbers come from");
+        for line in &self.lineage {
+            document.paragraph(line);
+        }
+        document.to_bytes()
+    }
+}
