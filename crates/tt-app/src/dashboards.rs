@@ -1,7 +1,7 @@
 //! The program dashboard: members by tier and Trade Compliance over the last twelve months and
-//! by business type today, the application pipeline by state, what is due and overdue by kind,
-//! staff workload, and adverse decisions — every figure derived from the histories on the day
-//! asked, never stored.
+//! by business type on the day asked, and — for today — the application pipeline by state, what
+//! is due and overdue by kind, and the viewer's team workload; every figure derived from the
+//! histories, never stored.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -54,9 +54,13 @@ pub struct ProgramDashboard {
     pub trade_compliance_pipeline: CountTable,
     /// Owed dates by kind: overdue, due within 90 days.
     pub due: CountTable,
-    /// Each staff member's items: overdue, due within 30 days, later.
+    /// Each staff member's items: overdue, due within 30 days, later (the viewer's team; empty
+    /// for those without a work queue).
     #[schema(value_type = Vec<Object>)]
     pub workload: Vec<LoadRow>,
+    /// Whether `on` is today: the pipelines, due dates and workload are today's states, so they
+    /// are shown only for today (empty for another day).
+    pub current: bool,
 }
 
 const fn tier_column(standing: Standing) -> usize {
@@ -130,7 +134,10 @@ impl App {
             rows: by_type.into_iter().map(|(name, values)| Series { name: name.to_owned(), values }).collect(),
         };
 
-        let replayed = self.replay_accounts(None).await?;
+        // The pipelines, due dates and workload come from today's replay of the histories: they
+        // are shown for today only rather than labelled with another day.
+        let current = on == self.clock.now().date();
+        let replayed = if current { self.replay_accounts(None).await? } else { Vec::new() };
         let mut security: BTreeMap<String, Vec<i64>> = BTreeMap::new();
         let mut trade_compliance: BTreeMap<&'static str, Vec<i64>> = BTreeMap::new();
         for (_, membership) in &replayed {
@@ -159,7 +166,8 @@ impl App {
         };
 
         let mut due: BTreeMap<String, Vec<i64>> = BTreeMap::new();
-        for item in self.all_due_items(None).await? {
+        let due_items = if current { self.all_due_items(None).await? } else { Vec::new() };
+        for item in due_items {
             let kind = item.due.key.split(':').next().unwrap_or_default().replace('_', " ");
             let row = due.entry(kind).or_insert_with(|| vec![0, 0]);
             let days_left = (item.due.date - on).whole_days();
@@ -173,7 +181,15 @@ impl App {
             columns: vec!["Overdue".to_owned(), "Due within 90 days".to_owned()],
             rows: due.into_iter().map(|(name, values)| Series { name, values }).collect(),
         };
-        let workload = self.team_load(&Actor::system("system:dashboard")).await?;
+        let workload = if current {
+            match self.team_load(actor).await {
+                Ok(rows) => rows,
+                Err(crate::AppError::Forbidden(_)) => Vec::new(),
+                Err(error) => return Err(error),
+            }
+        } else {
+            Vec::new()
+        };
         Ok(ProgramDashboard {
             on: on.to_string(),
             members_over_time,
@@ -182,6 +198,7 @@ impl App {
             trade_compliance_pipeline,
             due,
             workload,
+            current,
         })
     }
 }
@@ -200,7 +217,12 @@ fn csv_of(header: &[String], rows: &[Vec<String>]) -> AppResult<Vec<u8>> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record(header).map_err(|error| crate::AppError::Internal(error.into()))?;
     for row in rows {
-        writer.write_record(row).map_err(|error| crate::AppError::Internal(error.into()))?;
+        // A text cell a spreadsheet would run as a formula is written as text.
+        let guarded = row.iter().map(|cell| {
+            let formula = cell.starts_with(['=', '+', '-', '@', '\t', '\r']) && cell.parse::<f64>().is_err();
+            if formula { format!("'{cell}") } else { cell.clone() }
+        });
+        writer.write_record(guarded).map_err(|error| crate::AppError::Internal(error.into()))?;
     }
     writer.into_inner().map_err(|error| crate::AppError::Internal(anyhow::anyhow!("{error}")))
 }
@@ -282,6 +304,9 @@ impl ProgramDashboard {
     /// # Errors
     /// `Invalid` (field `table`) for a table the dashboard does not have.
     pub fn table(&self, table: &str) -> AppResult<(Vec<String>, Vec<Vec<String>>)> {
+        if !self.current && matches!(table, "security_pipeline" | "trade_compliance_pipeline" | "due" | "workload") {
+            return Err(crate::AppError::invalid("table", format!("{table} is kept for today only")));
+        }
         let on = || self.on.clone();
         let counts = |first: &str, table: &CountTable| {
             let header: Vec<String> =
@@ -350,5 +375,73 @@ impl ProgramDashboard {
     pub fn export(&self, table: &str, format: ExportFormat) -> AppResult<Vec<u8>> {
         let (header, rows) = self.table(table)?;
         format.write(table, &header, &rows)
+    }
+}
+
+/// Member against non-member, month by month: the trade-data KPIs by group of entries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct BenefitTrends {
+    pub from: String,
+    pub to: String,
+    /// Exam rate in hundredths of a percent (2.50% is 250), one series per group.
+    pub exam_rate: MonthlySeries,
+    pub random_exams: MonthlySeries,
+    /// Mean hold in hundredths of an hour.
+    pub mean_hold_hours: MonthlySeries,
+    pub median_release_days: MonthlySeries,
+}
+
+impl App {
+    /// The KPIs of entries dated `from..=to` by month and group (tier, Trade Compliance,
+    /// non-members), as the engine computes them, arranged as chart series.
+    ///
+    /// # Errors
+    /// `Forbidden` without access to program data; `Invalid` when `to` is before `from`.
+    pub async fn benefit_trends(&self, actor: &Actor, from: Date, to: Date) -> AppResult<BenefitTrends> {
+        let rows =
+            self.kpis(actor, from, to, crate::trade::KpiGrouping { month: true, group: true, account: false }).await?;
+        let mut months: Vec<String> = rows.iter().filter_map(|row| row.month.clone()).collect();
+        months.sort();
+        months.dedup();
+        let mut groups: Vec<tt_domain::membership::Group> = rows.iter().filter_map(|row| row.group).collect();
+        groups.sort_by_key(|group| (group.tier, group.trade_compliance));
+        groups.dedup();
+        let label = |group: tt_domain::membership::Group| {
+            let tier = match group.tier {
+                tt_domain::membership::Tier::T1 => "Tier I",
+                tt_domain::membership::Tier::T2 => "Tier II",
+                tt_domain::membership::Tier::T3 => "Tier III",
+                tt_domain::membership::Tier::NonMember => return "Non-members".to_owned(),
+            };
+            if group.trade_compliance { format!("{tier} with Trade Compliance") } else { tier.to_owned() }
+        };
+        // Rounded to the unit the chart shows; the exact figures are in the KPI tables and API.
+        #[allow(clippy::cast_possible_truncation)]
+        let hundredths = |value: Option<f64>, scale: f64| value.map_or(0, |value| (value * scale).round() as i64);
+        let series = |pick: &dyn Fn(&crate::trade::KpiRow) -> i64| MonthlySeries {
+            months: months.clone(),
+            series: groups
+                .iter()
+                .map(|group| Series {
+                    name: label(*group),
+                    values: months
+                        .iter()
+                        .map(|month| {
+                            rows.iter()
+                                .find(|row| row.group == Some(*group) && row.month.as_ref() == Some(month))
+                                .map_or(0, pick)
+                        })
+                        .collect(),
+                })
+                .collect(),
+        };
+        Ok(BenefitTrends {
+            from: from.to_string(),
+            to: to.to_string(),
+            exam_rate: series(&|row| hundredths(row.figures.exam_rate, 10_000.0)),
+            random_exams: series(&|row| i64::try_from(row.figures.random_exams).unwrap_or(i64::MAX)),
+            mean_hold_hours: series(&|row| hundredths(row.figures.mean_hold_hours, 100.0)),
+            median_release_days: series(&|row| row.figures.median_release_days.unwrap_or(0)),
+        })
     }
 }

@@ -46,18 +46,23 @@ pub struct AnnualReport {
     pub from: String,
     pub to: String,
     pub generated_at: String,
+    /// The day participants are counted on: the year's end, or today for a year not over.
+    pub as_of: String,
+    /// The year is not over: the figures will change.
+    pub provisional: bool,
     pub programs: Vec<ProgramSection>,
     /// Members in both programs at the year's end (Tier II or III with Trade Compliance).
     pub multi_program_participants: i64,
     pub effectiveness: Vec<EffectivenessRow>,
-    /// Rulings decided in the year: (requester, decided, median days).
+    /// Rulings received in the year: (requester, decided so far, median days).
     pub rulings: Vec<(String, usize, Option<i64>)>,
     #[schema(value_type = Object)]
     pub defender: DefenderKpis,
-    /// Members that consented to share their data with partner government agencies.
+    /// Certified members on `as_of` that consent (by today's record) to share their data with
+    /// partner government agencies.
     pub partner_agency_consents: i64,
     pub expedited_release: Vec<String>,
-    /// Benefit proposals by status: the working group's engagement.
+    /// Every benefit proposal by its status today: the working group's engagement.
     pub proposals: Vec<(String, i64)>,
     /// Where the numbers come from: the ingest batches and the histories, as of generation.
     pub lineage: Vec<String>,
@@ -105,6 +110,8 @@ impl App {
     ) -> AppResult<AnnualReport> {
         actor.require(Permission::ViewProgramData, self.clock.now())?;
         let (from, to) = fiscal_year_bounds(fiscal_year)?;
+        // A year not over yet is reported as it stands today, and said to be provisional.
+        let as_of = to.min(self.clock.now().date());
         progress(5, "participants");
         let accounts = self.store.list_accounts().await?;
         let mut events: std::collections::HashMap<tt_domain::AccountId, Vec<tt_domain::membership::StatusEvent>> =
@@ -113,9 +120,13 @@ impl App {
             events.entry(account_id).or_default().push(sourced.event);
         }
         let mut tiers = [0_i64; 3];
+        let mut consenting_members = 0;
         let mut trade_compliance = 0;
         for account in &accounts {
-            let standing = Timeline::new(events.remove(&account.id).unwrap_or_default()).standing_on(to);
+            let standing = Timeline::new(events.remove(&account.id).unwrap_or_default()).standing_on(as_of);
+            if standing.ctpat != CtpatValue::None && account.partner_agency_consent {
+                consenting_members += 1;
+            }
             match standing.ctpat {
                 CtpatValue::T1 => tiers[0] += 1,
                 CtpatValue::T2 => tiers[1] += 1,
@@ -126,8 +137,7 @@ impl App {
                 trade_compliance += 1;
             }
         }
-        let partner_agency_consents =
-            i64::try_from(accounts.iter().filter(|account| account.partner_agency_consent).count()).unwrap_or(i64::MAX);
+        let partner_agency_consents = consenting_members;
 
         progress(20, "requirements and benefits");
         let system = Actor::system("system:report");
@@ -221,13 +231,13 @@ impl App {
         // The KPIs read every entry stored, whichever batch brought it: all batches are the lineage.
         let in_year: Vec<_> = batches.iter().collect();
         let mut lineage = vec![format!(
-            "Participants from the standing histories of {} accounts as they stood on {to}; KPIs from {} ingest batches ({} lines) recorded by {}.",
+            "Participants from the standing histories of {} accounts as they stood on {as_of}; the KPIs read every entry dated in the year that the {} ingest batches recorded up to {} hold ({} lines ingested in all); the latest batches:",
             accounts.len(),
             in_year.len(),
+            self.clock.now().date(),
             in_year.iter().map(|batch| batch.counts.lines_ingested).sum::<i64>(),
-            self.clock.now().date()
         )];
-        lineage.extend(in_year.iter().rev().take(5).map(|batch| {
+        lineage.extend(in_year.iter().take(5).map(|batch| {
             format!(
                 "Batch {} ({}): {} lines, {} corrections, finished {}",
                 batch.id,
@@ -253,6 +263,8 @@ impl App {
             from: from.to_string(),
             to: to.to_string(),
             generated_at: self.clock.now().date().to_string(),
+            as_of: as_of.to_string(),
+            provisional: as_of < to,
             programs,
             multi_program_participants: trade_compliance,
             effectiveness,
@@ -284,8 +296,11 @@ impl AnnualReport {
             PdfDocument::new(&format!("Partnership programs annual report, fiscal year {}", self.fiscal_year));
         document.title(&format!("Partnership programs annual report, fiscal year {}", self.fiscal_year)).paragraph(
             &format!(
-                "Report under 19 U.S.C. 4311 (TFTEA section 101) for {} to {}, generated on {}.",
-                self.from, self.to, self.generated_at
+                "Report under 19 U.S.C. 4311 (TFTEA section 101) for {} to {}, generated on {}.{}",
+                self.from,
+                self.to,
+                self.generated_at,
+                if self.provisional { " Provisional: the fiscal year is not over." } else { "" }
             ),
         );
         for program in &self.programs {
@@ -300,7 +315,7 @@ impl AnnualReport {
             }
             document.paragraph(&format!(
                 "Participants on {}: {}.",
-                self.to,
+                self.as_of,
                 program
                     .participants
                     .iter()
@@ -329,7 +344,7 @@ impl AnnualReport {
         }
         for (who, decided, median) in &self.rulings {
             document.paragraph(&format!(
-                "Rulings for {who}: {decided} decided, median {} days.",
+                "Rulings received in the year for {who}: {decided} decided, median {} days.",
                 median.map_or_else(|| "—".to_owned(), |days| days.to_string())
             ));
         }
@@ -342,7 +357,7 @@ impl AnnualReport {
             self.defender.cases_closed
         ));
         document.heading("Partner government agencies").paragraph(&format!(
-            "{} members consented to share their data with partner government agencies.",
+            "{} certified members consent to share their data with partner government agencies.",
             self.partner_agency_consents
         ));
         document.heading("Criteria for expedited release");
@@ -353,7 +368,7 @@ impl AnnualReport {
             "No benefit proposals were recorded.".to_owned()
         } else {
             format!(
-                "Benefit proposals from the working group: {}.",
+                "Benefit proposals from the working group, by their status today: {}.",
                 self.proposals.iter().map(|(status, count)| format!("{status} {count}")).collect::<Vec<_>>().join(", ")
             )
         });

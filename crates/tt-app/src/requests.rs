@@ -791,9 +791,15 @@ impl App {
                 None => self.account_nam(account).await?,
             };
             match staff.as_deref().map(EmailAddress::parse) {
-                Some(Ok(email)) => {
-                    self.store.find_user_by_email(&email).await?.filter(|user| user.active).into_iter().collect()
-                }
+                Some(Ok(email)) => self
+                    .store
+                    .find_user_by_email(&email)
+                    .await?
+                    .filter(|user| {
+                        user.active && permission_holders(Permission::DecideBenefitRequests).contains(&user.role)
+                    })
+                    .into_iter()
+                    .collect(),
                 _ => Vec::new(),
             }
         };

@@ -74,11 +74,22 @@ fn nice_maximum(value: i64) -> i64 {
     }
 }
 
-fn y_ticks(maximum: i64) -> Vec<Tick> {
+/// A value kept in hundredths (or another power of ten) written with its decimals.
+fn scaled(value: i64, decimals: u32) -> String {
+    if decimals == 0 {
+        return value.to_string();
+    }
+    let unit = 10_i64.pow(decimals);
+    let sign = if value < 0 { "-" } else { "" };
+    let width = usize::try_from(decimals).unwrap_or(2);
+    format!("{sign}{}.{:0width$}", value.abs() / unit, value.abs() % unit)
+}
+
+fn y_ticks(maximum: i64, decimals: u32) -> Vec<Tick> {
     (0..=4)
         .map(|index| {
             let value = maximum * index / 4;
-            Tick { position: HEIGHT - BOTTOM - (HEIGHT - TOP - BOTTOM) * index / 4, label: value.to_string() }
+            Tick { position: HEIGHT - BOTTOM - (HEIGHT - TOP - BOTTOM) * index / 4, label: scaled(value, decimals) }
         })
         .collect()
 }
@@ -88,7 +99,7 @@ fn y_of(value: i64, maximum: i64) -> i64 {
 }
 
 impl Chart {
-    fn frame(id: &str, title: &str, maximum: i64) -> Self {
+    fn frame(id: &str, title: &str, maximum: i64, decimals: u32) -> Self {
         Self {
             id: id.to_owned(),
             title: title.to_owned(),
@@ -99,7 +110,7 @@ impl Chart {
             right: WIDTH - RIGHT,
             top: TOP,
             x_ticks: Vec::new(),
-            y_ticks: y_ticks(maximum),
+            y_ticks: y_ticks(maximum, decimals),
             lines: Vec::new(),
             bars: Vec::new(),
             columns: Vec::new(),
@@ -110,8 +121,21 @@ impl Chart {
     /// A line per series over the categories (months, say).
     #[must_use]
     pub fn lines(id: &str, title: &str, categories: &[String], series: &[(String, Vec<i64>)]) -> Self {
+        Self::scaled_lines(id, title, categories, series, 0)
+    }
+
+    /// Lines of values kept with `decimals` implied decimals (a rate in hundredths of a percent
+    /// is 2), labelled with them.
+    #[must_use]
+    pub fn scaled_lines(
+        id: &str,
+        title: &str,
+        categories: &[String],
+        series: &[(String, Vec<i64>)],
+        decimals: u32,
+    ) -> Self {
         let maximum = nice_maximum(series.iter().flat_map(|(_, values)| values.iter().copied()).max().unwrap_or(0));
-        let mut chart = Self::frame(id, title, maximum);
+        let mut chart = Self::frame(id, title, maximum, decimals);
         let count = i64::try_from(categories.len()).unwrap_or(1).max(1);
         let span = WIDTH - LEFT - RIGHT;
         let x_of = |index: usize| LEFT + span * i64::try_from(index).unwrap_or(0) / (count - 1).max(1);
@@ -154,11 +178,20 @@ impl Chart {
         chart
     }
 
+    /// Names the first column of the data table (what the categories are).
+    #[must_use]
+    pub fn with_category_name(mut self, name: &str) -> Self {
+        if let Some(first) = self.columns.first_mut() {
+            *first = name.to_owned();
+        }
+        self
+    }
+
     /// One bar per category.
     #[must_use]
     pub fn bars(id: &str, title: &str, value_name: &str, values: &[(String, i64)]) -> Self {
         let maximum = nice_maximum(values.iter().map(|(_, value)| *value).max().unwrap_or(0));
-        let mut chart = Self::frame(id, title, maximum);
+        let mut chart = Self::frame(id, title, maximum, 0);
         let count = i64::try_from(values.len()).unwrap_or(1).max(1);
         let slot = (WIDTH - LEFT - RIGHT) / count;
         chart.bars = values
@@ -177,12 +210,19 @@ impl Chart {
                 }
             })
             .collect();
+        // Long names are cut on the axis so they do not overlap; each bar's title and the data
+        // table carry them whole.
+        let room = usize::try_from(slot / 7).unwrap_or(4).max(4);
         chart.x_ticks = values
             .iter()
             .enumerate()
             .map(|(index, (label, _))| Tick {
                 position: LEFT + slot * i64::try_from(index).unwrap_or(0) + slot / 2,
-                label: label.clone(),
+                label: if label.chars().count() > room {
+                    format!("{}…", label.chars().take(room - 1).collect::<String>())
+                } else {
+                    label.clone()
+                },
             })
             .collect();
         chart.columns = vec![String::new(), value_name.to_owned()];
@@ -194,6 +234,11 @@ impl Chart {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scaled_values_are_written_with_their_decimals() {
+        assert_eq!([scaled(250, 2), scaled(5, 2), scaled(-105, 2), scaled(7, 0)], ["2.50", "0.05", "-1.05", "7"]);
+    }
 
     #[test]
     fn the_y_axis_ends_on_a_round_number_at_or_above_the_largest_value() {

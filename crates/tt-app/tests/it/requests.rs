@@ -564,6 +564,20 @@ async fn a_members_random_exams_are_counted_by_whether_it_was_exempt_and_defende
     let kpis = app.defender_kpis(&analyst, day(400), today).await.expect("kpis");
     assert_eq!((kpis.alerts, kpis.answered, kpis.denied, kpis.cases_open), (alerts.len(), 1, 1, 1));
     assert_eq!(kpis.median_response_days, Some(12), "ten days after the entry, plus two");
+    let trends = app.benefit_trends(&analyst, day(400), today).await.expect("trends");
+    let member_series =
+        trends.exam_rate.series.iter().find(|series| series.name == "Tier II with Trade Compliance").expect("series");
+    let engine = app
+        .kpis(&analyst, day(400), today, tt_app::trade::KpiGrouping { month: true, group: true, account: false })
+        .await
+        .expect("kpis");
+    let expected: i64 = engine
+        .iter()
+        .filter(|row| row.group.is_some_and(|group| group.trade_compliance))
+        .map(|row| (row.figures.exam_rate.unwrap_or(0.0) * 10_000.0).round() as i64)
+        .sum();
+    assert_eq!(member_series.values.iter().sum::<i64>(), expected, "the chart shows the engine's rates");
+    assert!(expected > 0);
     assert!(matches!(app.defender_kpis(&officer, day(400), today).await, Err(AppError::Forbidden(_))));
 
     // The officer authorizes the broker from then on: later alerts on it stop; the enrolment
@@ -617,6 +631,8 @@ async fn the_program_dashboard_counts_members_from_the_standing_history_on_the_d
     assert_eq!(importers.values, [0, 0, 2, 0, 1]);
     let long_ago = app.program_dashboard(&analyst, Some(today - Duration::days(500))).await.expect("dashboard");
     assert_eq!(long_ago.members_over_time.series[1].values.last(), Some(&0), "nobody was certified then");
+    assert!(long_ago.due.rows.is_empty() && !long_ago.current, "the due dates are today's, not shown for another day");
+    assert!(matches!(long_ago.export("due", ExportFormat::Csv), Err(AppError::Invalid(_))));
     let csv = String::from_utf8(dashboard.export("members_by_business_type", ExportFormat::Csv).expect("csv"))
         .expect("utf-8");
     assert!(csv.starts_with("on,business_type,Not certified,Tier I,Tier II,Tier III,Trade Compliance\n"), "{csv}");

@@ -699,7 +699,47 @@ pub struct BenefitKpisPage {
     to: String,
     requests: Option<RequestKpis>,
     defender: Option<DefenderKpis>,
+    charts: Vec<crate::charts::Chart>,
     errors: FormErrors,
+}
+
+/// The trade-data KPIs, member against non-member, as charts with their data.
+fn trend_charts(trends: &tt_app::dashboards::BenefitTrends) -> Vec<crate::charts::Chart> {
+    let lines = |series: &tt_app::dashboards::MonthlySeries| -> Vec<(String, Vec<i64>)> {
+        series.series.iter().map(|series| (series.name.clone(), series.values.clone())).collect()
+    };
+    vec![
+        crate::charts::Chart::scaled_lines(
+            "exam-rate",
+            "Exam rate (%) by month, member against non-member",
+            &trends.exam_rate.months,
+            &lines(&trends.exam_rate),
+            2,
+        )
+        .with_category_name("Month"),
+        crate::charts::Chart::lines(
+            "random-exams",
+            "Random examinations by month",
+            &trends.random_exams.months,
+            &lines(&trends.random_exams),
+        )
+        .with_category_name("Month"),
+        crate::charts::Chart::scaled_lines(
+            "mean-hold",
+            "Mean hold (hours) by month",
+            &trends.mean_hold_hours.months,
+            &lines(&trends.mean_hold_hours),
+            2,
+        )
+        .with_category_name("Month"),
+        crate::charts::Chart::lines(
+            "median-release",
+            "Median days to release by month",
+            &trends.median_release_days.months,
+            &lines(&trends.median_release_days),
+        )
+        .with_category_name("Month"),
+    ]
 }
 
 /// Request turnaround, certificates and Defender over a period, for the program.
@@ -711,7 +751,7 @@ pub async fn benefit_kpis_page(
     let actor = &signed_in.actor;
     actor.require(Permission::ViewProgramData, state.app.clock.now())?;
     let (from, to, mut errors) = period(&state, &query);
-    let (mut requests, mut defender) = (None, None);
+    let (mut requests, mut defender, mut charts) = (None, None, Vec::new());
     if errors.is_empty() {
         match state.app.request_kpis(actor, from, to).await {
             Ok(kpis) => requests = Some(kpis),
@@ -719,6 +759,10 @@ pub async fn benefit_kpis_page(
         }
         match state.app.defender_kpis(actor, from, to).await {
             Ok(kpis) => defender = Some(kpis),
+            Err(error) => errors.items.extend(FormErrors::from_app(error)?.items),
+        }
+        match state.app.benefit_trends(actor, from, to).await {
+            Ok(trends) => charts = trend_charts(&trends),
             Err(error) => errors.items.extend(FormErrors::from_app(error)?.items),
         }
     }
@@ -729,6 +773,7 @@ pub async fn benefit_kpis_page(
         to: to.to_string(),
         requests,
         defender,
+        charts,
         errors,
     };
     Ok((status, page).into_response())

@@ -70,15 +70,21 @@ pub async fn program_page(
             "Certified members by tier, and Trade Compliance members, at each month's end",
             &dashboard.members_over_time.months,
             &over_time,
-        ),
-        Chart::bars("certified-by-type", "Certified members by business type", "Certified members", &certified_by_type),
+        )
+        .with_category_name("Month"),
+        Chart::bars("certified-by-type", "Certified members by business type", "Certified members", &certified_by_type)
+            .with_category_name("Business type"),
     ];
-    let tables = vec![
+    let tables: Vec<(&'static str, &'static str, CountTable)> = vec![
         ("members_by_business_type", "Members by business type", dashboard.members_by_business_type.clone()),
         ("security_pipeline", "CTPAT security pipeline", dashboard.security_pipeline.clone()),
         ("trade_compliance_pipeline", "Trade Compliance pipeline", dashboard.trade_compliance_pipeline.clone()),
         ("due", "Due and overdue, by kind", dashboard.due.clone()),
-    ];
+    ]
+    .into_iter()
+    // The pipelines and due dates are today's: shown only for today.
+    .filter(|(key, _, _)| dashboard.current || *key == "members_by_business_type")
+    .collect();
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let page = ProgramPage { layout: Layout::for_signed_in(&signed_in), dashboard, charts, tables, errors };
     Ok((status, page).into_response())
