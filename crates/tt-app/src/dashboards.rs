@@ -445,3 +445,76 @@ impl App {
         })
     }
 }
+
+/// A member's own dashboard: its KPIs against the non-member baseline, what it owes and when,
+/// its benefits today and its open requests.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct MemberDashboard {
+    pub account_number: String,
+    pub legal_name: String,
+    pub from: String,
+    pub to: String,
+    /// Exam rate in hundredths of a percent: the member's, and non-members'.
+    pub exam_rate: MonthlySeries,
+    /// Median days to release: the member's, and non-members'.
+    pub median_release_days: MonthlySeries,
+    #[schema(value_type = Vec<Object>)]
+    pub deadlines: Vec<crate::membership::WorkItem>,
+    #[schema(value_type = Object)]
+    pub benefits: crate::benefits::AccountBenefits,
+    pub open_requests: usize,
+}
+
+impl App {
+    /// The signed-in member's dashboard over `from..=to`.
+    ///
+    /// # Errors
+    /// `Forbidden` for anyone but a member; `Invalid` when `to` is before `from`.
+    pub async fn member_dashboard(&self, actor: &Actor, from: Date, to: Date) -> AppResult<MemberDashboard> {
+        let account_id = actor.own_account().ok_or(crate::AppError::Forbidden("the member dashboard is a member's"))?;
+        let (own, baseline) = self.member_kpis(actor, from, to).await?;
+        let account = self.store.get_account(account_id).await?;
+        let mut months: Vec<String> = own.iter().chain(&baseline).filter_map(|row| row.month.clone()).collect();
+        months.sort();
+        months.dedup();
+        #[allow(clippy::cast_possible_truncation)]
+        let rate =
+            |row: &crate::trade::KpiRow| row.figures.exam_rate.map_or(0, |rate| (rate * 10_000.0).round() as i64);
+        let release = |row: &crate::trade::KpiRow| row.figures.median_release_days.unwrap_or(0);
+        let pair = |pick: &dyn Fn(&crate::trade::KpiRow) -> i64| MonthlySeries {
+            months: months.clone(),
+            series: [("Your company", &own), ("Non-members", &baseline)]
+                .into_iter()
+                .map(|(name, rows)| Series {
+                    name: name.to_owned(),
+                    values: months
+                        .iter()
+                        .map(|month| {
+                            // One row a month on each side: the member's own, and non-members'.
+                            rows.iter().find(|row| row.month.as_ref() == Some(month)).map_or(0, pick)
+                        })
+                        .collect(),
+                })
+                .collect(),
+        };
+        let deadlines = self.work_items(actor, &crate::membership::WorkFilter::default()).await?;
+        let benefits = self.account_benefits(actor, account_id, None).await?;
+        let open_requests = self
+            .list_requests(actor, Some(account_id))
+            .await?
+            .iter()
+            .filter(|request| matches!(request.state, "submitted" | "in_review"))
+            .count();
+        Ok(MemberDashboard {
+            account_number: account.number.to_string(),
+            legal_name: account.legal_name.as_str().to_owned(),
+            from: from.to_string(),
+            to: to.to_string(),
+            exam_rate: pair(&rate),
+            median_release_days: pair(&release),
+            deadlines,
+            benefits,
+            open_requests,
+        })
+    }
+}

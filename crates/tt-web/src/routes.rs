@@ -130,6 +130,7 @@ page_routes! {
     get "/benefits/kpis" => benefits::benefit_kpis_page, may(&[Permission::ViewProgramData]), false;
     get "/defender/enrolment" => benefits::defender_enrolment_page, may(&[Permission::ViewAccounts]), true;
     post "/defender/enrolment" => benefits::authorize_filer, may(&[Permission::ManageDefenderEnrolment]), false;
+    get "/dashboards/member" => dashboards::member_page, may(&[Permission::ViewAccounts]), true;
     get "/dashboards/program" => dashboards::program_page, may(&[Permission::ViewProgramData]), false;
     get "/dashboards/program/export" => dashboards::program_export, may(&[Permission::ViewProgramData]), true;
     get "/reports/annual" => reports::annual_report_page, may(&[Permission::ViewProgramData]), false;
@@ -448,6 +449,12 @@ pub const API_ROUTES: &[RouteSpec] = &[
         access: may(&[Permission::ViewProgramData]),
         rule_may_refuse: false,
     },
+    RouteSpec {
+        method: "get",
+        path: "/api/v1/dashboards/member",
+        access: may(&[Permission::ViewAccounts]),
+        rule_may_refuse: true,
+    },
     RouteSpec { method: "get", path: "/api/v1/request-kinds", access: Access::SignedIn, rule_may_refuse: false },
     RouteSpec {
         method: "get",
@@ -565,6 +572,7 @@ pub fn api_router() -> OpenApiRouter<WebState> {
         .routes(routes!(api::benefits::calculate_penalty))
         .routes(routes!(api::benefits::request_kpis))
         .routes(routes!(api::benefits::program_dashboard))
+        .routes(routes!(api::benefits::member_dashboard))
         .routes(routes!(api::benefits::annual_report))
         .routes(routes!(api::benefits::list_proposals, api::benefits::propose_benefit))
         .routes(routes!(api::benefits::change_proposal))

@@ -634,6 +634,9 @@ async fn a_ruling_request_and_a_confidential_manifest_renewal_in_a_real_browser(
     assert!(page.contains("Trade Compliance member: front of the line"), "{page}");
     assert!(page.contains("20 days after receipt"), "{page}");
     let ruling_url = browser.command(reqwest::Method::GET, "/url", None).await.as_str().expect("url").to_owned();
+    browser.go(&format!("{base}/dashboards/member")).await;
+    browser.wait_for_text("our dashboard").await;
+    browser.screenshot("member-dashboard").await;
     browser.sign_out().await;
 
     browser.sign_in(&base, "nam@cbp.example", true).await;
@@ -650,6 +653,9 @@ async fn a_ruling_request_and_a_confidential_manifest_renewal_in_a_real_browser(
     browser.go(&format!("{base}/dashboards/program")).await;
     browser.wait_for_text("Program dashboard on").await;
     browser.screenshot("program-dashboard").await;
+    browser.go(&format!("{base}/benefits/kpis")).await;
+    browser.wait_for_text("Member against non-member").await;
+    browser.screenshot("benefits-dashboard").await;
     browser.go(&format!("{base}/reports/annual")).await;
     browser.wait_for_text("Measures of effectiveness").await;
     browser.screenshot("annual-report").await;

@@ -393,3 +393,18 @@ pub async fn annual_report(
     })?;
     Ok(Json(state.app.annual_report(&actor, year, &mut |_, _| {}).await?))
 }
+
+/// The signed-in member's dashboard: its KPIs against non-members, its deadlines, its benefits.
+#[utoipa::path(get, path = "/api/v1/dashboards/member", tag = "benefits", security(("bearer" = [])),
+    params(RequiredPeriodQuery),
+    responses((status = 200, body = tt_app::dashboards::MemberDashboard), (status = 401, body = Problem),
+        (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn member_dashboard(
+    State(state): State<WebState>,
+    ApiActor(actor): ApiActor,
+    Query(query): Query<RequiredPeriodQuery>,
+) -> Result<Json<tt_app::dashboards::MemberDashboard>, ApiError> {
+    actor.require(tt_app::Permission::ViewAccounts, state.app.clock.now())?;
+    let (from, to) = required_period(&query)?;
+    Ok(Json(state.app.member_dashboard(&actor, from, to).await?))
+}

@@ -615,7 +615,7 @@ pub struct PeriodQuery {
 }
 
 /// The period a page shows: the query's days, or the last 12 months; a bad day is a form error.
-fn period(state: &WebState, query: &PeriodQuery) -> (time::Date, time::Date, FormErrors) {
+pub(crate) fn period(state: &WebState, query: &PeriodQuery) -> (time::Date, time::Date, FormErrors) {
     let today = state.app.clock.now().date();
     let mut errors = FormErrors::default();
     let mut day = |field: &'static str, text: Option<&str>, default: time::Date| match text

@@ -8,7 +8,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tt_app::Permission;
-use tt_app::dashboards::{CountTable, ExportFormat, ProgramDashboard};
+use tt_app::dashboards::{CountTable, ExportFormat, MemberDashboard, ProgramDashboard};
 use tt_domain::trade::parse_date;
 
 use super::{FormErrors, Layout};
@@ -113,4 +113,66 @@ pub async fn program_export(
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
     Ok(response)
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "dashboard_member.html")]
+pub struct MemberPage {
+    layout: Layout,
+    from: String,
+    to: String,
+    dashboard: Option<MemberDashboard>,
+    charts: Vec<Chart>,
+    errors: FormErrors,
+}
+
+/// The member's own dashboard: its KPIs against non-members, its deadlines, its benefits.
+pub async fn member_page(
+    State(state): State<WebState>,
+    signed_in: SignedIn,
+    Query(query): Query<crate::pages::benefits::PeriodQuery>,
+) -> Result<Response, PageError> {
+    let (from, to, mut errors) = crate::pages::benefits::period(&state, &query);
+    let mut dashboard = None;
+    if errors.is_empty() {
+        match state.app.member_dashboard(&signed_in.actor, from, to).await {
+            Ok(found) => dashboard = Some(found),
+            Err(error) => errors = FormErrors::from_app(error)?,
+        }
+    }
+    let charts = dashboard
+        .as_ref()
+        .map(|dashboard| {
+            let lines = |series: &tt_app::dashboards::MonthlySeries| -> Vec<(String, Vec<i64>)> {
+                series.series.iter().map(|series| (series.name.clone(), series.values.clone())).collect()
+            };
+            vec![
+                Chart::scaled_lines(
+                    "member-exam-rate",
+                    "Exam rate (%) by month: your company against non-members",
+                    &dashboard.exam_rate.months,
+                    &lines(&dashboard.exam_rate),
+                    2,
+                )
+                .with_category_name("Month"),
+                Chart::lines(
+                    "member-release",
+                    "Median days to release by month: your company against non-members",
+                    &dashboard.median_release_days.months,
+                    &lines(&dashboard.median_release_days),
+                )
+                .with_category_name("Month"),
+            ]
+        })
+        .unwrap_or_default();
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let page = MemberPage {
+        layout: Layout::for_signed_in(&signed_in),
+        from: from.to_string(),
+        to: to.to_string(),
+        dashboard,
+        charts,
+        errors,
+    };
+    Ok((status, page).into_response())
 }

@@ -63,6 +63,7 @@ impl Layout {
             }
         } else if !actor.is_agency() {
             nav.push(NavLink { href: "/work", label: "What we owe" });
+            nav.push(NavLink { href: "/dashboards/member", label: "Our dashboard" });
         }
         if can(Permission::ViewUsers) {
             nav.push(NavLink { href: "/users", label: "Users" });

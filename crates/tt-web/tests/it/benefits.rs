@@ -326,3 +326,19 @@ async fn the_annual_report_is_a_page_and_a_pdf_for_program_staff_only() {
     member.sign_in("officer@greatlakes.example").await;
     assert_eq!(member.get("/reports/annual").await.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_member_sees_its_own_dashboard_and_staff_are_sent_to_the_program_one() {
+    let test_app = with_standings().await;
+    let member = test_app.client();
+    member.sign_in("officer@greatlakes.example").await;
+    let page = member.get("/dashboards/member").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Great Lakes Home Goods, Inc.: our dashboard"), "{}", page.body);
+    assert!(page.body.contains("Standing: T2 with Trade Compliance."), "{}", page.body);
+    let bad = member.get("/dashboards/member?from=2026-13-01").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let staff = test_app.client();
+    staff.sign_in("nam@cbp.example").await;
+    assert_eq!(staff.get("/dashboards/member").await.status, StatusCode::FORBIDDEN);
+}
