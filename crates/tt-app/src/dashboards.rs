@@ -61,6 +61,8 @@ pub struct ProgramDashboard {
     /// Whether `on` is today: the pipelines, due dates and workload are today's states, so they
     /// are shown only for today (empty for another day).
     pub current: bool,
+    /// Where the figures come from.
+    pub lineage: Vec<String>,
 }
 
 const fn tier_column(standing: Standing) -> usize {
@@ -199,6 +201,15 @@ impl App {
             due,
             workload,
             current,
+            lineage: vec![format!(
+                "Members from the standing histories of {} accounts (imported and recorded status events, append-only) as they stood on each day; {}",
+                accounts.len(),
+                if current {
+                    format!("pipelines, due dates and workload from each account's membership history replayed on {on}")
+                } else {
+                    "pipelines, due dates and workload are shown for today only".to_owned()
+                }
+            )],
         })
     }
 }
@@ -389,6 +400,8 @@ pub struct BenefitTrends {
     /// Mean hold in hundredths of an hour.
     pub mean_hold_hours: MonthlySeries,
     pub median_release_days: MonthlySeries,
+    /// Where the figures come from.
+    pub lineage: Vec<String>,
 }
 
 impl App {
@@ -442,6 +455,11 @@ impl App {
             random_exams: series(&|row| i64::try_from(row.figures.random_exams).unwrap_or(i64::MAX)),
             mean_hold_hours: series(&|row| hundredths(row.figures.mean_hold_hours, 100.0)),
             median_release_days: series(&|row| row.figures.median_release_days.unwrap_or(0)),
+            lineage: self
+                .lineage(&format!(
+                    "The KPI engine's figures for entries dated {from} to {to}, each counted under its importer's standing on the entry's day"
+                ))
+                .await?,
         })
     }
 }

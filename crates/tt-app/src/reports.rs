@@ -227,26 +227,12 @@ impl App {
         for view in self.list_proposals(&system).await? {
             *proposals.entry(view.status_label.to_owned()).or_default() += 1;
         }
-        let batches = self.store.list_batches(10_000).await?;
-        // The KPIs read every entry stored, whichever batch brought it: all batches are the lineage.
-        let in_year: Vec<_> = batches.iter().collect();
-        let mut lineage = vec![format!(
-            "Participants from the standing histories of {} accounts as they stood on {as_of}; the KPIs read every entry dated in the year that the {} ingest batches recorded up to {} hold ({} lines ingested in all); the latest batches:",
-            accounts.len(),
-            in_year.len(),
-            self.clock.now().date(),
-            in_year.iter().map(|batch| batch.counts.lines_ingested).sum::<i64>(),
-        )];
-        lineage.extend(in_year.iter().take(5).map(|batch| {
-            format!(
-                "Batch {} ({}): {} lines, {} corrections, finished {}",
-                batch.id,
-                batch.file_name,
-                batch.counts.lines_ingested,
-                batch.counts.corrections,
-                batch.finished_at.date()
-            )
-        }));
+        let lineage = self
+            .lineage(&format!(
+                "Participants from the standing histories of {} accounts as they stood on {as_of}; the KPIs read every entry dated in the year",
+                accounts.len()
+            ))
+            .await?;
         let expedited_release = catalogue
             .iter()
             .filter(|benefit| {
@@ -275,6 +261,35 @@ impl App {
             proposals: proposals.into_iter().collect(),
             lineage,
         })
+    }
+}
+
+impl App {
+    /// Where figures come from: `basis`, then the ingest batches that hold the entries they
+    /// read (all of them: the KPIs read every stored entry of their period), the latest five
+    /// named with their corrections, as of now.
+    ///
+    /// # Errors
+    /// When storage fails.
+    pub async fn lineage(&self, basis: &str) -> AppResult<Vec<String>> {
+        let batches = self.store.list_batches(10_000).await?;
+        let mut lineage = vec![format!(
+            "{basis}, from the {} ingest batches recorded up to {} ({} lines ingested in all); the latest batches:",
+            batches.len(),
+            self.clock.now().date(),
+            batches.iter().map(|batch| batch.counts.lines_ingested).sum::<i64>(),
+        )];
+        lineage.extend(batches.iter().take(5).map(|batch| {
+            format!(
+                "Batch {} ({}): {} lines, {} corrections, finished {}",
+                batch.id,
+                batch.file_name,
+                batch.counts.lines_ingested,
+                batch.counts.corrections,
+                batch.finished_at.date()
+            )
+        }));
+        Ok(lineage)
     }
 }
 

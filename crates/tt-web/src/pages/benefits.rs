@@ -700,6 +700,7 @@ pub struct BenefitKpisPage {
     requests: Option<RequestKpis>,
     defender: Option<DefenderKpis>,
     charts: Vec<crate::charts::Chart>,
+    lineage: Vec<String>,
     errors: FormErrors,
 }
 
@@ -751,7 +752,7 @@ pub async fn benefit_kpis_page(
     let actor = &signed_in.actor;
     actor.require(Permission::ViewProgramData, state.app.clock.now())?;
     let (from, to, mut errors) = period(&state, &query);
-    let (mut requests, mut defender, mut charts) = (None, None, Vec::new());
+    let (mut requests, mut defender, mut charts, mut lineage) = (None, None, Vec::new(), Vec::new());
     if errors.is_empty() {
         match state.app.request_kpis(actor, from, to).await {
             Ok(kpis) => requests = Some(kpis),
@@ -762,7 +763,10 @@ pub async fn benefit_kpis_page(
             Err(error) => errors.items.extend(FormErrors::from_app(error)?.items),
         }
         match state.app.benefit_trends(actor, from, to).await {
-            Ok(trends) => charts = trend_charts(&trends),
+            Ok(trends) => {
+                charts = trend_charts(&trends);
+                lineage = trends.lineage;
+            }
             Err(error) => errors.items.extend(FormErrors::from_app(error)?.items),
         }
     }
@@ -774,6 +778,7 @@ pub async fn benefit_kpis_page(
         requests,
         defender,
         charts,
+        lineage,
         errors,
     };
     Ok((status, page).into_response())

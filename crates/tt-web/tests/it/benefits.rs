@@ -292,6 +292,7 @@ async fn the_program_dashboard_draws_accessible_charts_and_exports_each_table() 
         page.body
     );
     assert!(page.body.contains("<title>Importer: 2</title>"), "a bar per business type: {}", page.body);
+    assert!(page.body.contains("Members from the standing histories of 5 accounts"), "the lineage: {}", page.body);
     let csv = staff.get("/dashboards/program/export?table=members_over_time").await;
     assert_eq!(csv.status, StatusCode::OK);
     assert!(csv.body.starts_with("on,month,Tier I,Tier II,Tier III,Trade Compliance\n"), "{}", csv.body);
