@@ -1,9 +1,11 @@
 //! The Defender workflow: members confirm or deny the alerts raised on their importer numbers;
 //! a denial opens a case in the agency's queue, where staff record the outcome.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 use time::Date;
-use tt_domain::membership::FilerAuthorization;
+use tt_domain::membership::{FilerAuthorization, FilerEnd, apply_filer_ends};
 use tt_domain::trade::parse_date;
 use tt_domain::{AccountId, CaseId};
 use tt_store::defender::{AlertCase, AlertReview, CaseOutcome};
@@ -215,6 +217,16 @@ pub struct FilerView {
     pub authorized_to: Option<String>,
     /// Whether it covers today.
     pub current: bool,
+    /// Whether the member ended it (its end day is the day before the end took effect).
+    pub ended: bool,
+}
+
+/// A broker whose authorization the member ends, and from which day.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+pub struct FilerEndInput {
+    pub filer_code: String,
+    /// The first day the broker is no longer authorized.
+    pub ended_from: String,
 }
 
 /// A filer code the member authorizes.
@@ -238,19 +250,87 @@ impl App {
         let account = self.store.get_account(account_id).await?;
         actor.require_account_visible(&account)?;
         let today = self.today();
-        Ok(self
+        let recorded: Vec<FilerAuthorization> = self
             .store
             .filer_authorizations()
             .await?
             .into_iter()
             .filter(|(owner, _)| *owner == account_id)
-            .map(|(_, authorization)| FilerView {
+            .map(|(_, authorization)| authorization)
+            .collect();
+        let effective = self.effective_filer_authorizations().await?.remove(&account_id).unwrap_or_default();
+        Ok(recorded
+            .iter()
+            .zip(effective)
+            .map(|(as_recorded, authorization)| FilerView {
                 current: authorization.covers(today),
+                ended: authorization.authorized_to != as_recorded.authorized_to,
                 filer_code: authorization.filer_code,
                 authorized_from: authorization.authorized_from.to_string(),
                 authorized_to: authorization.authorized_to.map(|day| day.to_string()),
             })
             .collect())
+    }
+
+    /// Every account's filer authorizations as the member's ends leave them (what Defender and
+    /// enrolment read).
+    pub(crate) async fn effective_filer_authorizations(
+        &self,
+    ) -> AppResult<HashMap<AccountId, Vec<FilerAuthorization>>> {
+        let mut ends: HashMap<AccountId, Vec<FilerEnd>> = HashMap::new();
+        for (account_id, end) in self.store.filer_ends().await? {
+            ends.entry(account_id).or_default().push(end);
+        }
+        let mut recorded: HashMap<AccountId, Vec<FilerAuthorization>> = HashMap::new();
+        for (account_id, authorization) in self.store.filer_authorizations().await? {
+            recorded.entry(account_id).or_default().push(authorization);
+        }
+        Ok(recorded
+            .into_iter()
+            .map(|(account_id, authorizations)| {
+                let account_ends = ends.get(&account_id).map_or(&[][..], Vec::as_slice);
+                (account_id, apply_filer_ends(authorizations, account_ends))
+            })
+            .collect())
+    }
+
+    /// The company officer ends a broker's authorization from a day: recorded as its own event,
+    /// it cuts the broker's authorizations that started before that day.
+    ///
+    /// # Errors
+    /// `Forbidden` for anyone but the account's officer; `Invalid` for a bad code or day, or a
+    /// broker the account never authorized.
+    pub async fn end_filer(
+        &self,
+        actor: &Actor,
+        account_id: AccountId,
+        input: &FilerEndInput,
+    ) -> AppResult<Vec<FilerView>> {
+        let now = self.clock.now();
+        actor.require(Permission::ManageDefenderEnrolment, now)?;
+        let account = self.store.get_account(account_id).await?;
+        actor.require_account_visible(&account)?;
+        let mut errors = Vec::new();
+        let filer_code =
+            FilerAuthorization::parse_filer_code(input.filer_code.trim()).map_err(|error| errors.push(error));
+        let ended_from = parse_date("ended_from", input.ended_from.trim()).map_err(|error| errors.push(error));
+        let (Ok(filer_code), Ok(ended_from)) = (filer_code, ended_from) else {
+            return Err(AppError::Invalid(errors));
+        };
+        let authorized = self
+            .store
+            .filer_authorizations()
+            .await?
+            .iter()
+            .any(|(owner, authorization)| *owner == account_id && authorization.filer_code == filer_code);
+        if !authorized {
+            return Err(AppError::invalid("filer_code", format!("{filer_code} was never authorized for this account")));
+        }
+        let end = FilerEnd { filer_code, ended_from };
+        let audit =
+            actor.audit(now, "defender.filer_ended", "account", Some(account_id.to_string()), NOTHING, Some(&end));
+        self.store.add_filer_end(account_id, &end, now, &audit).await?;
+        self.defender_enrolment(actor, account_id).await
     }
 
     /// The company officer authorizes a broker's filer code: a new authorization is added to the

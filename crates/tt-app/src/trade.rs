@@ -1118,10 +1118,9 @@ impl App {
             events.entry(account_id).or_default().push(event);
         }
         let timelines = events.into_iter().map(|(id, events)| (id, Timeline::new(events))).collect();
-        let mut authorizations: HashMap<AccountId, Vec<FilerAuthorization>> = HashMap::new();
-        for (account_id, authorization) in self.store.filer_authorizations().await? {
-            authorizations.entry(account_id).or_default().push(authorization);
-        }
+        // The member's ends cut their authorizations; without ends (imported data) they are as
+        // recorded, which is the contract's semantics.
+        let authorizations = self.effective_filer_authorizations().await?;
         Ok(Membership { owners, timelines, authorizations })
     }
 

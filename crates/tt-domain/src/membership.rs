@@ -216,6 +216,40 @@ impl FilerAuthorization {
     }
 }
 
+/// The member ended a broker's authorization from a day (an edit recorded as an event; the
+/// authorizations themselves are never changed).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FilerEnd {
+    pub filer_code: String,
+    /// The first day the broker is no longer authorized.
+    pub ended_from: Date,
+}
+
+/// The authorizations as the ends leave them: an end of a filer code from day E cuts each of
+/// its authorizations that started before E at E − 1; an authorization starting on or after E
+/// is a new one and stays whole. Without ends, the
+/// authorizations are returned as they are (the imported contract's semantics).
+#[must_use]
+pub fn apply_filer_ends(authorizations: Vec<FilerAuthorization>, ends: &[FilerEnd]) -> Vec<FilerAuthorization> {
+    authorizations
+        .into_iter()
+        .map(|mut authorization| {
+            let cut = ends
+                .iter()
+                .filter(|end| {
+                    end.filer_code == authorization.filer_code && end.ended_from > authorization.authorized_from
+                })
+                .map(|end| end.ended_from)
+                .min();
+            if let Some(ended_from) = cut {
+                let last = ended_from - time::Duration::days(1);
+                authorization.authorized_to = Some(authorization.authorized_to.map_or(last, |to| to.min(last)));
+            }
+            authorization
+        })
+        .collect()
+}
+
 /// Whether a member is Defender-enrolled on a day: some authorization covers it.
 #[must_use]
 pub fn defender_enrolled(authorizations: &[FilerAuthorization], day: Date) -> bool {
@@ -239,4 +273,42 @@ pub fn parse_anniversary(text: &str) -> Result<(u8, u8), ValidationError> {
     // A leap year, so 02-29 is a real day.
     Date::from_calendar_date(2024, month_value, day).map_err(|_| invalid())?;
     Ok((month, day))
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::date;
+
+    use super::*;
+
+    fn authorization(code: &str, from: Date, to: Option<Date>) -> FilerAuthorization {
+        FilerAuthorization { filer_code: code.to_owned(), authorized_from: from, authorized_to: to }
+    }
+
+    #[test]
+    fn an_end_cuts_earlier_authorizations_of_its_filer_and_spares_later_ones() {
+        let ends = [FilerEnd { filer_code: "B01".to_owned(), ended_from: date!(2026 - 03 - 01) }];
+        let cut = apply_filer_ends(
+            vec![
+                authorization("B01", date!(2025 - 01 - 01), None),
+                authorization("B01", date!(2026 - 04 - 01), None),
+                authorization("C02", date!(2025 - 01 - 01), None),
+                authorization("B01", date!(2025 - 06 - 01), Some(date!(2025 - 12 - 31))),
+            ],
+            &ends,
+        );
+        let intervals: Vec<(&str, Date, Option<Date>)> =
+            cut.iter().map(|found| (found.filer_code.as_str(), found.authorized_from, found.authorized_to)).collect();
+        assert_eq!(
+            intervals,
+            [
+                ("B01", date!(2025 - 01 - 01), Some(date!(2026 - 02 - 28))),
+                ("B01", date!(2026 - 04 - 01), None),
+                ("C02", date!(2025 - 01 - 01), None),
+                ("B01", date!(2025 - 06 - 01), Some(date!(2025 - 12 - 31))),
+            ]
+        );
+        assert!(!defender_enrolled(&cut[..1], date!(2026 - 03 - 01)), "not authorized from the end on");
+        assert!(defender_enrolled(&cut[..1], date!(2026 - 02 - 28)));
+    }
 }

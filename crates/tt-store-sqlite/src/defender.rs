@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
+use tt_domain::membership::FilerEnd;
 use tt_domain::{AccountId, CaseId, NewAuditRecord, UserId};
 use tt_store::defender::{AlertCase, AlertReview, CaseOutcome, DefenderStore};
 use tt_store::trade::EntryWithLines;
@@ -142,5 +143,45 @@ impl DefenderStore for SqliteStore {
             .await
             .map_err(translate)?;
         row.as_ref().map(entry_with_lines_from_row).transpose()
+    }
+
+    async fn add_filer_end(
+        &self,
+        account_id: AccountId,
+        end: &FilerEnd,
+        recorded_at: time::OffsetDateTime,
+        audit: &NewAuditRecord,
+    ) -> StoreResult<()> {
+        let mut transaction = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO defender_filer_ends (account_id, filer_code, ended_from, recorded_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(account_id.0)
+        .bind(&end.filer_code)
+        .bind(end.ended_from)
+        .bind(recorded_at)
+        .execute(&mut *transaction)
+        .await
+        .map_err(translate)?;
+        append_in(&mut transaction, audit).await?;
+        transaction.commit().await.map_err(translate)
+    }
+
+    async fn filer_ends(&self) -> StoreResult<Vec<(AccountId, FilerEnd)>> {
+        let rows = sqlx::query("SELECT account_id, filer_code, ended_from FROM defender_filer_ends ORDER BY sequence")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(translate)?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    AccountId(row.try_get("account_id").map_err(translate)?),
+                    FilerEnd {
+                        filer_code: row.try_get("filer_code").map_err(translate)?,
+                        ended_from: row.try_get("ended_from").map_err(translate)?,
+                    },
+                ))
+            })
+            .collect()
     }
 }

@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
+use tt_domain::membership::FilerEnd;
 use tt_domain::{AccountId, CaseId, NewAuditRecord, UserId};
 
 use crate::StoreResult;
@@ -59,4 +60,14 @@ pub trait DefenderStore: Send + Sync {
     async fn record_case_outcome(&self, id: CaseId, outcome: &CaseOutcome, audit: &NewAuditRecord) -> StoreResult<()>;
     /// An entry and its lines, if stored.
     async fn entry_details(&self, entry_number: &str) -> StoreResult<Option<EntryWithLines>>;
+    /// Records that the member ended a broker's authorization from a day, with the audit record.
+    async fn add_filer_end(
+        &self,
+        account_id: AccountId,
+        end: &FilerEnd,
+        recorded_at: OffsetDateTime,
+        audit: &NewAuditRecord,
+    ) -> StoreResult<()>;
+    /// Every recorded end, in recording order.
+    async fn filer_ends(&self) -> StoreResult<Vec<(AccountId, FilerEnd)>>;
 }

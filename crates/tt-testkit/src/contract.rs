@@ -904,6 +904,28 @@ pub async fn proposal_histories_round_trip_in_order_and_a_stale_append_is_a_conf
     assert_eq!(listed[0].events[1].step, scored);
 }
 
+pub async fn a_defender_authorization_end_round_trips_in_recording_order(store: &dyn Store) {
+    use tt_domain::membership::FilerEnd;
+    let account = sample_account("DEFENDER-1", &[]);
+    store.create_account(&account, &audit("account.create")).await.expect("account");
+    let ends = [
+        FilerEnd { filer_code: "B01".to_owned(), ended_from: time::macros::date!(2026 - 03 - 01) },
+        FilerEnd { filer_code: "ZZ9".to_owned(), ended_from: time::macros::date!(2025 - 12 - 31) },
+    ];
+    for end in &ends {
+        store.add_filer_end(account.id, end, now(), &audit("defender.filer_ended")).await.expect("end");
+    }
+    let stored: Vec<FilerEnd> = store
+        .filer_ends()
+        .await
+        .expect("read")
+        .into_iter()
+        .filter(|(owner, _)| *owner == account.id)
+        .map(|(_, end)| end)
+        .collect();
+    assert_eq!(stored, ends);
+}
+
 pub async fn a_questionnaire_is_found_by_its_token_hash_answered_once_and_revoked_once(store: &dyn Store) {
     use tt_domain::criteria::{CriterionId, Requirement};
     use tt_domain::questionnaire::{PartnerAnswer, PartnerAnswers, Question};
@@ -999,7 +1021,8 @@ macro_rules! store_contract_suite {
             a_validation_history_round_trips_and_is_listed_by_account,
             a_questionnaire_is_found_by_its_token_hash_answered_once_and_revoked_once,
             request_histories_round_trip_newest_first_and_a_stale_append_is_a_conflict,
-            proposal_histories_round_trip_in_order_and_a_stale_append_is_a_conflict
+            proposal_histories_round_trip_in_order_and_a_stale_append_is_a_conflict,
+            a_defender_authorization_end_round_trips_in_recording_order
         );
     };
     (@cases $make:path; $($case:ident),*) => {

@@ -130,6 +130,7 @@ page_routes! {
     get "/benefits/kpis" => benefits::benefit_kpis_page, may(&[Permission::ViewProgramData]), false;
     get "/defender/enrolment" => benefits::defender_enrolment_page, may(&[Permission::ViewAccounts]), true;
     post "/defender/enrolment" => benefits::authorize_filer, may(&[Permission::ManageDefenderEnrolment]), false;
+    post "/defender/enrolment/end" => benefits::end_filer, may(&[Permission::ManageDefenderEnrolment]), false;
     get "/dashboards/member" => dashboards::member_page, may(&[Permission::ViewAccounts]), true;
     get "/dashboards/program" => dashboards::program_page, may(&[Permission::ViewProgramData]), false;
     get "/dashboards/program/export" => dashboards::program_export, may(&[Permission::ViewProgramData]), true;
@@ -455,6 +456,12 @@ pub const API_ROUTES: &[RouteSpec] = &[
         access: may(&[Permission::ViewAccounts]),
         rule_may_refuse: true,
     },
+    RouteSpec {
+        method: "post",
+        path: "/api/v1/accounts/{id}/defender-filers/ends",
+        access: may(&[Permission::ManageDefenderEnrolment]),
+        rule_may_refuse: true,
+    },
     RouteSpec { method: "get", path: "/api/v1/request-kinds", access: Access::SignedIn, rule_may_refuse: false },
     RouteSpec {
         method: "get",
@@ -563,6 +570,7 @@ pub fn api_router() -> OpenApiRouter<WebState> {
         .routes(routes!(api::benefits::random_exams))
         .routes(routes!(api::benefits::defender_kpis))
         .routes(routes!(api::benefits::defender_filers, api::benefits::authorize_filer))
+        .routes(routes!(api::benefits::end_filer))
         .routes(routes!(api::benefits::list_request_kinds))
         .routes(routes!(api::benefits::list_requests))
         .routes(routes!(api::benefits::submit_request))

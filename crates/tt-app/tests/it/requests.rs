@@ -605,6 +605,21 @@ async fn a_members_random_exams_are_counted_by_whether_it_was_exempt_and_defende
     );
     let remaining = app.member_alerts(&officer).await.expect("alerts");
     assert!(!remaining.iter().any(|reviewed| reviewed.alert.entry_number == "ZZ900000040" && reviewed.alert.code == "UNAUTHORIZED_FILER"), "{remaining:?}");
+    // Ending B01 from twenty days ago: its entries of ten days ago are no longer authorized.
+    let ended = app
+        .end_filer(
+            &officer,
+            great_lakes,
+            &tt_app::defender::FilerEndInput { filer_code: "B01".to_owned(), ended_from: day(20).to_string() },
+        )
+        .await
+        .expect("end");
+    assert!(ended.iter().any(|filer| filer.filer_code == "B01" && filer.ended && !filer.current), "{ended:?}");
+    let after = app.member_alerts(&officer).await.expect("alerts");
+    assert!(after.iter().any(|reviewed| reviewed.alert.entry_number == "B0100000020"), "{after:?}");
+    assert!(!after.iter().any(|reviewed| reviewed.alert.entry_number == "B0100000010" && reviewed.alert.code == "UNAUTHORIZED_FILER"), "before the end it was authorized");
+    let never = tt_app::defender::FilerEndInput { filer_code: "QQ1".to_owned(), ended_from: day(1).to_string() };
+    assert!(matches!(app.end_filer(&officer, great_lakes, &never).await, Err(AppError::Invalid(_))));
 }
 
 #[tokio::test]

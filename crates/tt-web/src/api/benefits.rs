@@ -9,7 +9,7 @@ use time::Date;
 use tt_app::AppError;
 use tt_app::benefit_kpis::{DefenderKpis, ExemptionReport};
 use tt_app::benefits::{AccountBenefits, BrandingView, LevelsOfService};
-use tt_app::defender::{FilerInput, FilerView};
+use tt_app::defender::{FilerEndInput, FilerInput, FilerView};
 use tt_app::proposals::{ProposalAction, ProposalInput, ProposalView};
 use tt_app::reconciliation::ReconciliationOverview;
 use tt_app::requests::{
@@ -407,4 +407,22 @@ pub async fn member_dashboard(
     actor.require(tt_app::Permission::ViewAccounts, state.app.clock.now())?;
     let (from, to) = required_period(&query)?;
     Ok(Json(state.app.member_dashboard(&actor, from, to).await?))
+}
+
+/// Ends a broker's authorization from a day (the company officer); returns the enrolment.
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/defender-filers/ends", tag = "benefits", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Account id")), request_body = FilerEndInput,
+    responses((status = 200, body = [FilerView]), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn end_filer(
+    State(state): State<WebState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<serde_json::Value>,
+) -> Result<Json<Vec<FilerView>>, ApiError> {
+    actor.require(tt_app::Permission::ManageDefenderEnrolment, state.app.clock.now())?;
+    let account = AccountId::parse("id", &id).map_err(|_| ApiError(AppError::NotFound))?;
+    let input: FilerEndInput =
+        serde_json::from_value(body).map_err(|error| ApiError(AppError::invalid("body", error.to_string())))?;
+    Ok(Json(state.app.end_filer(&actor, account, &input).await?))
 }

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tt_app::benefit_kpis::{DefenderKpis, ExemptionReport};
 use tt_app::benefits::{AccountBenefits, BrandingView, LevelsOfService};
-use tt_app::defender::{FilerInput, FilerView};
+use tt_app::defender::{FilerEndInput, FilerInput, FilerView};
 use tt_app::proposals::{ProposalAction, ProposalInput, ProposalView};
 use tt_app::reconciliation::ReconciliationOverview;
 use tt_app::requests::{
@@ -848,6 +848,33 @@ pub async fn authorize_filer(
         Ok(_) => Ok(see_other("/defender/enrolment")),
         Err(error) => {
             let errors = FormErrors::from_app(error)?;
+            let page = enrolment_with(&state, &signed_in, Some(account), errors).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}
+
+/// The company officer ends a broker's authorization from a day.
+pub async fn end_filer(
+    State(state): State<WebState>,
+    signed_in: SignedIn,
+    form: FormData,
+) -> Result<Response, PageError> {
+    form.verify_csrf(&signed_in.session)?;
+    signed_in.actor.require(Permission::ManageDefenderEnrolment, state.app.clock.now())?;
+    let account =
+        signed_in.actor.own_account().ok_or(AppError::Forbidden("only members end their brokers' authorizations"))?;
+    let input = FilerEndInput { filer_code: form.value("end_filer_code"), ended_from: form.value("ended_from") };
+    match state.app.end_filer(&signed_in.actor, account, &input).await {
+        Ok(_) => Ok(see_other("/defender/enrolment")),
+        Err(error) => {
+            let mut errors = FormErrors::from_app(error)?;
+            // The end form's code field has its own id on the page.
+            for item in &mut errors.items {
+                if item.field == "filer_code" {
+                    item.field = "end_filer_code";
+                }
+            }
             let page = enrolment_with(&state, &signed_in, Some(account), errors).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }

@@ -265,6 +265,21 @@ async fn the_company_officer_authorizes_a_broker_on_the_enrolment_page_and_an_em
     assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
     let page = officer.get("/defender/enrolment").await;
     assert!(page.body.contains("<th scope=\"row\">ZZ9</th><td>2026-01-01</td><td>open-ended</td>"), "{}", page.body);
+    let ended = officer
+        .post_form_with_csrf("/defender/enrolment/end", &[("end_filer_code", "ZZ9"), ("ended_from", "2026-02-01")])
+        .await;
+    assert_eq!(ended.status, StatusCode::SEE_OTHER, "{}", ended.body);
+    let page = officer.get("/defender/enrolment").await;
+    assert!(
+        page.body.contains("<th scope=\"row\">ZZ9</th><td>2026-01-01</td><td>2026-01-31 (ended)</td>"),
+        "{}",
+        page.body
+    );
+    let unknown = officer
+        .post_form_with_csrf("/defender/enrolment/end", &[("end_filer_code", "QQ1"), ("ended_from", "2026-02-01")])
+        .await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unknown.body.contains("id=\"end_filer_code-error\""), "{}", unknown.body);
     let employee = test_app.client();
     employee.sign_in("employee@greatlakes.example").await;
     let refused = employee
