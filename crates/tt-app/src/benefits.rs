@@ -267,8 +267,21 @@ impl App {
             .into_iter()
             .find(|benefit| benefit.id == "ctpat_branding")
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the catalogue has no ctpat_branding")))?;
-        let verdict = branding.eligibility(timeline.standing_on(day), day);
+        let mut verdict = branding.eligibility(timeline.standing_on(day), day);
         let certified_since = timeline.certified_since(day);
+        let clause = self.settings.logo_clause_agreement_version.trim();
+        if verdict.is_ok() && !clause.is_empty() {
+            // The logo's proper-use clauses are in the partner agreement from `clause` on: the
+            // latest agreement signed on or before the day must include them. Legacy members
+            // with no signing on record keep their existing use until they re-sign.
+            if let Some(signed) = self.latest_agreement_version(account_id, day).await?
+                && signed.as_str() < clause
+            {
+                verdict = Err(format!(
+                    "The partner agreement on record (version {signed}) predates the logo clause (version {clause}); the logo may be used again once the agreement is re-signed at the annual review"
+                ));
+            }
+        }
         Ok(BrandingView {
             account_id,
             account_number: account.number.to_string(),
@@ -288,6 +301,26 @@ impl App {
             },
             certified_since: certified_since.map(|since| since.to_string()),
         })
+    }
+
+    /// The version of the partner agreement the officer last signed (with the application or an
+    /// annual review) on or before `day`, from the membership history, withdrawn steps ignored.
+    async fn latest_agreement_version(&self, account_id: AccountId, day: Date) -> AppResult<Option<String>> {
+        use tt_domain::lifecycle::Step;
+        let events = self.store.membership_events(account_id).await?;
+        let voided: std::collections::BTreeSet<i64> = events
+            .iter()
+            .filter_map(|event| match event.step {
+                Step::Voided { sequence } => Some(sequence),
+                _ => None,
+            })
+            .collect();
+        Ok(events
+            .iter()
+            .filter(|event| matches!(event.step, Step::ApplicationSubmitted | Step::AnnualReviewSubmitted))
+            .filter(|event| !voided.contains(&event.sequence) && event.effective_date <= day)
+            .filter_map(|event| event.document_version.clone())
+            .next_back())
     }
 
     /// The licence letter for the CTPAT logo, as a PDF, for an account that may use it today.

@@ -33,6 +33,10 @@ pub struct AppSettings {
     pub questionnaires_per_day: usize,
     /// The clocks of benefit requests that come from practice or policy rather than law.
     pub benefit_clocks: tt_domain::requests::ClockRules,
+    /// The first partner-agreement version with the logo's proper-use clauses; when set, the
+    /// logo may be used only under an agreement of that version or later (members with no
+    /// signed agreement on record keep their existing use). Empty: not checked.
+    pub logo_clause_agreement_version: String,
 }
 
 impl Default for AppSettings {
@@ -53,6 +57,7 @@ impl Default for AppSettings {
             questionnaire_valid_days: 30,
             questionnaires_per_day: 50,
             benefit_clocks: tt_domain::requests::ClockRules::default(),
+            logo_clause_agreement_version: String::new(),
         }
     }
 }

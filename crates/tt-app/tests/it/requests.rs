@@ -658,3 +658,36 @@ async fn the_program_dashboard_counts_members_from_the_standing_history_on_the_d
     let officer = actor(&test_app, "officer@greatlakes.example").await;
     assert!(matches!(app.program_dashboard(&officer, None).await, Err(AppError::Forbidden(_))));
 }
+
+#[tokio::test]
+async fn with_a_logo_clause_version_set_an_older_signed_agreement_stops_the_logo_and_legacy_members_keep_it() {
+    use tt_app::membership::StepInput;
+    use tt_domain::lifecycle::Step;
+    let settings =
+        tt_app::AppSettings { logo_clause_agreement_version: "2024".to_owned(), ..tt_app::AppSettings::default() };
+    let test_app = TestApp::with_settings(settings).await;
+    test_app.app.seed_demo().await.expect("demo");
+    standings(&test_app).await;
+    let app = &test_app.app;
+    let (great_lakes, pacific) = (account(&test_app, "DEMO-IMP-001").await, account(&test_app, "DEMO-IMP-005").await);
+    let officer = actor(&test_app, "officer@greatlakes.example").await;
+    let today = app.clock.now().date();
+    let step = |step: Step, version: Option<&str>, days: i64| StepInput {
+        effective_date: Some((today - Duration::days(days)).to_string()),
+        reason: None,
+        document_version: version.map(str::to_owned),
+        step,
+    };
+    app.record_step(&officer, great_lakes, &step(Step::CompanyProfileCreated, None, 500)).await.expect("profile");
+    app.record_step(&officer, great_lakes, &step(Step::ApplicationSubmitted, Some("2019"), 490))
+        .await
+        .expect("applied");
+    let refused = app.branding(&officer, great_lakes, None).await.expect("branding");
+    assert!(!refused.allowed);
+    assert!(refused.reason.contains("(version 2019) predates the logo clause (version 2024)"), "{}", refused.reason);
+    let pacific_officer = actor(&test_app, "officer@pacificapparel.example").await;
+    assert!(
+        app.branding(&pacific_officer, pacific, None).await.expect("branding").allowed,
+        "no agreement on record: existing use continues"
+    );
+}
