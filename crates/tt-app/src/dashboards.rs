@@ -214,16 +214,6 @@ impl App {
     }
 }
 
-/// The tables of the program dashboard that export to CSV.
-pub const PROGRAM_TABLES: [&str; 6] = [
-    "members_over_time",
-    "members_by_business_type",
-    "security_pipeline",
-    "trade_compliance_pipeline",
-    "due",
-    "workload",
-];
-
 fn csv_of(header: &[String], rows: &[Vec<String>]) -> AppResult<Vec<u8>> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record(header).map_err(|error| crate::AppError::Internal(error.into()))?;
@@ -238,7 +228,20 @@ fn csv_of(header: &[String], rows: &[Vec<String>]) -> AppResult<Vec<u8>> {
     writer.into_inner().map_err(|error| crate::AppError::Internal(anyhow::anyhow!("{error}")))
 }
 
-/// A spreadsheet with one sheet: the header in bold, whole numbers as numbers, the rest as text.
+/// A cell that is a plain decimal number (`12`, `-3`, `2.50`), written to a spreadsheet as a
+/// number; codes with leading zeros (`007`), dates and anything else stay text.
+fn spreadsheet_number(cell: &str) -> Option<f64> {
+    let digits = cell.strip_prefix('-').unwrap_or(cell);
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "0"));
+    let plain = !whole.is_empty()
+        && whole.bytes().all(|byte| byte.is_ascii_digit())
+        && !fraction.is_empty()
+        && fraction.bytes().all(|byte| byte.is_ascii_digit())
+        && (whole == "0" || !whole.starts_with('0'));
+    if plain { cell.parse().ok() } else { None }
+}
+
+/// A spreadsheet with one sheet: the header in bold, plain numbers as numbers, the rest as text.
 fn xlsx_of(sheet: &str, header: &[String], rows: &[Vec<String>]) -> AppResult<Vec<u8>> {
     let fail = |error: rust_xlsxwriter::XlsxError| crate::AppError::Internal(error.into());
     let mut workbook = rust_xlsxwriter::Workbook::new();
@@ -253,9 +256,9 @@ fn xlsx_of(sheet: &str, header: &[String], rows: &[Vec<String>]) -> AppResult<Ve
         let line = u32::try_from(index + 1).map_err(|error| crate::AppError::Internal(error.into()))?;
         for (column, cell) in row.iter().enumerate() {
             let column = u16::try_from(column).map_err(|error| crate::AppError::Internal(error.into()))?;
-            match cell.parse::<i32>() {
-                Ok(number) => worksheet.write_number(line, column, f64::from(number)).map_err(fail)?,
-                Err(_) => worksheet.write_string(line, column, cell).map_err(fail)?,
+            match spreadsheet_number(cell) {
+                Some(number) => worksheet.write_number(line, column, number).map_err(fail)?,
+                None => worksheet.write_string(line, column, cell).map_err(fail)?,
             };
         }
     }
@@ -306,86 +309,6 @@ impl ExportFormat {
             Self::Csv => csv_of(header, rows),
             Self::Xlsx => xlsx_of(sheet, header, rows),
         }
-    }
-}
-
-impl ProgramDashboard {
-    /// One table as a header and rows, the day it describes in the first column.
-    ///
-    /// # Errors
-    /// `Invalid` (field `table`) for a table the dashboard does not have.
-    pub fn table(&self, table: &str) -> AppResult<(Vec<String>, Vec<Vec<String>>)> {
-        if !self.current && matches!(table, "security_pipeline" | "trade_compliance_pipeline" | "due" | "workload") {
-            return Err(crate::AppError::invalid("table", format!("{table} is kept for today only")));
-        }
-        let on = || self.on.clone();
-        let counts = |first: &str, table: &CountTable| {
-            let header: Vec<String> =
-                ["on".to_owned(), first.to_owned()].into_iter().chain(table.columns.iter().cloned()).collect();
-            let rows = table
-                .rows
-                .iter()
-                .map(|row| {
-                    [on(), row.name.clone()].into_iter().chain(row.values.iter().map(ToString::to_string)).collect()
-                })
-                .collect();
-            (header, rows)
-        };
-        Ok(match table {
-            "members_over_time" => {
-                let header: Vec<String> = ["on".to_owned(), "month".to_owned()]
-                    .into_iter()
-                    .chain(self.members_over_time.series.iter().map(|series| series.name.clone()))
-                    .collect();
-                let rows = self
-                    .members_over_time
-                    .months
-                    .iter()
-                    .enumerate()
-                    .map(|(index, month)| {
-                        [on(), month.clone()]
-                            .into_iter()
-                            .chain(self.members_over_time.series.iter().map(|series| series.values[index].to_string()))
-                            .collect()
-                    })
-                    .collect();
-                (header, rows)
-            }
-            "members_by_business_type" => counts("business_type", &self.members_by_business_type),
-            "security_pipeline" => counts("security_state", &self.security_pipeline),
-            "trade_compliance_pipeline" => counts("trade_compliance_state", &self.trade_compliance_pipeline),
-            "due" => counts("kind", &self.due),
-            "workload" => (
-                ["on", "staff", "overdue", "due_within_30_days", "later"].map(str::to_owned).to_vec(),
-                self.workload
-                    .iter()
-                    .map(|row| {
-                        vec![
-                            on(),
-                            row.staff.clone(),
-                            row.overdue.to_string(),
-                            row.due_soon.to_string(),
-                            row.upcoming.to_string(),
-                        ]
-                    })
-                    .collect(),
-            ),
-            other => {
-                return Err(crate::AppError::invalid(
-                    "table",
-                    format!("'{other}' is not one of {}", PROGRAM_TABLES.join(", ")),
-                ));
-            }
-        })
-    }
-
-    /// One table exported.
-    ///
-    /// # Errors
-    /// As [`ProgramDashboard::table`].
-    pub fn export(&self, table: &str, format: ExportFormat) -> AppResult<Vec<u8>> {
-        let (header, rows) = self.table(table)?;
-        format.write(table, &header, &rows)
     }
 }
 

@@ -7,6 +7,7 @@
 pub mod api;
 pub mod charts;
 pub mod error;
+pub mod export;
 pub mod extractors;
 pub mod middleware;
 pub mod openapi;

@@ -53,6 +53,8 @@ macro_rules! page_routes {
 
         fn page_router() -> Router<WebState> {
             Router::new() $( .route($path, axum::routing::$method($handler)) )*
+            // Every table of every page downloads as CSV or XLSX (`?export=`).
+            .layer(axum::middleware::from_fn(crate::export::page_tables_export))
         }
     };
 }
@@ -133,7 +135,6 @@ page_routes! {
     post "/defender/enrolment/end" => benefits::end_filer, may(&[Permission::ManageDefenderEnrolment]), false;
     get "/dashboards/member" => dashboards::member_page, may(&[Permission::ViewAccounts]), true;
     get "/dashboards/program" => dashboards::program_page, may(&[Permission::ViewProgramData]), false;
-    get "/dashboards/program/export" => dashboards::program_export, may(&[Permission::ViewProgramData]), true;
     get "/reports/annual" => reports::annual_report_page, may(&[Permission::ViewProgramData]), false;
     get "/reports/annual.pdf" => reports::annual_report_pdf, may(&[Permission::ViewProgramData]), false;
     get "/requests" => benefits::requests_page, may(&[Permission::ViewAccounts]), true;

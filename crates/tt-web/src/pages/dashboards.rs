@@ -1,14 +1,14 @@
-//! Dashboard pages: the program dashboard with its charts and tables, each table exportable as
-//! CSV or XLSX.
+//! Dashboard pages: the program dashboard and the member's dashboard, with their charts and
+//! tables (each table downloads as CSV or XLSX through [`crate::export`]).
 
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tt_app::Permission;
-use tt_app::dashboards::{CountTable, ExportFormat, MemberDashboard, ProgramDashboard};
+use tt_app::dashboards::{CountTable, MemberDashboard, ProgramDashboard};
 use tt_domain::trade::parse_date;
 
 use super::{FormErrors, Layout};
@@ -21,10 +21,6 @@ use crate::extractors::SignedIn;
 pub struct DashboardQuery {
     #[serde(default)]
     on: Option<String>,
-    #[serde(default)]
-    table: Option<String>,
-    #[serde(default)]
-    format: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -88,31 +84,6 @@ pub async fn program_page(
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let page = ProgramPage { layout: Layout::for_signed_in(&signed_in), dashboard, charts, tables, errors };
     Ok((status, page).into_response())
-}
-
-/// One table of the program dashboard as CSV or XLSX (`?table=…&format=csv|xlsx`).
-pub async fn program_export(
-    State(state): State<WebState>,
-    signed_in: SignedIn,
-    Query(query): Query<DashboardQuery>,
-) -> Result<Response, PageError> {
-    signed_in.actor.require(Permission::ViewProgramData, state.app.clock.now())?;
-    let on = day(&query).map_err(|errors| {
-        PageError::BadForm(errors.items.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))
-    })?;
-    let format = ExportFormat::parse(query.format.as_deref().unwrap_or_default())
-        .map_err(|error| PageError::BadForm(error.to_string()))?;
-    let table = query.table.clone().unwrap_or_default();
-    let dashboard = state.app.program_dashboard(&signed_in.actor, on).await?;
-    let bytes = dashboard.export(&table, format)?;
-    let mut response = bytes.into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
-    let disposition = format!("attachment; filename=\"program-{table}-{}.{}\"", dashboard.on, format.extension());
-    if let Ok(value) = HeaderValue::from_str(&disposition) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    Ok(response)
 }
 
 #[derive(Template, WebTemplate)]

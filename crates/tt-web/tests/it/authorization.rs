@@ -88,6 +88,19 @@ fn check(who: &str, spec: &RouteSpec, allowed: bool, response: &TestResponse, fa
     } else if !allowed && !denied {
         failures.push(format!("{outcome}, expected 403"));
     }
+    if response.status == StatusCode::OK && spec.method == "get" {
+        // The document title is what screen readers announce first and what tabs show: plain
+        // text, and one main heading per page.
+        if let Some((_, rest)) = response.body.split_once("<title>") {
+            let title = rest.split_once("</title>").map_or(rest, |(title, _)| title);
+            if title.contains('<') || title.trim().is_empty() {
+                failures.push(format!("{outcome}: the page title is not plain text: {title:?}"));
+            }
+            if response.body.matches("<h1").count() != 1 {
+                failures.push(format!("{outcome}: the page has not exactly one h1"));
+            }
+        }
+    }
 }
 
 async fn send_page_request(client: &TestClient<'_>, spec: &RouteSpec, path: &str, signed_in: bool) -> TestResponse {

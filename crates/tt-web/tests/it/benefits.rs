@@ -308,17 +308,37 @@ async fn the_program_dashboard_draws_accessible_charts_and_exports_each_table() 
     );
     assert!(page.body.contains("<title>Importer: 2</title>"), "a bar per business type: {}", page.body);
     assert!(page.body.contains("Members from the standing histories of 5 accounts"), "the lineage: {}", page.body);
-    let csv = staff.get("/dashboards/program/export?table=members_over_time").await;
+    assert!(
+        page.body.contains("Download table 1: <a href=\"/dashboards/program?export=csv&amp;table=1\""),
+        "{}",
+        page.body
+    );
+    let csv = staff.get("/dashboards/program?export=csv&table=1").await;
     assert_eq!(csv.status, StatusCode::OK);
-    assert!(csv.body.starts_with("on,month,Tier I,Tier II,Tier III,Trade Compliance\n"), "{}", csv.body);
+    assert!(
+        csv.body.starts_with("Month,Tier I,Tier II,Tier III,Trade Compliance\n"),
+        "the chart's data table: {}",
+        csv.body
+    );
     assert_eq!(csv.body.lines().count(), 13);
-    assert_eq!(staff.get("/dashboards/program/export?table=nothing").await.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let xlsx = staff.get("/dashboards/program/export?table=due&format=xlsx").await;
+    assert_eq!(
+        csv.headers.get("content-disposition").and_then(|value| value.to_str().ok()),
+        Some("attachment; filename=\"dashboards-program-table-1.csv\"")
+    );
+    assert_eq!(staff.get("/dashboards/program?export=csv&table=99").await.status, StatusCode::NOT_FOUND);
+    let xlsx = staff.get("/dashboards/program?export=xlsx&table=3").await;
     assert_eq!(
         xlsx.headers.get("content-type").and_then(|value| value.to_str().ok()),
         Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     );
-    assert_eq!(staff.get("/dashboards/program/export?table=due&format=pdf").await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(staff.get("/dashboards/program?export=pdf").await.status, StatusCode::BAD_REQUEST);
+    let member = test_app.client();
+    member.sign_in("officer@greatlakes.example").await;
+    assert_eq!(
+        member.get("/dashboards/program?export=csv").await.status,
+        StatusCode::FORBIDDEN,
+        "the page's own authorization"
+    );
     let member = test_app.client();
     member.sign_in("officer@greatlakes.example").await;
     assert_eq!(member.get("/dashboards/program").await.status, StatusCode::FORBIDDEN);
