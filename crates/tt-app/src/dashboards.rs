@@ -312,6 +312,97 @@ impl ExportFormat {
     }
 }
 
+fn count_rows(table: &CountTable) -> (Vec<String>, Vec<Vec<String>>) {
+    let header = std::iter::once(String::new()).chain(table.columns.iter().cloned()).collect();
+    let rows = table
+        .rows
+        .iter()
+        .map(|row| std::iter::once(row.name.clone()).chain(row.values.iter().map(ToString::to_string)).collect())
+        .collect();
+    (header, rows)
+}
+
+impl ProgramDashboard {
+    /// The program summary as a PDF: the same charts, tables and lineage as the page.
+    #[must_use]
+    pub fn to_pdf(&self) -> Vec<u8> {
+        use crate::pdf::{ChartKind, PdfChart, PdfDocument};
+        let title = format!("Program summary on {}", self.on);
+        let mut document = PdfDocument::new(&title);
+        document.title(&title).paragraph(
+            "Every figure is derived from the append-only membership and standing histories; nothing here is stored or edited.",
+        );
+        let months = &self.members_over_time;
+        #[allow(clippy::cast_precision_loss)]
+        let series = months
+            .series
+            .iter()
+            .map(|series| (series.name.clone(), series.values.iter().map(|value| Some(*value as f64)).collect()))
+            .collect();
+        document.heading("Members").chart(PdfChart {
+            title: "Members at each month's end".to_owned(),
+            kind: ChartKind::Lines,
+            categories: months.months.clone(),
+            series,
+            unit: String::new(),
+        });
+        let header: Vec<String> =
+            std::iter::once("Month".to_owned()).chain(months.series.iter().map(|series| series.name.clone())).collect();
+        let rows: Vec<Vec<String>> = months
+            .months
+            .iter()
+            .enumerate()
+            .map(|(index, month)| {
+                std::iter::once(month.clone())
+                    .chain(months.series.iter().map(|series| series.values[index].to_string()))
+                    .collect()
+            })
+            .collect();
+        document.table(&header, &rows);
+        let mut tables = vec![("Members by business type", &self.members_by_business_type)];
+        if self.current {
+            tables.extend([
+                ("CTPAT security pipeline", &self.security_pipeline),
+                ("Trade Compliance pipeline", &self.trade_compliance_pipeline),
+                ("Due and overdue, by kind", &self.due),
+            ]);
+        } else {
+            document.paragraph("The pipelines, due dates and staff workload are today's: they are in today's summary.");
+        }
+        for (name, table) in tables {
+            let (header, rows) = count_rows(table);
+            document.heading(name);
+            if rows.is_empty() {
+                document.paragraph("None.");
+            } else {
+                document.table(&header, &rows);
+            }
+        }
+        if self.current && !self.workload.is_empty() {
+            document.heading("Staff workload").table(
+                &["Staff", "Overdue", "Due within 30 days", "Later"].map(str::to_owned),
+                &self
+                    .workload
+                    .iter()
+                    .map(|row| {
+                        vec![
+                            row.staff.clone(),
+                            row.overdue.to_string(),
+                            row.due_soon.to_string(),
+                            row.upcoming.to_string(),
+                        ]
+                    })
+                    .collect::<Vec<_>>(),
+            );
+        }
+        document.heading("Where the numbers come from");
+        for line in &self.lineage {
+            document.paragraph(line);
+        }
+        document.to_bytes()
+    }
+}
+
 /// Member against non-member, month by month: the trade-data KPIs by group of entries.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct BenefitTrends {

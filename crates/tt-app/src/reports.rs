@@ -11,7 +11,7 @@ use tt_domain::membership::{CtpatValue, Tier, Timeline};
 use utoipa::ToSchema;
 
 use crate::benefit_kpis::DefenderKpis;
-use crate::pdf::PdfDocument;
+use crate::pdf::{ChartKind, PdfChart, PdfDocument};
 use crate::trade::KpiGrouping;
 use crate::{Actor, App, AppError, AppResult, Permission};
 
@@ -293,6 +293,18 @@ impl App {
     }
 }
 
+/// The columns of the measures-of-effectiveness table, on the page and in the PDF.
+pub const EFFECTIVENESS_COLUMNS: [&str; 8] = [
+    "Group",
+    "Entries",
+    "Examined",
+    "Exam rate (%)",
+    "Random exams",
+    "Mean hold (hours)",
+    "Median release (days)",
+    "90th percentile release (days)",
+];
+
 /// A tier in words.
 const fn tier_words(tier: CtpatValue) -> &'static str {
     match tier {
@@ -328,49 +340,107 @@ impl AnnualReport {
             for benefit in &program.benefits {
                 document.paragraph(&format!("- {benefit}"));
             }
-            document.paragraph(&format!(
-                "Participants on {}: {}.",
-                self.as_of,
-                program
+            document.paragraph(&format!("Participants on {}:", self.as_of)).table(
+                &["Level".to_owned(), "Participants".to_owned()],
+                &program
                     .participants
                     .iter()
-                    .map(|(level, count)| format!("{level} {count}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
+                    .map(|(level, count)| vec![level.clone(), count.to_string()])
+                    .collect::<Vec<_>>(),
+            );
         }
+        let participants: Vec<(String, i64)> =
+            self.programs.iter().flat_map(|program| program.participants.iter().cloned()).collect();
+        document.chart(PdfChart {
+            title: format!("Participants on {}", self.as_of),
+            kind: ChartKind::Bars,
+            categories: participants.iter().map(|(level, _)| level.clone()).collect(),
+            #[allow(clippy::cast_precision_loss)]
+            series: vec![(
+                "Participants".to_owned(),
+                participants.iter().map(|(_, count)| Some(*count as f64)).collect(),
+            )],
+            unit: String::new(),
+        });
         document.heading("Participants in more than one program").paragraph(&format!(
             "{} members take part in both CTPAT and Trade Compliance.",
             self.multi_program_participants
         ));
-        document.heading("Measures of effectiveness");
-        for row in &self.effectiveness {
-            document.paragraph(&format!(
-                "{}: {} entries, {} examined (exam rate {}%), {} random exams, mean hold {} hours, release in {} days (median), {} days (90th percentile).",
-                row.group,
-                row.entries,
-                row.examined_entries,
-                row.exam_rate,
-                row.random_exams,
-                row.mean_hold_hours,
-                row.median_release_days,
-                row.p90_release_days
-            ));
-        }
-        for (who, decided, median) in &self.rulings {
-            document.paragraph(&format!(
-                "Rulings received in the year for {who}: {decided} decided, median {} days.",
-                median.map_or_else(|| "—".to_owned(), |days| days.to_string())
-            ));
-        }
-        document.paragraph(&format!(
-            "CTPAT Defender: {} alerts, {} answered ({} denied), {} cases open, {} closed.",
-            self.defender.alerts,
-            self.defender.answered,
-            self.defender.denied,
-            self.defender.cases_open,
-            self.defender.cases_closed
-        ));
+        document
+            .heading("Measures of effectiveness")
+            .paragraph("Entries dated in the fiscal year, by the importer's standing on each entry's day.")
+            .table(
+                &EFFECTIVENESS_COLUMNS.map(str::to_owned),
+                &self
+                    .effectiveness
+                    .iter()
+                    .map(|row| {
+                        vec![
+                            row.group.clone(),
+                            row.entries.to_string(),
+                            row.examined_entries.to_string(),
+                            row.exam_rate.clone(),
+                            row.random_exams.to_string(),
+                            row.mean_hold_hours.clone(),
+                            row.median_release_days.clone(),
+                            row.p90_release_days.clone(),
+                        ]
+                    })
+                    .collect::<Vec<_>>(),
+            );
+        let groups: Vec<String> = self.effectiveness.iter().map(|row| row.group.clone()).collect();
+        let figure = |text: &str| text.parse::<f64>().ok();
+        document
+            .chart(PdfChart {
+                title: "Exam rate by group (%)".to_owned(),
+                kind: ChartKind::Bars,
+                categories: groups.clone(),
+                series: vec![(
+                    "Exam rate".to_owned(),
+                    self.effectiveness.iter().map(|row| figure(&row.exam_rate)).collect(),
+                )],
+                unit: "%".to_owned(),
+            })
+            .chart(PdfChart {
+                title: "Release by group (days)".to_owned(),
+                kind: ChartKind::Bars,
+                categories: groups,
+                series: vec![
+                    (
+                        "Median".to_owned(),
+                        self.effectiveness.iter().map(|row| figure(&row.median_release_days)).collect(),
+                    ),
+                    (
+                        "90th percentile".to_owned(),
+                        self.effectiveness.iter().map(|row| figure(&row.p90_release_days)).collect(),
+                    ),
+                ],
+                unit: String::new(),
+            });
+        document.paragraph("Rulings received in the year:").table(
+            &["Requester".to_owned(), "Decided".to_owned(), "Median days".to_owned()],
+            &self
+                .rulings
+                .iter()
+                .map(|(who, decided, median)| {
+                    vec![
+                        who.clone(),
+                        decided.to_string(),
+                        median.map_or_else(|| "—".to_owned(), |days| days.to_string()),
+                    ]
+                })
+                .collect::<Vec<_>>(),
+        );
+        document.paragraph("CTPAT Defender:").table(
+            &["Alerts", "Answered", "Denied", "Cases open", "Cases closed"].map(str::to_owned),
+            &[vec![
+                self.defender.alerts.to_string(),
+                self.defender.answered.to_string(),
+                self.defender.denied.to_string(),
+                self.defender.cases_open.to_string(),
+                self.defender.cases_closed.to_string(),
+            ]],
+        );
         document.heading("Partner government agencies").paragraph(&format!(
             "{} certified members consent to share their data with partner government agencies.",
             self.partner_agency_consents

@@ -135,6 +135,7 @@ page_routes! {
     post "/defender/enrolment/end" => benefits::end_filer, may(&[Permission::ManageDefenderEnrolment]), false;
     get "/dashboards/member" => dashboards::member_page, may(&[Permission::ViewAccounts]), true;
     get "/dashboards/program" => dashboards::program_page, may(&[Permission::ViewProgramData]), false;
+    get "/dashboards/program.pdf" => dashboards::program_pdf, may(&[Permission::ViewProgramData]), false;
     get "/reports/annual" => reports::annual_report_page, may(&[Permission::ViewProgramData]), false;
     get "/reports/annual.pdf" => reports::annual_report_pdf, may(&[Permission::ViewProgramData]), false;
     get "/requests" => benefits::requests_page, may(&[Permission::ViewAccounts]), true;

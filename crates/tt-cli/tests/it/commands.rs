@@ -242,7 +242,8 @@ async fn the_annual_report_pdf_carries_the_kpi_figures_the_engine_computes_for_t
         let entries = row["entries"].as_u64().expect("entries");
         let examined = row["examined_entries"].as_u64().expect("examined");
         let rate = row["exam_rate"].as_f64().map_or_else(|| "—".to_owned(), |rate| format!("{:.2}", rate * 100.0));
-        let sentence = format!("{entries} entries, {examined} examined (exam rate {rate}%)");
-        assert!(text.contains(&sentence), "the PDF carries {sentence:?}:\n{text}");
+        let random = row["random_exams"].as_u64().expect("random exams");
+        let cells = format!("{entries} {examined} {rate} {random}");
+        assert!(text.contains(&cells), "the PDF's effectiveness table carries {cells:?}:\n{text}");
     }
 }

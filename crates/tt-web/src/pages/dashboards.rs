@@ -86,6 +86,20 @@ pub async fn program_page(
     Ok((status, page).into_response())
 }
 
+/// The program summary as a PDF, for the day asked (today by default).
+pub async fn program_pdf(
+    State(state): State<WebState>,
+    signed_in: SignedIn,
+    Query(query): Query<DashboardQuery>,
+) -> Result<Response, PageError> {
+    signed_in.actor.require(Permission::ViewProgramData, state.app.clock.now())?;
+    let on = day(&query).map_err(|errors| {
+        PageError::BadForm(errors.items.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))
+    })?;
+    let dashboard = state.app.program_dashboard(&signed_in.actor, on).await?;
+    Ok(crate::api::validation::pdf_response(&format!("program-summary-{}.pdf", dashboard.on), dashboard.to_pdf()))
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "dashboard_member.html")]
 pub struct MemberPage {

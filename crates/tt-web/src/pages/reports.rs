@@ -11,6 +11,7 @@ use tt_app::{AppError, Permission};
 
 use super::{FormErrors, Layout};
 use crate::WebState;
+use crate::charts::Chart;
 use crate::error::PageError;
 use crate::extractors::SignedIn;
 
@@ -26,7 +27,32 @@ pub struct AnnualReportPage {
     layout: Layout,
     fiscal_year: String,
     report: Option<AnnualReport>,
+    /// Participants per level, and median release days by group: charts of the report's own tables.
+    charts: Vec<Chart>,
     errors: FormErrors,
+}
+
+/// The report's charts, drawn from the same figures as its tables.
+fn report_charts(report: &AnnualReport) -> Vec<Chart> {
+    let participants: Vec<(String, i64)> =
+        report.programs.iter().flat_map(|program| program.participants.iter().cloned()).collect();
+    // A group without released entries has no figure: drawn at zero, `—` in the table.
+    let days = |text: &str| text.parse::<i64>().unwrap_or(0);
+    vec![
+        Chart::bars("participants", &format!("Participants on {}", report.as_of), "Participants", &participants)
+            .with_category_name("Level"),
+        Chart::bars(
+            "release-days",
+            "Median release by group (days)",
+            "Median release (days)",
+            &report
+                .effectiveness
+                .iter()
+                .map(|row| (row.group.clone(), days(&row.median_release_days)))
+                .collect::<Vec<_>>(),
+        )
+        .with_category_name("Group"),
+    ]
 }
 
 /// The fiscal year asked for, or the current one (which starts on 1 October).
@@ -57,7 +83,9 @@ pub async fn annual_report_page(
         Err(error) => (None, FormErrors::from_app(error)?),
     };
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let page = AnnualReportPage { layout: Layout::for_signed_in(&signed_in), fiscal_year: shown_year, report, errors };
+    let charts = report.as_ref().map(report_charts).unwrap_or_default();
+    let page =
+        AnnualReportPage { layout: Layout::for_signed_in(&signed_in), fiscal_year: shown_year, report, charts, errors };
     Ok((status, page).into_response())
 }
 

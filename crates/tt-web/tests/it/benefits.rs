@@ -332,6 +332,12 @@ async fn the_program_dashboard_draws_accessible_charts_and_exports_each_table() 
         Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     );
     assert_eq!(staff.get("/dashboards/program?export=pdf").await.status, StatusCode::BAD_REQUEST);
+    let summary = staff.get("/dashboards/program.pdf").await;
+    assert_eq!(summary.headers.get("content-type").and_then(|value| value.to_str().ok()), Some("application/pdf"));
+    if let Some(text) = tt_testkit::pdf::pdf_text(summary.body.as_bytes()) {
+        assert!(text.contains("Importer 0 0 2 0 1"), "the business-type table in the summary: {text}");
+        assert!(text.contains("Members from the standing histories of 5 accounts"), "its lineage: {text}");
+    }
     let member = test_app.client();
     member.sign_in("officer@greatlakes.example").await;
     assert_eq!(
@@ -339,8 +345,6 @@ async fn the_program_dashboard_draws_accessible_charts_and_exports_each_table() 
         StatusCode::FORBIDDEN,
         "the page's own authorization"
     );
-    let member = test_app.client();
-    member.sign_in("officer@greatlakes.example").await;
     assert_eq!(member.get("/dashboards/program").await.status, StatusCode::FORBIDDEN);
 }
 
@@ -356,8 +360,14 @@ async fn the_annual_report_is_a_page_and_a_pdf_for_program_staff_only() {
     let bad = staff.get("/reports/annual?fiscal_year=next").await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.body.contains("id=\"fiscal_year-error\""));
+    assert!(page.body.contains("aria-labelledby=\"participants-title\""), "a participants chart: {}", page.body);
     let pdf = staff.get("/reports/annual.pdf?fiscal_year=2026").await;
     assert!(pdf.body.starts_with("%PDF-"));
+    assert!(pdf.body.contains(" re f"), "the PDF draws its charts");
+    if let Some(text) = tt_testkit::pdf::pdf_text(pdf.body.as_bytes()) {
+        assert!(text.contains("Level Participants Tier I 0 Tier II 2 Tier III 0"), "the participants table: {text}");
+        assert!(text.contains("Group Entries Examined Exam rate"), "the effectiveness table: {text}");
+    }
     let member = test_app.client();
     member.sign_in("officer@greatlakes.example").await;
     assert_eq!(member.get("/reports/annual").await.status, StatusCode::FORBIDDEN);
