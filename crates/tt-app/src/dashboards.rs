@@ -201,15 +201,20 @@ impl App {
             due,
             workload,
             current,
-            lineage: vec![format!(
-                "Members from the standing histories of {} accounts (imported and recorded status events, append-only) as they stood on each day; {}",
-                accounts.len(),
-                if current {
-                    format!("pipelines, due dates and workload from each account's membership history replayed on {on}")
-                } else {
-                    "pipelines, due dates and workload are shown for today only".to_owned()
-                }
-            )],
+            lineage: vec![
+                self.computed_at(),
+                format!(
+                    "Members from the standing histories of {} accounts (imported and recorded status events, append-only) as they stood on each day; {}",
+                    accounts.len(),
+                    if current {
+                        format!(
+                            "pipelines, due dates and workload from each account's membership history replayed on {on}"
+                        )
+                    } else {
+                        "pipelines, due dates and workload are shown for today only".to_owned()
+                    }
+                ),
+            ],
         })
     }
 }

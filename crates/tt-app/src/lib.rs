@@ -14,6 +14,7 @@ pub mod clock;
 pub mod criteria;
 pub mod dashboards;
 pub mod defender;
+pub mod definitions;
 pub mod demo;
 pub mod error;
 pub mod jobs;

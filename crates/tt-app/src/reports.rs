@@ -272,13 +272,18 @@ impl App {
     /// # Errors
     /// When storage fails.
     pub async fn lineage(&self, basis: &str) -> AppResult<Vec<String>> {
+        // A correction arrives as a later batch whose corrections replace earlier lines: it is
+        // listed here with its count, so a recomputed figure shows why it moved.
         let batches = self.store.list_batches(10_000).await?;
-        let mut lineage = vec![format!(
-            "{basis}, from the {} ingest batches recorded up to {} ({} lines ingested in all); the latest batches:",
-            batches.len(),
-            self.clock.now().date(),
-            batches.iter().map(|batch| batch.counts.lines_ingested).sum::<i64>(),
-        )];
+        let mut lineage = vec![
+            self.computed_at(),
+            format!(
+                "{basis}, from the {} ingest batches recorded up to {} ({} lines ingested in all); the latest batches:",
+                batches.len(),
+                self.clock.now().date(),
+                batches.iter().map(|batch| batch.counts.lines_ingested).sum::<i64>(),
+            ),
+        ];
         lineage.extend(batches.iter().take(5).map(|batch| {
             format!(
                 "Batch {} ({}): {} lines, {} corrections, finished {}",
@@ -304,6 +309,15 @@ pub const EFFECTIVENESS_COLUMNS: [&str; 8] = [
     "Median release (days)",
     "90th percentile release (days)",
 ];
+
+impl App {
+    /// When figures were computed, for their lineage: the moment, to the second, in UTC.
+    #[must_use]
+    pub fn computed_at(&self) -> String {
+        let now = self.clock.now().to_offset(time::UtcOffset::UTC);
+        format!("Computed at {} {:02}:{:02}:{:02} UTC", now.date(), now.hour(), now.minute(), now.second())
+    }
+}
 
 /// A tier in words.
 const fn tier_words(tier: CtpatValue) -> &'static str {

@@ -56,6 +56,8 @@ pub struct Chart {
     pub y_ticks: Vec<Tick>,
     pub lines: Vec<Line>,
     pub bars: Vec<Bar>,
+    /// The id of the figure's definition (`/definitions#id`), when it has one.
+    pub definition: Option<&'static str>,
     /// The data table: a header and rows (the row label first).
     pub columns: Vec<String>,
     pub rows: Vec<Vec<String>>,
@@ -113,6 +115,7 @@ impl Chart {
             y_ticks: y_ticks(maximum, decimals),
             lines: Vec::new(),
             bars: Vec::new(),
+            definition: None,
             columns: Vec::new(),
             rows: Vec::new(),
         }
@@ -184,6 +187,13 @@ impl Chart {
         if let Some(first) = self.columns.first_mut() {
             *first = name.to_owned();
         }
+        self
+    }
+
+    /// Links the chart's title to the definition of what it shows.
+    #[must_use]
+    pub const fn with_definition(mut self, id: &'static str) -> Self {
+        self.definition = Some(id);
         self
     }
 

@@ -118,6 +118,7 @@ page_routes! {
     post "/users/{id}/active" => users::set_user_active, may(&[Permission::ManageAccountUsers, Permission::ManageAllUsers]), false;
     post "/users/{id}/delegate" => users::delegate_consultant, may(&[Permission::DelegateConsultant]), false;
     get "/kpis" => kpis::kpis_page, may(&[Permission::ViewAccounts]), true;
+    get "/definitions" => kpis::definitions_page, Access::SignedIn, false;
     get "/alerts" => defender::alerts_page, may(&[Permission::ReviewDefenderAlerts]), false;
     post "/alerts/review" => defender::review_alert, may(&[Permission::ReviewDefenderAlerts]), false;
     get "/cases" => defender::cases_page, may(&[Permission::ViewProgramData]), false;

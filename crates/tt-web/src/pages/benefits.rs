@@ -717,14 +717,16 @@ fn trend_charts(trends: &tt_app::dashboards::BenefitTrends) -> Vec<crate::charts
             &lines(&trends.exam_rate),
             2,
         )
-        .with_category_name("Month"),
+        .with_category_name("Month")
+        .with_definition("exam_rate"),
         crate::charts::Chart::lines(
             "random-exams",
             "Random examinations by month",
             &trends.random_exams.months,
             &lines(&trends.random_exams),
         )
-        .with_category_name("Month"),
+        .with_category_name("Month")
+        .with_definition("random_exams"),
         crate::charts::Chart::scaled_lines(
             "mean-hold",
             "Mean hold (hours) by month",
@@ -732,14 +734,16 @@ fn trend_charts(trends: &tt_app::dashboards::BenefitTrends) -> Vec<crate::charts
             &lines(&trends.mean_hold_hours),
             2,
         )
-        .with_category_name("Month"),
+        .with_category_name("Month")
+        .with_definition("mean_hold_hours"),
         crate::charts::Chart::lines(
             "median-release",
             "Median days to release by month",
             &trends.median_release_days.months,
             &lines(&trends.median_release_days),
         )
-        .with_category_name("Month"),
+        .with_category_name("Month")
+        .with_definition("median_release_days"),
     ]
 }
 

@@ -67,9 +67,11 @@ pub async fn program_page(
             &dashboard.members_over_time.months,
             &over_time,
         )
-        .with_category_name("Month"),
+        .with_category_name("Month")
+        .with_definition("members_by_tier"),
         Chart::bars("certified-by-type", "Certified members by business type", "Certified members", &certified_by_type)
-            .with_category_name("Business type"),
+            .with_category_name("Business type")
+            .with_definition("members_by_business_type"),
     ];
     let tables: Vec<(&'static str, &'static str, CountTable)> = vec![
         ("members_by_business_type", "Members by business type", dashboard.members_by_business_type.clone()),
@@ -139,14 +141,16 @@ pub async fn member_page(
                     &lines(&dashboard.exam_rate),
                     2,
                 )
-                .with_category_name("Month"),
+                .with_category_name("Month")
+                .with_definition("exam_rate"),
                 Chart::lines(
                     "member-release",
                     "Median days to release by month: your company against non-members",
                     &dashboard.median_release_days.months,
                     &lines(&dashboard.median_release_days),
                 )
-                .with_category_name("Month"),
+                .with_category_name("Month")
+                .with_definition("median_release_days"),
             ]
         })
         .unwrap_or_default();

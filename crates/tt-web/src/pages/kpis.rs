@@ -144,3 +144,16 @@ pub async fn kpis_page(
     }
     Ok(page.into_response())
 }
+
+#[derive(Template, WebTemplate)]
+#[template(path = "definitions.html")]
+pub struct DefinitionsPage {
+    layout: Layout,
+    definitions: &'static [tt_app::definitions::Definition],
+}
+
+/// What each figure means and where it comes from; the figures on every page link here.
+pub async fn definitions_page(signed_in: SignedIn) -> Response {
+    DefinitionsPage { layout: Layout::for_signed_in(&signed_in), definitions: tt_app::definitions::DEFINITIONS }
+        .into_response()
+}

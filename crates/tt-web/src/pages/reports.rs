@@ -40,7 +40,8 @@ fn report_charts(report: &AnnualReport) -> Vec<Chart> {
     let days = |text: &str| text.parse::<i64>().unwrap_or(0);
     vec![
         Chart::bars("participants", &format!("Participants on {}", report.as_of), "Participants", &participants)
-            .with_category_name("Level"),
+            .with_category_name("Level")
+            .with_definition("participants"),
         Chart::bars(
             "release-days",
             "Median release by group (days)",
@@ -51,7 +52,8 @@ fn report_charts(report: &AnnualReport) -> Vec<Chart> {
                 .map(|row| (row.group.clone(), days(&row.median_release_days)))
                 .collect::<Vec<_>>(),
         )
-        .with_category_name("Group"),
+        .with_category_name("Group")
+        .with_definition("median_release_days"),
     ]
 }
 

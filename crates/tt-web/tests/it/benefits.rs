@@ -388,3 +388,48 @@ async fn a_member_sees_its_own_dashboard_and_staff_are_sent_to_the_program_one()
     staff.sign_in("nam@cbp.example").await;
     assert_eq!(staff.get("/dashboards/member").await.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn every_figure_link_names_a_definition_that_the_definitions_page_shows() {
+    let test_app = TestApp::with_demo().await;
+    let member = test_app.client();
+    member.sign_in("officer@greatlakes.example").await;
+    let page = member.get("/definitions").await;
+    assert_eq!(page.status, StatusCode::OK);
+    for definition in tt_app::definitions::DEFINITIONS {
+        assert!(
+            page.body.contains(&format!("<dt id=\"{}\">{}</dt>", definition.id, definition.name)),
+            "{}",
+            definition.id
+        );
+    }
+    // The links written in templates and the charts' definitions in the page code.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut linked = Vec::new();
+    for folder in ["templates", "src/pages"] {
+        for file in std::fs::read_dir(root.join(folder)).expect("folder") {
+            let text = std::fs::read_to_string(file.expect("file").path()).expect("text");
+            for (marker, end) in [("/definitions#", '"'), ("with_definition(\"", '"')] {
+                for (at, _) in text.match_indices(marker) {
+                    let rest = &text[at + marker.len()..];
+                    let id = &rest[..rest.find(end).unwrap_or(rest.len())];
+                    if !id.starts_with('{') {
+                        linked.push(id.to_owned());
+                    }
+                }
+            }
+        }
+    }
+    assert!(linked.len() > 20, "figures link their definitions: {linked:?}");
+    for id in &linked {
+        assert!(tt_app::definitions::definition(id).is_some(), "a link to an undefined figure: {id}");
+    }
+    let staff = test_app.client();
+    staff.sign_in("tc.analyst@cbp.example").await;
+    let dashboard = staff.get("/dashboards/program").await;
+    for key in ["members_by_business_type", "security_pipeline", "trade_compliance_pipeline", "due"] {
+        assert!(dashboard.body.contains(&format!("href=\"/definitions#{key}\"")), "{key}");
+        assert!(tt_app::definitions::definition(key).is_some(), "{key}");
+    }
+    assert!(dashboard.body.contains("Computed at "), "the lineage says when: {}", dashboard.body);
+}
