@@ -69,6 +69,12 @@ impl App {
         if to < from {
             return Err(AppError::invalid("to", "is before from"));
         }
+        let kept =
+            self.projection(&format!("defender_kpis:{from}:{to}"), || self.compute_defender_kpis(from, to)).await?;
+        Ok(kept.as_ref().clone())
+    }
+
+    async fn compute_defender_kpis(&self, from: Date, to: Date) -> AppResult<DefenderKpis> {
         let alerts = self.compute_defender_alerts(from.max(first_day()), to, None).await?;
         let reviews = self.store.reviews(None).await?;
         let cases = self.store.cases().await?;

@@ -6,11 +6,13 @@
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
+use std::sync::Arc;
 use time::Date;
 use tt_domain::calendar::add_months;
 use tt_domain::lifecycle::SecurityState;
 use tt_domain::membership::{CtpatValue, Standing, Timeline};
-use tt_domain::{AccountId, BusinessType};
+
+use tt_domain::{Account, AccountId};
 use utoipa::ToSchema;
 
 use crate::membership::LoadRow;
@@ -88,61 +90,17 @@ impl App {
     pub async fn program_dashboard(&self, actor: &Actor, day: Option<Date>) -> AppResult<ProgramDashboard> {
         actor.require(Permission::ViewProgramData, self.clock.now())?;
         let on = day.unwrap_or_else(|| self.clock.now().date());
-        let accounts = self.store.list_accounts().await?;
-        let mut events: HashMap<AccountId, Vec<tt_domain::membership::StatusEvent>> = HashMap::new();
-        for (account_id, sourced) in self.store.sourced_status_events(None).await? {
-            events.entry(account_id).or_default().push(sourced.event);
-        }
-        let timelines: Vec<(BusinessType, Timeline)> = accounts
-            .iter()
-            .map(|account| (account.business_type, Timeline::new(events.remove(&account.id).unwrap_or_default())))
-            .collect();
-
-        // Twelve month ends, the last one being `on` itself.
-        let days: Vec<Date> =
-            (0..12).rev().map(|back| if back == 0 { on } else { month_end(add_months(on, -back)) }).collect();
-        let mut series: Vec<Series> = ["Tier I", "Tier II", "Tier III", "Trade Compliance"]
-            .iter()
-            .map(|name| Series { name: (*name).to_owned(), values: vec![0; days.len()] })
-            .collect();
-        for (_, timeline) in &timelines {
-            for (index, day) in days.iter().enumerate() {
-                let standing = timeline.standing_on(*day);
-                match tier_column(standing) {
-                    0 => {}
-                    column => series[column - 1].values[index] += 1,
-                }
-                if standing.trade_compliance && matches!(standing.ctpat, CtpatValue::T2 | CtpatValue::T3) {
-                    series[3].values[index] += 1;
-                }
-            }
-        }
-        let members_over_time = MonthlySeries {
-            months: days.iter().map(|day| format!("{:04}-{:02}", day.year(), u8::from(day.month()))).collect(),
-            series,
-        };
-
-        let mut by_type: BTreeMap<&'static str, Vec<i64>> = BTreeMap::new();
-        for (business_type, timeline) in &timelines {
-            let standing = timeline.standing_on(on);
-            let row = by_type.entry(business_type.label()).or_insert_with(|| vec![0; 5]);
-            row[tier_column(standing)] += 1;
-            if standing.trade_compliance && matches!(standing.ctpat, CtpatValue::T2 | CtpatValue::T3) {
-                row[4] += 1;
-            }
-        }
-        let members_by_business_type = CountTable {
-            columns: ["Not certified", "Tier I", "Tier II", "Tier III", "Trade Compliance"].map(str::to_owned).to_vec(),
-            rows: by_type.into_iter().map(|(name, values)| Series { name: name.to_owned(), values }).collect(),
-        };
+        let members = self.projection(&format!("program_members:{on}"), || self.program_members(on)).await?;
+        let (members_over_time, members_by_business_type, account_count, members_computed_at) =
+            members.as_ref().clone();
 
         // The pipelines, due dates and workload come from today's replay of the histories: they
         // are shown for today only rather than labelled with another day.
         let current = on == self.clock.now().date();
-        let replayed = if current { self.replay_accounts(None).await? } else { Vec::new() };
+        let replayed = if current { self.replay_accounts(None).await? } else { std::sync::Arc::default() };
         let mut security: BTreeMap<String, Vec<i64>> = BTreeMap::new();
         let mut trade_compliance: BTreeMap<&'static str, Vec<i64>> = BTreeMap::new();
-        for (_, membership) in &replayed {
+        for (_, membership) in replayed.iter() {
             let row = security.entry(membership.security.label()).or_insert_with(|| vec![0, 0, 0]);
             row[0] += 1;
             if matches!(membership.security, SecurityState::Applicant | SecurityState::Approved)
@@ -168,8 +126,8 @@ impl App {
         };
 
         let mut due: BTreeMap<String, Vec<i64>> = BTreeMap::new();
-        let due_items = if current { self.all_due_items(None).await? } else { Vec::new() };
-        for item in due_items {
+        let due_items = if current { self.all_due_items(None).await? } else { std::sync::Arc::default() };
+        for item in due_items.iter() {
             let kind = item.due.key.split(':').next().unwrap_or_default().replace('_', " ");
             let row = due.entry(kind).or_insert_with(|| vec![0, 0]);
             let days_left = (item.due.date - on).whole_days();
@@ -202,10 +160,10 @@ impl App {
             workload,
             current,
             lineage: vec![
-                self.computed_at(),
+                members_computed_at,
                 format!(
                     "Members from the standing histories of {} accounts (imported and recorded status events, append-only) as they stood on each day; {}",
-                    accounts.len(),
+                    account_count,
                     if current {
                         format!(
                             "pipelines, due dates and workload from each account's membership history replayed on {on}"
@@ -216,6 +174,72 @@ impl App {
                 ),
             ],
         })
+    }
+
+    /// Every account with its standing timeline (from the imported and recorded status
+    /// events), kept until the next recorded change or day.
+    pub(crate) async fn standing_timelines(&self) -> AppResult<Arc<Vec<(Account, Timeline)>>> {
+        self.projection("standing_timelines", || async {
+            let accounts = self.store.list_accounts().await?;
+            let mut events: HashMap<AccountId, Vec<tt_domain::membership::StatusEvent>> = HashMap::new();
+            for (account_id, sourced) in self.store.sourced_status_events(None).await? {
+                events.entry(account_id).or_default().push(sourced.event);
+            }
+            Ok(accounts
+                .into_iter()
+                .map(|account| {
+                    let timeline = Timeline::new(events.remove(&account.id).unwrap_or_default());
+                    (account, timeline)
+                })
+                .collect())
+        })
+        .await
+    }
+
+    /// Members by tier at twelve month-ends up to `on`, and by business type on `on`, with the
+    /// number of accounts counted and when.
+    async fn program_members(&self, on: Date) -> AppResult<(MonthlySeries, CountTable, usize, String)> {
+        let computed_at = format!("{} (kept until the next recorded change)", self.computed_at());
+        let timelines = self.standing_timelines().await?;
+        // Twelve month ends, the last one being `on` itself.
+        let days: Vec<Date> =
+            (0..12).rev().map(|back| if back == 0 { on } else { month_end(add_months(on, -back)) }).collect();
+        let mut series: Vec<Series> = ["Tier I", "Tier II", "Tier III", "Trade Compliance"]
+            .iter()
+            .map(|name| Series { name: (*name).to_owned(), values: vec![0; days.len()] })
+            .collect();
+        for (_, timeline) in timelines.iter() {
+            for (index, day) in days.iter().enumerate() {
+                let standing = timeline.standing_on(*day);
+                match tier_column(standing) {
+                    0 => {}
+                    column => series[column - 1].values[index] += 1,
+                }
+                if standing.trade_compliance && matches!(standing.ctpat, CtpatValue::T2 | CtpatValue::T3) {
+                    series[3].values[index] += 1;
+                }
+            }
+        }
+        let members_over_time = MonthlySeries {
+            months: days.iter().map(|day| format!("{:04}-{:02}", day.year(), u8::from(day.month()))).collect(),
+            series,
+        };
+
+        let mut by_type: BTreeMap<&'static str, Vec<i64>> = BTreeMap::new();
+        for (account, timeline) in timelines.iter() {
+            let standing = timeline.standing_on(on);
+            let row = by_type.entry(account.business_type.label()).or_insert_with(|| vec![0; 5]);
+            row[tier_column(standing)] += 1;
+            if standing.trade_compliance && matches!(standing.ctpat, CtpatValue::T2 | CtpatValue::T3) {
+                row[4] += 1;
+            }
+        }
+        let members_by_business_type = CountTable {
+            columns: ["Not certified", "Tier I", "Tier II", "Tier III", "Trade Compliance"].map(str::to_owned).to_vec(),
+            rows: by_type.into_iter().map(|(name, values)| Series { name: name.to_owned(), values }).collect(),
+        };
+
+        Ok((members_over_time, members_by_business_type, timelines.len(), computed_at))
     }
 }
 
@@ -430,8 +454,20 @@ impl App {
     /// # Errors
     /// `Forbidden` without access to program data; `Invalid` when `to` is before `from`.
     pub async fn benefit_trends(&self, actor: &Actor, from: Date, to: Date) -> AppResult<BenefitTrends> {
-        let rows =
-            self.kpis(actor, from, to, crate::trade::KpiGrouping { month: true, group: true, account: false }).await?;
+        actor.require(Permission::ViewProgramData, self.clock.now())?;
+        if to < from {
+            return Err(crate::AppError::invalid("to", "is before from"));
+        }
+        let kept =
+            self.projection(&format!("benefit_trends:{from}:{to}"), || self.compute_benefit_trends(from, to)).await?;
+        Ok(kept.as_ref().clone())
+    }
+
+    async fn compute_benefit_trends(&self, from: Date, to: Date) -> AppResult<BenefitTrends> {
+        let system = Actor::system("system:dashboard");
+        let rows = self
+            .kpis(&system, from, to, crate::trade::KpiGrouping { month: true, group: true, account: false })
+            .await?;
         let mut months: Vec<String> = rows.iter().filter_map(|row| row.month.clone()).collect();
         months.sort();
         months.dedup();

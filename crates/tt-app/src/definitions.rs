@@ -153,7 +153,11 @@ mod tests {
     #[test]
     fn every_definition_has_a_unique_id_usable_as_an_anchor() {
         let mut ids: Vec<&str> = DEFINITIONS.iter().map(|definition| definition.id).collect();
-        assert!(ids.iter().all(|id| !id.is_empty() && id.chars().all(|c| c.is_ascii_lowercase() || c == '_')));
+        assert!(
+            ids.iter().all(
+                |id| !id.is_empty() && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            )
+        );
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), DEFINITIONS.len());

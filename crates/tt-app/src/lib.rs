@@ -25,6 +25,7 @@ pub mod password;
 pub mod pdf;
 pub mod policy;
 pub mod profile;
+pub mod projections;
 pub mod proposals;
 pub mod questionnaire;
 pub mod reconciliation;
@@ -64,6 +65,8 @@ pub struct App {
     pub objects: Arc<dyn objects::ObjectStore>,
     /// Every evidence file passes through it before it is stored.
     pub scanner: Arc<dyn objects::EvidenceScanner>,
+    /// Read models reused between requests while nothing changes (see [`projections`]).
+    pub projections: Arc<projections::Projections>,
 }
 
 impl App {
@@ -71,7 +74,15 @@ impl App {
     /// virus scanner.
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, mailer: Arc<dyn Mailer>, settings: AppSettings) -> Self {
         let objects = Arc::new(objects::LocalFolder::new(&settings.evidence_folder));
-        Self { store, clock, mailer, settings, objects, scanner: Arc::new(objects::NoScanner) }
+        Self {
+            store,
+            clock,
+            mailer,
+            settings,
+            objects,
+            scanner: Arc::new(objects::NoScanner),
+            projections: Arc::new(projections::Projections::default()),
+        }
     }
 
     /// Keeps evidence in another object store.

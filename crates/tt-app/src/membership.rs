@@ -3,6 +3,7 @@
 //! list what is due, for whom.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
@@ -741,7 +742,7 @@ impl App {
         let me = actor.user.as_ref().map(|user| user.email.to_string()).unwrap_or_default();
         let items = self.all_due_items(own_account).await?;
         let mut selected: Vec<WorkItem> = items
-            .into_iter()
+            .iter()
             .filter(|item| match (role, own_account) {
                 (Some(role), Some(account)) if role.side() == tt_domain::Side::Trade => {
                     item.account_id == account && item.due.owed_by == Some(Party::Member)
@@ -773,11 +774,11 @@ impl App {
             })
             .map(|item| WorkItem {
                 account_id: item.account_id,
-                account_number: item.account_number,
-                legal_name: item.legal_name,
-                assigned_to: item.assigned,
-                office: item.office,
-                due: item.due,
+                account_number: item.account_number.clone(),
+                legal_name: item.legal_name.clone(),
+                assigned_to: item.assigned.clone(),
+                office: item.office.clone(),
+                due: item.due.clone(),
             })
             .collect();
         selected.sort_by(|left, right| {
@@ -814,11 +815,19 @@ impl App {
         Ok(rows)
     }
 
-    /// Every owed date of every account (or one), with who it is assigned to.
-    pub(crate) async fn all_due_items(&self, only: Option<AccountId>) -> AppResult<Vec<DueItem>> {
+    /// Every owed date of every account (or one), with who it is assigned to; for every
+    /// account, a projection kept until the next recorded change or day.
+    pub(crate) async fn all_due_items(&self, only: Option<AccountId>) -> AppResult<Arc<Vec<DueItem>>> {
+        match only {
+            Some(_) => Ok(Arc::new(self.compute_due_items(only).await?)),
+            None => self.projection("due_items", || self.compute_due_items(None)).await,
+        }
+    }
+
+    async fn compute_due_items(&self, only: Option<AccountId>) -> AppResult<Vec<DueItem>> {
         let today = self.lifecycle_today();
         let mut items = Vec::new();
-        for (account, membership) in self.replay_accounts(only).await? {
+        for (account, membership) in self.replay_accounts(only).await?.iter() {
             for derived in membership.derived_dates(&self.settings.lifecycle, today) {
                 let Some(party) = derived.owed_by else { continue };
                 let (assigned, supervisor) = match party {
@@ -851,8 +860,16 @@ impl App {
     }
 
     /// Every account (or one) with its replayed membership, in account-number order. Members
-    /// known only from the legacy import are included: they have dates too.
-    pub(crate) async fn replay_accounts(&self, only: Option<AccountId>) -> AppResult<Vec<(Account, Membership)>> {
+    /// known only from the legacy import are included: they have dates too. For every account,
+    /// a projection kept until the next recorded change or day.
+    pub(crate) async fn replay_accounts(&self, only: Option<AccountId>) -> AppResult<Arc<Vec<(Account, Membership)>>> {
+        match only {
+            Some(_) => Ok(Arc::new(self.compute_replayed_accounts(only).await?)),
+            None => self.projection("replayed_accounts", || self.compute_replayed_accounts(None)).await,
+        }
+    }
+
+    async fn compute_replayed_accounts(&self, only: Option<AccountId>) -> AppResult<Vec<(Account, Membership)>> {
         let mut accounts: Vec<Account> = match only {
             Some(id) => vec![self.store.get_account(id).await?],
             None => self.store.list_accounts().await?,
@@ -898,7 +915,7 @@ impl App {
         let mut rows: Vec<MigrationRow> = self
             .replay_accounts(None)
             .await?
-            .into_iter()
+            .iter()
             .filter_map(|(account, membership)| {
                 let state = membership.migration?;
                 let due = membership
@@ -912,7 +929,7 @@ impl App {
                     legal_name: account.legal_name.as_str().to_owned(),
                     state: state.label(),
                     due,
-                    national_account_manager: membership.nam.map(|(nam, _)| nam),
+                    national_account_manager: membership.nam.as_ref().map(|(nam, _)| nam.clone()),
                 })
             })
             .collect();

@@ -43,7 +43,7 @@ impl App {
         let items = self.all_due_items(None).await?;
         let staff = self.store.list_users(&UserFilter { account_id: None, side: Some(Side::Agency) }).await?;
         let mut members: HashMap<AccountId, Vec<User>> = HashMap::new();
-        for item in &items {
+        for item in items.iter() {
             if item.due.owed_by == Some(Party::Member) && !members.contains_key(&item.account_id) {
                 let users = self
                     .store
@@ -54,7 +54,7 @@ impl App {
         }
         let mut leads = self.settings.reminder_lead_days.clone();
         leads.sort_unstable();
-        for item in &items {
+        for item in items.iter() {
             let Some(party) = item.due.owed_by else { continue };
             let stage = if item.due.days_left < 0 {
                 "overdue".to_owned()

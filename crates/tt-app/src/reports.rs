@@ -7,7 +7,7 @@
 use serde::Serialize;
 use time::{Date, Month};
 use tt_domain::criteria::CatalogueKind;
-use tt_domain::membership::{CtpatValue, Tier, Timeline};
+use tt_domain::membership::{CtpatValue, Tier};
 use utoipa::ToSchema;
 
 use crate::benefit_kpis::DefenderKpis;
@@ -109,21 +109,29 @@ impl App {
         progress: &mut (dyn FnMut(u8, &str) + Send),
     ) -> AppResult<AnnualReport> {
         actor.require(Permission::ViewProgramData, self.clock.now())?;
+        fiscal_year_bounds(fiscal_year)?;
+        // Kept until the next recorded change (an ingest, an import, a step) or the next day.
+        let report = self
+            .projection(&format!("annual_report:{fiscal_year}"), || self.compute_annual_report(fiscal_year, progress))
+            .await?;
+        Ok(report.as_ref().clone())
+    }
+
+    async fn compute_annual_report(
+        &self,
+        fiscal_year: i32,
+        progress: &mut (dyn FnMut(u8, &str) + Send),
+    ) -> AppResult<AnnualReport> {
         let (from, to) = fiscal_year_bounds(fiscal_year)?;
         // A year not over yet is reported as it stands today, and said to be provisional.
         let as_of = to.min(self.clock.now().date());
         progress(5, "participants");
-        let accounts = self.store.list_accounts().await?;
-        let mut events: std::collections::HashMap<tt_domain::AccountId, Vec<tt_domain::membership::StatusEvent>> =
-            std::collections::HashMap::new();
-        for (account_id, sourced) in self.store.sourced_status_events(None).await? {
-            events.entry(account_id).or_default().push(sourced.event);
-        }
+        let accounts = self.standing_timelines().await?;
         let mut tiers = [0_i64; 3];
         let mut consenting_members = 0;
         let mut trade_compliance = 0;
-        for account in &accounts {
-            let standing = Timeline::new(events.remove(&account.id).unwrap_or_default()).standing_on(as_of);
+        for (account, timeline) in accounts.iter() {
+            let standing = timeline.standing_on(as_of);
             if standing.ctpat != CtpatValue::None && account.partner_agency_consent {
                 consenting_members += 1;
             }

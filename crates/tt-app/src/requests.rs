@@ -893,6 +893,12 @@ impl App {
         if to < from {
             return Err(AppError::invalid("to", "is before from"));
         }
+        let kept =
+            self.projection(&format!("request_kpis:{from}:{to}"), || self.compute_request_kpis(from, to)).await?;
+        Ok(kept.as_ref().clone())
+    }
+
+    async fn compute_request_kpis(&self, from: Date, to: Date) -> AppResult<RequestKpis> {
         let today = self.clock.now().date();
         let rules = &self.settings.benefit_clocks;
         let stored = self.store.requests(None).await?;

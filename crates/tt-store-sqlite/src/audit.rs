@@ -97,4 +97,11 @@ impl AuditStore for SqliteStore {
             .map_err(translate)?;
         rows.iter().map(audit_from_row).collect()
     }
+
+    async fn audit_head(&self) -> StoreResult<i64> {
+        sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(sequence), 0) FROM audit_log")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(translate)
+    }
 }

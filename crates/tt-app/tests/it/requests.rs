@@ -682,3 +682,28 @@ async fn with_a_logo_clause_version_set_an_older_signed_agreement_stops_the_logo
         "no agreement on record: existing use continues"
     );
 }
+
+#[tokio::test]
+async fn a_kept_dashboard_is_computed_again_after_a_recorded_change_and_on_the_next_day() {
+    let test_app = TestApp::with_demo().await;
+    let app = &test_app.app;
+    let analyst = actor(&test_app, "tc.analyst@cbp.example").await;
+    let tier_two_today = |dashboard: &tt_app::dashboards::ProgramDashboard| {
+        dashboard
+            .members_over_time
+            .series
+            .iter()
+            .find(|series| series.name == "Tier II")
+            .and_then(|series| series.values.last().copied())
+    };
+    let before = app.program_dashboard(&analyst, None).await.expect("dashboard");
+    let again = app.program_dashboard(&analyst, None).await.expect("dashboard");
+    assert_eq!(before, again, "nothing recorded: the same figures, computed at the same moment");
+    standings(&test_app).await;
+    let after = app.program_dashboard(&analyst, None).await.expect("dashboard");
+    assert_eq!(tier_two_today(&after), tier_two_today(&before).map(|count| count + 2), "the import is counted at once");
+    test_app.clock.advance(Duration::days(1));
+    let tomorrow = app.program_dashboard(&analyst, None).await.expect("dashboard");
+    assert_eq!(tomorrow.on, (app.clock.now().date()).to_string());
+    assert_ne!(tomorrow.lineage[0], after.lineage[0], "a new day computes again");
+}

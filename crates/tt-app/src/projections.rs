@@ -1,0 +1,68 @@
+//! Read models kept in memory between requests. Each is computed from the histories and reused
+//! while nothing has been recorded since — the audit trail's head has not moved, and every
+//! change is in the audit trail, whichever process made it — and the day has not changed.
+//! A projection is never edited: a new head or a new day computes it again.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use time::Date;
+
+use crate::{App, AppResult};
+
+/// What a projection was computed from: the audit head, the day, and the name's own key.
+type Stamp = (i64, Date);
+
+/// A kept value of any projection's type.
+type Kept = Arc<dyn Any + Send + Sync>;
+
+/// The kept projections, by name (a name includes its parameters, e.g. a fiscal year).
+#[derive(Default)]
+pub struct Projections {
+    kept: Mutex<HashMap<String, (Stamp, Kept)>>,
+}
+
+impl std::fmt::Debug for Projections {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let count = self.kept.lock().map_or(0, |kept| kept.len());
+        formatter.debug_struct("Projections").field("kept", &count).finish()
+    }
+}
+
+/// At most this many projections are kept; past it the map starts again (the names are few —
+/// one per dashboard, fiscal year or period asked — so this only bounds odd use).
+const MAX_KEPT: usize = 256;
+
+impl App {
+    /// The projection `name` as of now: kept if computed since the last recorded change today,
+    /// else computed by `compute` and kept.
+    ///
+    /// # Errors
+    /// When reading the audit head or computing fails.
+    pub(crate) async fn projection<T, Compute, Computing>(&self, name: &str, compute: Compute) -> AppResult<Arc<T>>
+    where
+        T: Send + Sync + 'static,
+        Compute: FnOnce() -> Computing,
+        Computing: std::future::Future<Output = AppResult<T>>,
+    {
+        // Read before computing: a change recorded while computing moves the head, so the next
+        // request computes again rather than keeping a value stamped too late.
+        let stamp = (self.store.audit_head().await?, self.clock.now().date());
+        if let Ok(kept) = self.projections.kept.lock()
+            && let Some((kept_stamp, value)) = kept.get(name)
+            && *kept_stamp == stamp
+            && let Ok(value) = Arc::clone(value).downcast::<T>()
+        {
+            return Ok(value);
+        }
+        let value = Arc::new(compute().await?);
+        if let Ok(mut kept) = self.projections.kept.lock() {
+            if kept.len() >= MAX_KEPT {
+                kept.clear();
+            }
+            kept.insert(name.to_owned(), (stamp, Arc::clone(&value) as Kept));
+        }
+        Ok(value)
+    }
+}
