@@ -30,6 +30,9 @@ impl std::fmt::Debug for Projections {
     }
 }
 
+/// Audit actions that change no data (sign-ins, reads, exports): they leave projections kept.
+const NOT_CHANGES: &[&str] = &["session.", "account.read", "audit.export"];
+
 /// At most this many projections are kept; past it the map starts again (the names are few —
 /// one per dashboard, fiscal year or period asked — so this only bounds odd use).
 const MAX_KEPT: usize = 256;
@@ -48,7 +51,7 @@ impl App {
     {
         // Read before computing: a change recorded while computing moves the head, so the next
         // request computes again rather than keeping a value stamped too late.
-        let stamp = (self.store.audit_head().await?, self.clock.now().date());
+        let stamp = (self.store.audit_head(NOT_CHANGES).await?, self.clock.now().date());
         if let Ok(kept) = self.projections.kept.lock()
             && let Some((kept_stamp, value)) = kept.get(name)
             && *kept_stamp == stamp

@@ -125,10 +125,18 @@ impl AuditStore for PostgresStore {
         rows.iter().map(audit_from_row).collect()
     }
 
-    async fn audit_head(&self) -> StoreResult<i64> {
-        sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(sequence), 0) FROM audit_log")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(translate)
+    async fn audit_head(&self, ignoring: &[&str]) -> StoreResult<i64> {
+        // Walks the sequence index back from the newest record to the first that counts.
+        let mut sql = String::from("SELECT sequence FROM audit_log WHERE TRUE");
+        for index in 1..=ignoring.len() {
+            sql.push_str(&format!(" AND substr(action, 1, length(${index}::text)) <> ${index}::text"));
+        }
+        sql.push_str(" ORDER BY sequence DESC LIMIT 1");
+        // Only placeholders are added to the text; the prefixes are bound.
+        let mut query = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql));
+        for prefix in ignoring {
+            query = query.bind(*prefix);
+        }
+        Ok(query.fetch_optional(&self.pool).await.map_err(translate)?.unwrap_or(0))
     }
 }

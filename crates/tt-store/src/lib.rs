@@ -166,9 +166,10 @@ pub trait AuditStore: Send + Sync {
     async fn list_audit(&self, filter: &AuditFilter) -> StoreResult<Vec<AuditRecord>>;
     /// Records in chain order with a sequence number above `after`, at most `limit` of them.
     async fn audit_chain(&self, after: i64, limit: i64) -> StoreResult<Vec<AuditRecord>>;
-    /// The latest record's sequence number (0 with none). Every change is recorded, so it
-    /// moves with every change: read models stamped with it know when they are stale.
-    async fn audit_head(&self) -> StoreResult<i64>;
+    /// The sequence number of the latest record whose action starts with none of `ignoring`
+    /// (0 with none). Every change is recorded, so — ignoring records of reads and sign-ins —
+    /// it moves with every change of data: read models stamped with it know when they are stale.
+    async fn audit_head(&self, ignoring: &[&str]) -> StoreResult<i64>;
 }
 
 /// Operations on the database itself.

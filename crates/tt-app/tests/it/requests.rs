@@ -684,7 +684,7 @@ async fn with_a_logo_clause_version_set_an_older_signed_agreement_stops_the_logo
 }
 
 #[tokio::test]
-async fn a_kept_dashboard_is_computed_again_after_a_recorded_change_and_on_the_next_day() {
+async fn a_kept_dashboard_outlasts_sign_ins_and_is_computed_again_after_a_recorded_change_and_on_the_next_day() {
     let test_app = TestApp::with_demo().await;
     let app = &test_app.app;
     let analyst = actor(&test_app, "tc.analyst@cbp.example").await;
@@ -697,8 +697,12 @@ async fn a_kept_dashboard_is_computed_again_after_a_recorded_change_and_on_the_n
             .and_then(|series| series.values.last().copied())
     };
     let before = app.program_dashboard(&analyst, None).await.expect("dashboard");
+    test_app.clock.advance(Duration::seconds(5));
+    app.sign_in("officer@greatlakes.example", tt_app::demo::DEMO_PASSWORD, &tt_app::auth::RequestOrigin::default())
+        .await
+        .expect("a sign-in is recorded but changes no data");
     let again = app.program_dashboard(&analyst, None).await.expect("dashboard");
-    assert_eq!(before, again, "nothing recorded: the same figures, computed at the same moment");
+    assert_eq!(before, again, "no data changed: the same figures, computed at the same moment");
     standings(&test_app).await;
     let after = app.program_dashboard(&analyst, None).await.expect("dashboard");
     assert_eq!(tier_two_today(&after), tier_two_today(&before).map(|count| count + 2), "the import is counted at once");
