@@ -24,8 +24,10 @@ cargo build --release -p tt-cli >/dev/null 2>&1
 BIN="$PWD/target/release/trusted-trader"
 [ -f "$WORK/data/entries.csv" ] || "$BIN" simulate --out "$WORK/data" --lines "$LINES" --seed 42 \
   --accounts "$ACCOUNTS" --from 2025-01-01 --days 365 >/dev/null
-rm -f "$WORK/bench.db"*
 URL="sqlite://$WORK/bench.db"
+# The database is built once per size (delete $WORK/ready to build it again).
+if [ ! -f "$WORK/ready" ]; then
+rm -f "$WORK/bench.db"*
 "$BIN" --database-url "$URL" import accounts "$WORK/data/accounts.csv" >/dev/null
 "$BIN" --database-url "$URL" import status-events "$WORK/data/status-events.csv" >/dev/null
 "$BIN" --database-url "$URL" ingest entries "$WORK/data/entries.csv" >/dev/null
@@ -35,7 +37,7 @@ MEMBER=$(python3 - "$WORK/bench.db" "$USERS" <<'PY'
 import sqlite3, sys, uuid, datetime
 database, users = sys.argv[1], int(sys.argv[2])
 connection = sqlite3.connect(database)
-accounts = [row for row in connection.execute("SELECT id, account_number FROM accounts ORDER BY account_number")]
+accounts = [row for row in connection.execute("SELECT id, number FROM accounts ORDER BY number")]
 now = datetime.datetime.now(datetime.timezone.utc).isoformat()
 rows = [(uuid.uuid4().bytes, f"user{index}@member{index % len(accounts)}.example", f"User {index}",
          "employee", accounts[index % len(accounts)][0], now) for index in range(users)]
@@ -47,6 +49,8 @@ PY
 )
 "$BIN" --database-url "$URL" admin create-user --email officer@bench.example --name Officer --role company_officer \
   --account "$MEMBER" --password-stdin <<<"Quiet-harbor-lantern-2025" >/dev/null 2>&1
+echo "$MEMBER" >"$WORK/ready"
+fi
 TOKEN=$("$BIN" --database-url "$URL" admin create-token --email bench@example.gov --scope read)
 MEMBER_TOKEN=$("$BIN" --database-url "$URL" admin create-token --email officer@bench.example --scope read)
 PORT=18090

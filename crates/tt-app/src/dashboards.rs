@@ -34,7 +34,7 @@ pub struct Series {
 }
 
 /// A table of counts: rows by label, one column each.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
 pub struct CountTable {
     pub columns: Vec<String>,
     pub rows: Vec<Series>,
@@ -49,6 +49,10 @@ pub struct ProgramDashboard {
     pub members_over_time: MonthlySeries,
     /// Members by business type and standing on `on`.
     pub members_by_business_type: CountTable,
+    /// Suspensions, removals, appeals filed and appeals decided (reversed, upheld) taking
+    /// effect in each of the twelve months up to `on`, from the membership histories (withdrawn
+    /// steps not counted).
+    pub suspensions_removals_appeals: MonthlySeries,
     /// Accounts by CTPAT security state, with the oldest application's age in days for states
     /// before certification, and how many are past the 90-day certification clock.
     pub security_pipeline: CountTable,
@@ -91,59 +95,23 @@ impl App {
         actor.require(Permission::ViewProgramData, self.clock.now())?;
         let on = day.unwrap_or_else(|| self.clock.now().date());
         let members = self.projection(&format!("program_members:{on}"), || self.program_members(on)).await?;
+        let enforcement =
+            self.projection(&format!("program_enforcement:{on}"), || self.suspensions_removals_appeals(on)).await?;
         let (members_over_time, members_by_business_type, account_count, members_computed_at) =
             members.as_ref().clone();
 
         // The pipelines, due dates and workload come from today's replay of the histories: they
         // are shown for today only rather than labelled with another day.
         let current = on == self.clock.now().date();
-        let replayed = if current { self.replay_accounts(None).await? } else { std::sync::Arc::default() };
-        let mut security: BTreeMap<String, Vec<i64>> = BTreeMap::new();
-        let mut trade_compliance: BTreeMap<&'static str, Vec<i64>> = BTreeMap::new();
-        for (_, membership) in replayed.iter() {
-            let row = security.entry(membership.security.label()).or_insert_with(|| vec![0, 0, 0]);
-            row[0] += 1;
-            if matches!(membership.security, SecurityState::Applicant | SecurityState::Approved)
-                && let Some(applied) = membership.applied_on
-            {
-                let age = (on - applied).whole_days();
-                row[1] = row[1].max(age);
-                if age > tt_domain::lifecycle::statute::CERTIFICATION_TARGET_DAYS {
-                    row[2] += 1;
-                }
-            }
-            trade_compliance.entry(membership.trade_compliance.label()).or_insert_with(|| vec![0])[0] += 1;
-        }
-        let security_pipeline = CountTable {
-            columns: ["Accounts", "Oldest application (days)", "Past the 90-day certification clock"]
-                .map(str::to_owned)
-                .to_vec(),
-            rows: security.into_iter().map(|(name, values)| Series { name, values }).collect(),
-        };
-        let trade_compliance_pipeline = CountTable {
-            columns: vec!["Accounts".to_owned()],
-            rows: trade_compliance.into_iter().map(|(name, values)| Series { name: name.to_owned(), values }).collect(),
-        };
-
-        let mut due: BTreeMap<String, Vec<i64>> = BTreeMap::new();
-        let due_items = if current { self.all_due_items(None).await? } else { std::sync::Arc::default() };
-        for item in due_items.iter() {
-            let kind = item.due.key.split(':').next().unwrap_or_default().replace('_', " ");
-            let row = due.entry(kind).or_insert_with(|| vec![0, 0]);
-            let days_left = (item.due.date - on).whole_days();
-            if days_left < 0 {
-                row[0] += 1;
-            } else if days_left <= 90 {
-                row[1] += 1;
-            }
-        }
-        let due = CountTable {
-            columns: vec!["Overdue".to_owned(), "Due within 90 days".to_owned()],
-            rows: due.into_iter().map(|(name, values)| Series { name, values }).collect(),
+        let (security_pipeline, trade_compliance_pipeline, due) = if current {
+            self.projection("program_today", || self.program_today(on)).await?.as_ref().clone()
+        } else {
+            (CountTable::default(), CountTable::default(), CountTable::default())
         };
         let workload = if current {
-            match self.team_load(actor).await {
-                Ok(rows) => rows,
+            let who = actor.user.as_ref().map_or_else(|| "nobody".to_owned(), |user| user.id.to_string());
+            match self.projection(&format!("workload:{who}"), || self.team_load(actor)).await {
+                Ok(rows) => rows.as_ref().clone(),
                 Err(crate::AppError::Forbidden(_)) => Vec::new(),
                 Err(error) => return Err(error),
             }
@@ -154,6 +122,7 @@ impl App {
             on: on.to_string(),
             members_over_time,
             members_by_business_type,
+            suspensions_removals_appeals: enforcement.as_ref().clone(),
             security_pipeline,
             trade_compliance_pipeline,
             due,
@@ -194,6 +163,97 @@ impl App {
                 .collect())
         })
         .await
+    }
+
+    /// Today's pipelines and due dates: accounts by CTPAT security and Trade Compliance state,
+    /// and owed dates by kind, from every account's membership replayed today.
+    async fn program_today(&self, on: Date) -> AppResult<(CountTable, CountTable, CountTable)> {
+        let replayed = self.replay_accounts(None).await?;
+        let mut security: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+        let mut trade_compliance: BTreeMap<&'static str, Vec<i64>> = BTreeMap::new();
+        for (_, membership) in replayed.iter() {
+            let row = security.entry(membership.security.label()).or_insert_with(|| vec![0, 0, 0]);
+            row[0] += 1;
+            if matches!(membership.security, SecurityState::Applicant | SecurityState::Approved)
+                && let Some(applied) = membership.applied_on
+            {
+                let age = (on - applied).whole_days();
+                row[1] = row[1].max(age);
+                if age > tt_domain::lifecycle::statute::CERTIFICATION_TARGET_DAYS {
+                    row[2] += 1;
+                }
+            }
+            trade_compliance.entry(membership.trade_compliance.label()).or_insert_with(|| vec![0])[0] += 1;
+        }
+        let security_pipeline = CountTable {
+            columns: ["Accounts", "Oldest application (days)", "Past the 90-day certification clock"]
+                .map(str::to_owned)
+                .to_vec(),
+            rows: security.into_iter().map(|(name, values)| Series { name, values }).collect(),
+        };
+        let trade_compliance_pipeline = CountTable {
+            columns: vec!["Accounts".to_owned()],
+            rows: trade_compliance.into_iter().map(|(name, values)| Series { name: name.to_owned(), values }).collect(),
+        };
+
+        let mut due: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+        let due_items = self.all_due_items(None).await?;
+        for item in due_items.iter() {
+            let kind = item.due.key.split(':').next().unwrap_or_default().replace('_', " ");
+            let row = due.entry(kind).or_insert_with(|| vec![0, 0]);
+            let days_left = (item.due.date - on).whole_days();
+            if days_left < 0 {
+                row[0] += 1;
+            } else if days_left <= 90 {
+                row[1] += 1;
+            }
+        }
+        let due = CountTable {
+            columns: vec!["Overdue".to_owned(), "Due within 90 days".to_owned()],
+            rows: due.into_iter().map(|(name, values)| Series { name, values }).collect(),
+        };
+        Ok((security_pipeline, trade_compliance_pipeline, due))
+    }
+
+    /// Suspensions, removals and appeals by the month they took effect, for the twelve months
+    /// up to `on`.
+    async fn suspensions_removals_appeals(&self, on: Date) -> AppResult<MonthlySeries> {
+        use tt_domain::lifecycle::Step;
+        let first = add_months(on.replace_day(1).unwrap_or(on), -11);
+        let months: Vec<Date> = (0..12).map(|index| add_months(first, index)).collect();
+        let names = ["Suspensions", "Removals", "Appeals filed", "Appeals reversed", "Appeals upheld"];
+        let mut series: Vec<Series> =
+            names.iter().map(|name| Series { name: (*name).to_owned(), values: vec![0; months.len()] }).collect();
+        for (_, events) in self.store.all_membership_events().await? {
+            let withdrawn: std::collections::BTreeSet<i64> = events
+                .iter()
+                .filter_map(|event| match event.step {
+                    Step::Voided { sequence } => Some(sequence),
+                    _ => None,
+                })
+                .collect();
+            for event in events.iter().filter(|event| !withdrawn.contains(&event.sequence)) {
+                let column = match event.step {
+                    Step::Suspended { .. } => 0,
+                    Step::Removed { .. } => 1,
+                    Step::AppealFiled { .. } => 2,
+                    Step::AppealDecided { reversed: true } => 3,
+                    Step::AppealDecided { reversed: false } => 4,
+                    _ => continue,
+                };
+                let day = event.effective_date;
+                if day < first || day > on {
+                    continue;
+                }
+                if let Some(index) = months.iter().rposition(|month| *month <= day) {
+                    series[column].values[index] += 1;
+                }
+            }
+        }
+        Ok(MonthlySeries {
+            months: months.iter().map(|day| format!("{:04}-{:02}", day.year(), u8::from(day.month()))).collect(),
+            series,
+        })
     }
 
     /// Members by tier at twelve month-ends up to `on`, and by business type on `on`, with the
@@ -341,6 +401,40 @@ impl ExportFormat {
     }
 }
 
+/// A monthly series as a table: the month, then a column per series.
+fn monthly_rows(monthly: &MonthlySeries) -> (Vec<String>, Vec<Vec<String>>) {
+    let header =
+        std::iter::once("Month".to_owned()).chain(monthly.series.iter().map(|series| series.name.clone())).collect();
+    let rows = monthly
+        .months
+        .iter()
+        .enumerate()
+        .map(|(index, month)| {
+            std::iter::once(month.clone())
+                .chain(monthly.series.iter().map(|series| series.values[index].to_string()))
+                .collect()
+        })
+        .collect();
+    (header, rows)
+}
+
+/// A monthly series as a line chart for a PDF.
+fn monthly_chart(title: &str, monthly: &MonthlySeries) -> crate::pdf::PdfChart {
+    #[allow(clippy::cast_precision_loss)]
+    let series = monthly
+        .series
+        .iter()
+        .map(|series| (series.name.clone(), series.values.iter().map(|value| Some(*value as f64)).collect()))
+        .collect();
+    crate::pdf::PdfChart {
+        title: title.to_owned(),
+        kind: crate::pdf::ChartKind::Lines,
+        categories: monthly.months.clone(),
+        series,
+        unit: String::new(),
+    }
+}
+
 fn count_rows(table: &CountTable) -> (Vec<String>, Vec<Vec<String>>) {
     let header = std::iter::once(String::new()).chain(table.columns.iter().cloned()).collect();
     let rows = table
@@ -355,39 +449,20 @@ impl ProgramDashboard {
     /// The program summary as a PDF: the same charts, tables and lineage as the page.
     #[must_use]
     pub fn to_pdf(&self) -> Vec<u8> {
-        use crate::pdf::{ChartKind, PdfChart, PdfDocument};
+        use crate::pdf::PdfDocument;
         let title = format!("Program summary on {}", self.on);
         let mut document = PdfDocument::new(&title);
         document.title(&title).paragraph(
             "Every figure is derived from the append-only membership and standing histories; nothing here is stored or edited.",
         );
-        let months = &self.members_over_time;
-        #[allow(clippy::cast_precision_loss)]
-        let series = months
-            .series
-            .iter()
-            .map(|series| (series.name.clone(), series.values.iter().map(|value| Some(*value as f64)).collect()))
-            .collect();
-        document.heading("Members").chart(PdfChart {
-            title: "Members at each month's end".to_owned(),
-            kind: ChartKind::Lines,
-            categories: months.months.clone(),
-            series,
-            unit: String::new(),
-        });
-        let header: Vec<String> =
-            std::iter::once("Month".to_owned()).chain(months.series.iter().map(|series| series.name.clone())).collect();
-        let rows: Vec<Vec<String>> = months
-            .months
-            .iter()
-            .enumerate()
-            .map(|(index, month)| {
-                std::iter::once(month.clone())
-                    .chain(months.series.iter().map(|series| series.values[index].to_string()))
-                    .collect()
-            })
-            .collect();
+        let (header, rows) = monthly_rows(&self.members_over_time);
+        document.heading("Members").chart(monthly_chart("Members at each month's end", &self.members_over_time));
         document.table(&header, &rows);
+        let (header, rows) = monthly_rows(&self.suspensions_removals_appeals);
+        document
+            .heading("Suspensions, removals and appeals")
+            .chart(monthly_chart("Suspensions, removals and appeals by month", &self.suspensions_removals_appeals))
+            .table(&header, &rows);
         let mut tables = vec![("Members by business type", &self.members_by_business_type)];
         if self.current {
             tables.extend([

@@ -41,6 +41,12 @@ pub const DEFINITIONS: &[Definition] = &[
         source: HISTORIES,
     },
     Definition {
+        id: "suspensions_removals_appeals",
+        name: "Suspensions, removals and appeals",
+        definition: "Suspensions, removals, appeals filed and appeals decided (reversed or upheld) by the month they took effect, over the twelve months up to the day; a withdrawn step is not counted.",
+        source: "Each account's membership history (append-only steps).",
+    },
+    Definition {
         id: "security_pipeline",
         name: "CTPAT security pipeline",
         definition: "Accounts in each CTPAT security state today; for applicants and approved accounts, the oldest application's age in days and how many are past the 90-day certification clock (6 U.S.C. 964).",

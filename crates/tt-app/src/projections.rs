@@ -34,8 +34,9 @@ impl std::fmt::Debug for Projections {
 const NOT_CHANGES: &[&str] = &["session.", "account.read", "audit.export"];
 
 /// At most this many projections are kept; past it the map starts again (the names are few —
-/// one per dashboard, fiscal year or period asked — so this only bounds odd use).
-const MAX_KEPT: usize = 256;
+/// one per dashboard, fiscal year, period asked or staff member's workload — so this only
+/// bounds odd use).
+const MAX_KEPT: usize = 4096;
 
 impl App {
     /// The projection `name` as of now: kept if computed since the last recorded change today,

@@ -1208,13 +1208,18 @@ impl App {
             .into_iter()
             .filter(|row| row.account_number.as_ref().and_then(Option::as_deref) == Some(number.as_str()))
             .collect();
+        // The same for every member asking about the same months: kept until the next change.
         let baseline = self
-            .compute_kpis(&system, from, to, KpiGrouping { month: true, group: true, account: false })
-            .await?
-            .into_iter()
-            .filter(|row| row.group.is_some_and(|group| group.tier == tt_domain::membership::Tier::NonMember))
-            .collect();
-        Ok((own, baseline))
+            .projection(&format!("non_member_baseline:{from}:{to}"), || async {
+                Ok(self
+                    .compute_kpis(&system, from, to, KpiGrouping { month: true, group: true, account: false })
+                    .await?
+                    .into_iter()
+                    .filter(|row| row.group.is_some_and(|group| group.tier == tt_domain::membership::Tier::NonMember))
+                    .collect::<Vec<KpiRow>>())
+            })
+            .await?;
+        Ok((own, baseline.as_ref().clone()))
     }
 
     async fn compute_kpis(&self, actor: &Actor, from: Date, to: Date, grouping: KpiGrouping) -> AppResult<Vec<KpiRow>> {

@@ -164,7 +164,7 @@ async fn app_requires_reason(test_app: &TestApp, director: &Actor, account: Acco
 }
 
 #[tokio::test]
-async fn losing_tier_two_suspends_trade_compliance_as_its_own_step_and_in_the_standing() {
+async fn losing_tier_two_suspends_trade_compliance_as_its_own_step_in_the_standing_and_on_the_dashboard() {
     let test_app = TestApp::with_demo().await;
     let app = &test_app.app;
     let account = demo_importer(&test_app).await;
@@ -247,7 +247,15 @@ async fn losing_tier_two_suspends_trade_compliance_as_its_own_step_and_in_the_st
         matches!(refused, Err(AppError::Forbidden(_))),
         "a supervisor cannot withdraw the program director's suspension: {refused:?}"
     );
+    let suspensions = |dashboard: &tt_app::dashboards::ProgramDashboard| -> i64 {
+        let series = &dashboard.suspensions_removals_appeals.series;
+        series.iter().find(|series| series.name == "Suspensions").map_or(-1, |series| series.values.iter().sum())
+    };
+    let dashboard = app.program_dashboard(&director, None).await.expect("dashboard");
+    assert_eq!(suspensions(&dashboard), 1, "the program dashboard counts the suspension in its month");
     let corrected = app.record_step(&director, account, &correction).await.expect("correction");
+    let dashboard = app.program_dashboard(&director, None).await.expect("dashboard");
+    assert_eq!(suspensions(&dashboard), 0, "a withdrawn suspension is not counted");
     assert_eq!((corrected.ctpat_tier.as_str(), corrected.trade_compliance_state.as_str()), ("T2", "suspended"));
     assert!(corrected.timeline.iter().any(|entry| entry.sequence == suspension && entry.withdrawn));
     let reinstated =

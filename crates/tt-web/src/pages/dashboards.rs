@@ -69,6 +69,19 @@ pub async fn program_page(
         )
         .with_category_name("Month")
         .with_definition("members_by_tier"),
+        Chart::lines(
+            "suspensions-removals-appeals",
+            "Suspensions, removals and appeals by month",
+            &dashboard.suspensions_removals_appeals.months,
+            &dashboard
+                .suspensions_removals_appeals
+                .series
+                .iter()
+                .map(|series| (series.name.clone(), series.values.clone()))
+                .collect::<Vec<_>>(),
+        )
+        .with_category_name("Month")
+        .with_definition("suspensions_removals_appeals"),
         Chart::bars("certified-by-type", "Certified members by business type", "Certified members", &certified_by_type)
             .with_category_name("Business type")
             .with_definition("members_by_business_type"),
