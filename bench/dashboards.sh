@@ -9,7 +9,7 @@
 #   - under load: ApacheBench (`ab`, Debian package apache2-utils), REQUESTS requests with
 #     CONCURRENCY at a time, its mean and 99th percentile.
 # Release build. Usage: bench/dashboards.sh (ACCOUNTS=…, LINES=…, USERS=…, REQUESTS=…,
-# CONCURRENCY=… to change them).
+# CONCURRENCY=… to change them; ONLY=text measures only the requests whose path contains it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ACCOUNTS="${ACCOUNTS:-12000}"
@@ -85,11 +85,15 @@ def load(path, bearer):
     return mean, p99, per_second
 print(f"{accounts} accounts, {users} member users, {lines} entry lines; load: {requests} requests, {concurrency} at a time")
 print(f"{'request':<52} {'cold ms':>9} {'kept ms':>8} {'load mean':>10} {'load p99':>9} {'req/s':>7}")
+import os
+only = os.environ.get("ONLY", "")
 for path, bearer in [("/api/v1/dashboards/program?on=2025-12-31", token), ("/api/v1/dashboards/program", token),
                      ("/api/v1/request-kpis?from=2025-01-01&to=2025-12-31", token),
                      ("/api/v1/defender-kpis?from=2025-01-01&to=2025-12-31", token),
                      ("/api/v1/reports/annual?fiscal_year=2025", token),
                      ("/api/v1/dashboards/member?from=2025-01-01&to=2025-12-31", member_token)]:
+    if only not in path:
+        continue
     cold = ask(path, bearer)
     kept = statistics.median(ask(path, bearer) for _ in range(20))
     mean, p99, per_second = load(path, bearer)

@@ -308,13 +308,7 @@ impl App {
     async fn latest_agreement_version(&self, account_id: AccountId, day: Date) -> AppResult<Option<String>> {
         use tt_domain::lifecycle::Step;
         let events = self.store.membership_events(account_id).await?;
-        let voided: std::collections::BTreeSet<i64> = events
-            .iter()
-            .filter_map(|event| match event.step {
-                Step::Voided { sequence } => Some(sequence),
-                _ => None,
-            })
-            .collect();
+        let voided = tt_domain::lifecycle::withdrawn_steps(&events);
         Ok(events
             .iter()
             .filter(|event| matches!(event.step, Step::ApplicationSubmitted | Step::AnnualReviewSubmitted))

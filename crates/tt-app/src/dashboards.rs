@@ -225,13 +225,7 @@ impl App {
         let mut series: Vec<Series> =
             names.iter().map(|name| Series { name: (*name).to_owned(), values: vec![0; months.len()] }).collect();
         for (_, events) in self.store.all_membership_events().await? {
-            let withdrawn: std::collections::BTreeSet<i64> = events
-                .iter()
-                .filter_map(|event| match event.step {
-                    Step::Voided { sequence } => Some(sequence),
-                    _ => None,
-                })
-                .collect();
+            let withdrawn = tt_domain::lifecycle::withdrawn_steps(&events);
             for event in events.iter().filter(|event| !withdrawn.contains(&event.sequence)) {
                 let column = match event.step {
                     Step::Suspended { .. } => 0,

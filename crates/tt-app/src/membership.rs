@@ -740,7 +740,8 @@ impl App {
             return Err(AppError::invalid("scope", "must be mine, team or all"));
         }
         let me = actor.user.as_ref().map(|user| user.email.to_string()).unwrap_or_default();
-        let items = self.all_due_items(own_account).await?;
+        // Everyone's items, kept until the next change, filtered below (a member's to its own).
+        let items = self.all_due_items(None).await?;
         let mut selected: Vec<WorkItem> = items
             .iter()
             .filter(|item| match (role, own_account) {

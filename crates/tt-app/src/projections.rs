@@ -33,9 +33,8 @@ impl std::fmt::Debug for Projections {
 /// Audit actions that change no data (sign-ins, reads, exports): they leave projections kept.
 const NOT_CHANGES: &[&str] = &["session.", "account.read", "audit.export"];
 
-/// At most this many projections are kept; past it the map starts again (the names are few —
-/// one per dashboard, fiscal year, period asked or staff member's workload — so this only
-/// bounds odd use).
+/// At most this many projections are kept: one per dashboard, fiscal year or period asked, and
+/// per staff member's workload and member's own KPIs in use.
 const MAX_KEPT: usize = 4096;
 
 impl App {
@@ -63,7 +62,11 @@ impl App {
         let value = Arc::new(compute().await?);
         if let Ok(mut kept) = self.projections.kept.lock() {
             if kept.len() >= MAX_KEPT {
-                kept.clear();
+                // Stale ones go first; if all are current, any one makes room.
+                kept.retain(|_, (kept_stamp, _)| *kept_stamp == stamp);
+                if let Some(any) = kept.keys().next().cloned().filter(|_| kept.len() >= MAX_KEPT) {
+                    kept.remove(&any);
+                }
             }
             kept.insert(name.to_owned(), (stamp, Arc::clone(&value) as Kept));
         }

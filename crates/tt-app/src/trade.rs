@@ -1201,13 +1201,20 @@ impl App {
         let number = account.number.to_string();
         let importers: Vec<String> = account.importer_numbers.iter().map(ToString::to_string).collect();
         let system = Actor::system("kpi");
-        // Only this account's importer numbers are read (through their index).
+        // Only this account's importer numbers are read (through their index); kept until the
+        // next change, as a large importer's year is many entries.
         let own = self
-            .recompute_kpis(from, to, KpiGrouping { month: true, group: false, account: true }, Some(&importers))
+            .projection(&format!("member_kpis:{account_id}:{from}:{to}"), || async {
+                Ok(self
+                    .recompute_kpis(from, to, KpiGrouping { month: true, group: false, account: true }, Some(&importers))
+                    .await?
+                    .into_iter()
+                    .filter(|row| row.account_number.as_ref().and_then(Option::as_deref) == Some(number.as_str()))
+                    .collect::<Vec<KpiRow>>())
+            })
             .await?
-            .into_iter()
-            .filter(|row| row.account_number.as_ref().and_then(Option::as_deref) == Some(number.as_str()))
-            .collect();
+            .as_ref()
+            .clone();
         // The same for every member asking about the same months: kept until the next change.
         let baseline = self
             .projection(&format!("non_member_baseline:{from}:{to}"), || async {

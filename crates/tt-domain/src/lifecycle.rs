@@ -599,6 +599,19 @@ pub struct MembershipEvent {
     pub step: Step,
 }
 
+/// The sequences of the steps in `events` that a `Voided` step withdrew: they count for
+/// nothing, though they stay in the history.
+#[must_use]
+pub fn withdrawn_steps(events: &[MembershipEvent]) -> std::collections::BTreeSet<i64> {
+    events
+        .iter()
+        .filter_map(|event| match event.step {
+            Step::Voided { sequence } => Some(sequence),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Where the security membership stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
