@@ -1,5 +1,6 @@
-//! Background jobs that run beside the web server: periodic maintenance. Each job is
-//! idempotent, so running it twice or on two servers at once is harmless.
+//! Background jobs that run beside the web server: periodic maintenance, and computing the
+//! dashboards ahead of their first request after a change. Each job is idempotent, so running
+//! it twice or on two servers at once is harmless.
 
 use std::time::Duration;
 
@@ -16,9 +17,24 @@ pub async fn run_reminders_once(app: &App) {
     }
 }
 
+/// What [`run_periodic`] runs besides the session purge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeriodicJobs {
+    /// The reminder worker (it may run in its own process instead).
+    pub reminders: bool,
+    /// Warming the dashboards' projections after a change: only where requests are served,
+    /// since projections are kept in the serving process's memory.
+    pub warm_projections: bool,
+}
+
 /// Runs the periodic jobs every `every` until `shutdown` resolves: the session purge, and the
-/// reminder worker when `reminders` is set (it may run in its own process instead).
-pub async fn run_periodic(app: App, every: Duration, reminders: bool, shutdown: impl std::future::Future<Output = ()>) {
+/// others `jobs` names.
+pub async fn run_periodic(
+    app: App,
+    every: Duration,
+    jobs: PeriodicJobs,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
     let mut interval = tokio::time::interval(every);
     tokio::pin!(shutdown);
     loop {
@@ -30,8 +46,13 @@ pub async fn run_periodic(app: App, every: Duration, reminders: bool, shutdown: 
                     Ok(count) => tracing::info!(count, "ended idle sessions"),
                     Err(error) => tracing::warn!(error = %error, "could not end idle sessions"),
                 }
-                if reminders {
+                if jobs.reminders {
                     run_reminders_once(&app).await;
+                }
+                if jobs.warm_projections
+                    && let Err(error) = app.warm_projections().await
+                {
+                    tracing::warn!(error = %error, "could not compute the dashboards ahead");
                 }
             }
         }

@@ -38,6 +38,26 @@ const NOT_CHANGES: &[&str] = &["session.", "account.read", "audit.export"];
 const MAX_KEPT: usize = 4096;
 
 impl App {
+    /// Computes the dashboards' projections ahead of the first request after a change: the
+    /// program dashboard for today, the benefits dashboard's default period (the twelve months
+    /// to today) and the current fiscal year's annual report. Those already kept cost one read
+    /// of the audit head each, so a pass with nothing changed is cheap.
+    ///
+    /// # Errors
+    /// When storage fails.
+    pub async fn warm_projections(&self) -> AppResult<()> {
+        let system = crate::Actor::system("system:warm");
+        let today = self.clock.now().date();
+        self.program_dashboard(&system, None).await?;
+        let from = tt_domain::calendar::add_months(today, -12);
+        self.request_kpis(&system, from, today).await?;
+        self.defender_kpis(&system, from, today).await?;
+        self.benefit_trends(&system, from, today).await?;
+        let fiscal_year = if u8::from(today.month()) >= 10 { today.year() + 1 } else { today.year() };
+        self.annual_report(&system, fiscal_year, &mut |_, _| {}).await?;
+        Ok(())
+    }
+
     /// The projection `name` as of now: kept if computed since the last recorded change today,
     /// else computed by `compute` and kept.
     ///

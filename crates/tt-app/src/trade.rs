@@ -1206,7 +1206,12 @@ impl App {
         let own = self
             .projection(&format!("member_kpis:{account_id}:{from}:{to}"), || async {
                 Ok(self
-                    .recompute_kpis(from, to, KpiGrouping { month: true, group: false, account: true }, Some(&importers))
+                    .recompute_kpis(
+                        from,
+                        to,
+                        KpiGrouping { month: true, group: false, account: true },
+                        Some(&importers),
+                    )
                     .await?
                     .into_iter()
                     .filter(|row| row.account_number.as_ref().and_then(Option::as_deref) == Some(number.as_str()))

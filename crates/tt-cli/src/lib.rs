@@ -302,7 +302,8 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let (stop_jobs, jobs_stopped) = tokio::sync::oneshot::channel::<()>();
     let every = std::time::Duration::from_secs(worker.interval_seconds.max(1));
-    let jobs = tokio::spawn(tt_app::jobs::run_periodic(app.clone(), every, worker.in_serve, async move {
+    let periodic = tt_app::jobs::PeriodicJobs { reminders: worker.in_serve, warm_projections: true };
+    let jobs = tokio::spawn(tt_app::jobs::run_periodic(app.clone(), every, periodic, async move {
         let _ = jobs_stopped.await;
     }));
     let router = tt_web::router(tt_web::WebState::new(app, web_settings));
@@ -397,7 +398,8 @@ pub async fn run(command: Command, mut settings: Settings) -> anyhow::Result<Exi
             } else {
                 println!("The reminder worker is running (Ctrl-C to stop).");
                 let every = std::time::Duration::from_secs(settings.worker.interval_seconds.max(1));
-                tt_app::jobs::run_periodic(app, every, true, shutdown_signal()).await;
+                let periodic = tt_app::jobs::PeriodicJobs { reminders: true, warm_projections: false };
+                tt_app::jobs::run_periodic(app, every, periodic, shutdown_signal()).await;
             }
         }
         Command::Demo(DemoCommand::Seed) => {

@@ -711,3 +711,26 @@ async fn a_kept_dashboard_outlasts_sign_ins_and_is_computed_again_after_a_record
     assert_eq!(tomorrow.on, (app.clock.now().date()).to_string());
     assert_ne!(tomorrow.lineage[0], after.lineage[0], "a new day computes again");
 }
+
+#[tokio::test]
+async fn warming_computes_the_dashboards_before_anyone_asks() {
+    let test_app = TestApp::with_demo().await;
+    standings(&test_app).await;
+    let app = &test_app.app;
+    app.warm_projections().await.expect("warm");
+    let warmed_at = app.computed_at();
+    test_app.clock.advance(Duration::seconds(30));
+    let analyst = actor(&test_app, "tc.analyst@cbp.example").await;
+    let dashboard = app.program_dashboard(&analyst, None).await.expect("dashboard");
+    assert!(dashboard.lineage[0].starts_with(&warmed_at), "computed by the warming pass: {:?}", dashboard.lineage);
+    let today = app.clock.now().date();
+    let report = app
+        .annual_report(
+            &analyst,
+            if u8::from(today.month()) >= 10 { today.year() + 1 } else { today.year() },
+            &mut |_, _| {},
+        )
+        .await
+        .expect("report");
+    assert!(report.lineage[0].starts_with(&warmed_at), "{:?}", report.lineage);
+}

@@ -29,6 +29,8 @@ pub struct ProgramPage {
     layout: Layout,
     dashboard: ProgramDashboard,
     charts: Vec<Chart>,
+    /// Suspensions, removals and appeals by month, under its own heading.
+    enforcement_chart: Chart,
     tables: Vec<(&'static str, &'static str, CountTable)>,
     errors: FormErrors,
 }
@@ -69,23 +71,23 @@ pub async fn program_page(
         )
         .with_category_name("Month")
         .with_definition("members_by_tier"),
-        Chart::lines(
-            "suspensions-removals-appeals",
-            "Suspensions, removals and appeals by month",
-            &dashboard.suspensions_removals_appeals.months,
-            &dashboard
-                .suspensions_removals_appeals
-                .series
-                .iter()
-                .map(|series| (series.name.clone(), series.values.clone()))
-                .collect::<Vec<_>>(),
-        )
-        .with_category_name("Month")
-        .with_definition("suspensions_removals_appeals"),
         Chart::bars("certified-by-type", "Certified members by business type", "Certified members", &certified_by_type)
             .with_category_name("Business type")
             .with_definition("members_by_business_type"),
     ];
+    let enforcement_chart = Chart::lines(
+        "suspensions-removals-appeals",
+        "Suspensions, removals and appeals by month",
+        &dashboard.suspensions_removals_appeals.months,
+        &dashboard
+            .suspensions_removals_appeals
+            .series
+            .iter()
+            .map(|series| (series.name.clone(), series.values.clone()))
+            .collect::<Vec<_>>(),
+    )
+    .with_category_name("Month")
+    .with_definition("suspensions_removals_appeals");
     let tables: Vec<(&'static str, &'static str, CountTable)> = vec![
         ("members_by_business_type", "Members by business type", dashboard.members_by_business_type.clone()),
         ("security_pipeline", "CTPAT security pipeline", dashboard.security_pipeline.clone()),
@@ -97,7 +99,8 @@ pub async fn program_page(
     .filter(|(key, _, _)| dashboard.current || *key == "members_by_business_type")
     .collect();
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let page = ProgramPage { layout: Layout::for_signed_in(&signed_in), dashboard, charts, tables, errors };
+    let page =
+        ProgramPage { layout: Layout::for_signed_in(&signed_in), dashboard, charts, enforcement_chart, tables, errors };
     Ok((status, page).into_response())
 }
 
