@@ -11,7 +11,8 @@ use time::Date;
 
 use crate::{App, AppResult};
 
-/// What a projection was computed from: the audit head, the day, and the name's own key.
+/// What a projection was computed from: the audit head and the day (the name carries its own
+/// parameters).
 type Stamp = (i64, Date);
 
 /// A kept value of any projection's type.
