@@ -168,7 +168,7 @@ impl App {
     /// Today's pipelines and due dates: accounts by CTPAT security and Trade Compliance state,
     /// and owed dates by kind, from every account's membership replayed today.
     async fn program_today(&self, on: Date) -> AppResult<(CountTable, CountTable, CountTable)> {
-        let replayed = self.replay_accounts(None).await?;
+        let replayed = self.replay_accounts().await?;
         let mut security: BTreeMap<String, Vec<i64>> = BTreeMap::new();
         let mut trade_compliance: BTreeMap<&'static str, Vec<i64>> = BTreeMap::new();
         for (_, membership) in replayed.iter() {
@@ -197,7 +197,7 @@ impl App {
         };
 
         let mut due: BTreeMap<String, Vec<i64>> = BTreeMap::new();
-        let due_items = self.all_due_items(None).await?;
+        let due_items = self.all_due_items().await?;
         for item in due_items.iter() {
             let kind = item.due.key.split(':').next().unwrap_or_default().replace('_', " ");
             let row = due.entry(kind).or_insert_with(|| vec![0, 0]);

@@ -741,7 +741,7 @@ impl App {
         }
         let me = actor.user.as_ref().map(|user| user.email.to_string()).unwrap_or_default();
         // Everyone's items, kept until the next change, filtered below (a member's to its own).
-        let items = self.all_due_items(None).await?;
+        let items = self.all_due_items().await?;
         let mut selected: Vec<WorkItem> = items
             .iter()
             .filter(|item| match (role, own_account) {
@@ -816,19 +816,16 @@ impl App {
         Ok(rows)
     }
 
-    /// Every owed date of every account (or one), with who it is assigned to; for every
-    /// account, a projection kept until the next recorded change or day.
-    pub(crate) async fn all_due_items(&self, only: Option<AccountId>) -> AppResult<Arc<Vec<DueItem>>> {
-        match only {
-            Some(_) => Ok(Arc::new(self.compute_due_items(only).await?)),
-            None => self.projection("due_items", || self.compute_due_items(None)).await,
-        }
+    /// Every owed date of every account, with who it is assigned to: a projection kept until
+    /// the next recorded change or day.
+    pub(crate) async fn all_due_items(&self) -> AppResult<Arc<Vec<DueItem>>> {
+        self.projection("due_items", || self.compute_due_items()).await
     }
 
-    async fn compute_due_items(&self, only: Option<AccountId>) -> AppResult<Vec<DueItem>> {
+    async fn compute_due_items(&self) -> AppResult<Vec<DueItem>> {
         let today = self.lifecycle_today();
         let mut items = Vec::new();
-        for (account, membership) in self.replay_accounts(only).await?.iter() {
+        for (account, membership) in self.replay_accounts().await?.iter() {
             for derived in membership.derived_dates(&self.settings.lifecycle, today) {
                 let Some(party) = derived.owed_by else { continue };
                 let (assigned, supervisor) = match party {
@@ -860,30 +857,22 @@ impl App {
         Ok(items)
     }
 
-    /// Every account (or one) with its replayed membership, in account-number order. Members
-    /// known only from the legacy import are included: they have dates too. For every account,
-    /// a projection kept until the next recorded change or day.
-    pub(crate) async fn replay_accounts(&self, only: Option<AccountId>) -> AppResult<Arc<Vec<(Account, Membership)>>> {
-        match only {
-            Some(_) => Ok(Arc::new(self.compute_replayed_accounts(only).await?)),
-            None => self.projection("replayed_accounts", || self.compute_replayed_accounts(None)).await,
-        }
+    /// Every account with its replayed membership, in account-number order: a projection kept
+    /// until the next recorded change or day. Members known only from the legacy import are
+    /// included: they have dates too.
+    pub(crate) async fn replay_accounts(&self) -> AppResult<Arc<Vec<(Account, Membership)>>> {
+        self.projection("replayed_accounts", || self.compute_replayed_accounts()).await
     }
 
-    async fn compute_replayed_accounts(&self, only: Option<AccountId>) -> AppResult<Vec<(Account, Membership)>> {
-        let mut accounts: Vec<Account> = match only {
-            Some(id) => vec![self.store.get_account(id).await?],
-            None => self.store.list_accounts().await?,
-        };
+    async fn compute_replayed_accounts(&self) -> AppResult<Vec<(Account, Membership)>> {
+        let mut accounts: Vec<Account> = self.store.list_accounts().await?;
         accounts.sort_by(|left, right| left.number.cmp(&right.number));
         let mut status: HashMap<AccountId, Vec<SourcedStatusEvent>> = HashMap::new();
-        for (account_id, event) in self.store.sourced_status_events(only).await? {
+        for (account_id, event) in self.store.sourced_status_events(None).await? {
             status.entry(account_id).or_default().push(event);
         }
-        let mut histories: HashMap<AccountId, Vec<MembershipEvent>> = match only {
-            Some(id) => HashMap::from([(id, self.store.membership_events(id).await?)]),
-            None => self.store.all_membership_events().await?.into_iter().collect(),
-        };
+        let mut histories: HashMap<AccountId, Vec<MembershipEvent>> =
+            self.store.all_membership_events().await?.into_iter().collect();
         let anniversaries: HashMap<AccountId, String> = self.store.letter_anniversaries().await?.into_iter().collect();
         let mut replayed = Vec::with_capacity(accounts.len());
         for account in accounts {
@@ -914,7 +903,7 @@ impl App {
         actor.require(Permission::ViewWorkQueues, self.clock.now())?;
         let today = self.lifecycle_today();
         let mut rows: Vec<MigrationRow> = self
-            .replay_accounts(None)
+            .replay_accounts()
             .await?
             .iter()
             .filter_map(|(account, membership)| {

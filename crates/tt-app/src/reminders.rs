@@ -40,7 +40,7 @@ impl App {
     pub async fn run_reminders(&self) -> AppResult<ReminderReport> {
         let now = self.clock.now();
         let mut report = ReminderReport::default();
-        let items = self.all_due_items(None).await?;
+        let items = self.all_due_items().await?;
         let staff = self.store.list_users(&UserFilter { account_id: None, side: Some(Side::Agency) }).await?;
         let mut members: HashMap<AccountId, Vec<User>> = HashMap::new();
         for item in items.iter() {
