@@ -28,6 +28,8 @@ pub struct DefenderKpis {
     pub median_response_days: Option<i64>,
     pub cases_open: usize,
     pub cases_closed: usize,
+    /// When and from which ingest batches these figures were computed.
+    pub lineage: Vec<String>,
 }
 
 /// One month of a member's random examinations.
@@ -69,9 +71,12 @@ impl App {
         if to < from {
             return Err(AppError::invalid("to", "is before from"));
         }
-        let kept =
-            self.projection(&format!("defender_kpis:{from}:{to}"), || self.compute_defender_kpis(from, to)).await?;
-        Ok(kept.as_ref().clone())
+        Ok(self
+            .dashboard_projection(&format!("defender_kpis:{from}:{to}"), move |app| async move {
+                app.compute_defender_kpis(from, to).await
+            })
+            .await?
+            .marked())
     }
 
     async fn compute_defender_kpis(&self, from: Date, to: Date) -> AppResult<DefenderKpis> {
@@ -110,6 +115,11 @@ impl App {
             median_response_days: lower_median(response_days),
             cases_open: open,
             cases_closed: closed,
+            lineage: self
+                .lineage(&format!(
+                    "Defender alerts raised by the rules over every stored entry dated {from} to {to}, with the members' answers and the cases as recorded"
+                ))
+                .await?,
         })
     }
 
@@ -174,5 +184,11 @@ impl App {
             to: to.to_string(),
             months: months.into_values().collect(),
         })
+    }
+}
+
+impl crate::projections::WithLineage for DefenderKpis {
+    fn lineage_mut(&mut self) -> &mut Vec<String> {
+        &mut self.lineage
     }
 }

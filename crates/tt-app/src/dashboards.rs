@@ -94,11 +94,17 @@ impl App {
     pub async fn program_dashboard(&self, actor: &Actor, day: Option<Date>) -> AppResult<ProgramDashboard> {
         actor.require(Permission::ViewProgramData, self.clock.now())?;
         let on = day.unwrap_or_else(|| self.clock.now().date());
-        let members = self.projection(&format!("program_members:{on}"), || self.program_members(on)).await?;
-        let enforcement =
-            self.projection(&format!("program_enforcement:{on}"), || self.suspensions_removals_appeals(on)).await?;
-        let (members_over_time, members_by_business_type, account_count, members_computed_at) =
-            members.as_ref().clone();
+        let members =
+            self.dashboard_projection(&format!("program_members:{on}"), move |app| async move {
+                app.program_members(on).await
+            })
+            .await?;
+        let enforcement = self
+            .dashboard_projection(&format!("program_enforcement:{on}"), move |app| async move {
+                app.suspensions_removals_appeals(on).await
+            })
+            .await?;
+        let (members_over_time, members_by_business_type, account_count) = members.value.as_ref().clone();
 
         // The pipelines, due dates and workload come from today's replay of the histories: they
         // are shown for today only rather than labelled with another day.
@@ -122,15 +128,19 @@ impl App {
             on: on.to_string(),
             members_over_time,
             members_by_business_type,
-            suspensions_removals_appeals: enforcement.as_ref().clone(),
+            suspensions_removals_appeals: enforcement.value.as_ref().clone(),
             security_pipeline,
             trade_compliance_pipeline,
             due,
             workload,
             current,
-            lineage: vec![
-                members_computed_at,
-                format!(
+            lineage: [
+                Some(format!(
+                    "Computed at {} (kept until the next recorded change)",
+                    crate::projections::moment(members.computed_at.min(enforcement.computed_at))
+                )),
+                members.behind_note().or_else(|| enforcement.behind_note()),
+                Some(format!(
                     "Members from the standing histories of {} accounts (imported and recorded status events, append-only) as they stood on each day; {}",
                     account_count,
                     if current {
@@ -140,8 +150,11 @@ impl App {
                     } else {
                         "pipelines, due dates and workload are shown for today only".to_owned()
                     }
-                ),
-            ],
+                )),
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
         })
     }
 
@@ -251,9 +264,8 @@ impl App {
     }
 
     /// Members by tier at twelve month-ends up to `on`, and by business type on `on`, with the
-    /// number of accounts counted and when.
-    async fn program_members(&self, on: Date) -> AppResult<(MonthlySeries, CountTable, usize, String)> {
-        let computed_at = format!("{} (kept until the next recorded change)", self.computed_at());
+    /// number of accounts counted.
+    async fn program_members(&self, on: Date) -> AppResult<(MonthlySeries, CountTable, usize)> {
         let timelines = self.standing_timelines().await?;
         // Twelve month ends, the last one being `on` itself.
         let days: Vec<Date> =
@@ -293,7 +305,7 @@ impl App {
             rows: by_type.into_iter().map(|(name, values)| Series { name: name.to_owned(), values }).collect(),
         };
 
-        Ok((members_over_time, members_by_business_type, timelines.len(), computed_at))
+        Ok((members_over_time, members_by_business_type, timelines.len()))
     }
 }
 
@@ -527,9 +539,12 @@ impl App {
         if to < from {
             return Err(crate::AppError::invalid("to", "is before from"));
         }
-        let kept =
-            self.projection(&format!("benefit_trends:{from}:{to}"), || self.compute_benefit_trends(from, to)).await?;
-        Ok(kept.as_ref().clone())
+        Ok(self
+            .dashboard_projection(&format!("benefit_trends:{from}:{to}"), move |app| async move {
+                app.compute_benefit_trends(from, to).await
+            })
+            .await?
+            .marked())
     }
 
     async fn compute_benefit_trends(&self, from: Date, to: Date) -> AppResult<BenefitTrends> {
@@ -605,6 +620,8 @@ pub struct MemberDashboard {
     #[schema(value_type = Object)]
     pub benefits: crate::benefits::AccountBenefits,
     pub open_requests: usize,
+    /// When and from what the KPIs were computed.
+    pub lineage: Vec<String>,
 }
 
 impl App {
@@ -614,7 +631,7 @@ impl App {
     /// `Forbidden` for anyone but a member; `Invalid` when `to` is before `from`.
     pub async fn member_dashboard(&self, actor: &Actor, from: Date, to: Date) -> AppResult<MemberDashboard> {
         let account_id = actor.own_account().ok_or(crate::AppError::Forbidden("the member dashboard is a member's"))?;
-        let (own, baseline) = self.member_kpis(actor, from, to).await?;
+        let crate::trade::MemberKpis { own, baseline, lineage } = self.member_kpis(actor, from, to).await?;
         let account = self.store.get_account(account_id).await?;
         let mut months: Vec<String> = own.iter().chain(&baseline).filter_map(|row| row.month.clone()).collect();
         months.sort();
@@ -657,6 +674,13 @@ impl App {
             deadlines,
             benefits,
             open_requests,
+            lineage,
         })
+    }
+}
+
+impl crate::projections::WithLineage for BenefitTrends {
+    fn lineage_mut(&mut self) -> &mut Vec<String> {
+        &mut self.lineage
     }
 }

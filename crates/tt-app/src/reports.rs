@@ -97,12 +97,30 @@ fn group_label(tier: Tier, trade_compliance: bool) -> String {
 }
 
 impl App {
-    /// The annual report for `fiscal_year`; `progress` hears each section as it is done (a
-    /// share from 0 to 100 and its name), for a progress bar.
+    /// The annual report for `fiscal_year`, a dashboard projection: kept until the next
+    /// recorded change (an ingest, an import, a step) or the next day, then computed again in
+    /// the background.
     ///
     /// # Errors
     /// `Forbidden` without access to program data; `Invalid` for a fiscal year out of range.
-    pub async fn annual_report(
+    pub async fn annual_report(&self, actor: &Actor, fiscal_year: i32) -> AppResult<AnnualReport> {
+        actor.require(Permission::ViewProgramData, self.clock.now())?;
+        fiscal_year_bounds(fiscal_year)?;
+        Ok(self
+            .dashboard_projection(&format!("annual_report:{fiscal_year}"), move |app| async move {
+                app.compute_annual_report(fiscal_year, &mut |_, _| {}).await
+            })
+            .await?
+            .marked())
+    }
+
+    /// The annual report for `fiscal_year` computed now rather than kept (the command line's
+    /// one-off run); `progress` hears each section as it is done (a share from 0 to 100 and its
+    /// name), for a progress bar.
+    ///
+    /// # Errors
+    /// `Forbidden` without access to program data; `Invalid` for a fiscal year out of range.
+    pub async fn annual_report_computed_now(
         &self,
         actor: &Actor,
         fiscal_year: i32,
@@ -110,11 +128,7 @@ impl App {
     ) -> AppResult<AnnualReport> {
         actor.require(Permission::ViewProgramData, self.clock.now())?;
         fiscal_year_bounds(fiscal_year)?;
-        // Kept until the next recorded change (an ingest, an import, a step) or the next day.
-        let report = self
-            .projection(&format!("annual_report:{fiscal_year}"), || self.compute_annual_report(fiscal_year, progress))
-            .await?;
-        Ok(report.as_ref().clone())
+        self.compute_annual_report(fiscal_year, progress).await
     }
 
     async fn compute_annual_report(
@@ -322,8 +336,7 @@ impl App {
     /// When figures were computed, for their lineage: the moment, to the second, in UTC.
     #[must_use]
     pub fn computed_at(&self) -> String {
-        let now = self.clock.now().to_offset(time::UtcOffset::UTC);
-        format!("Computed at {} {:02}:{:02}:{:02} UTC", now.date(), now.hour(), now.minute(), now.second())
+        format!("Computed at {}", crate::projections::moment(self.clock.now()))
     }
 }
 
@@ -484,5 +497,11 @@ impl AnnualReport {
             document.paragraph(line);
         }
         document.to_bytes()
+    }
+}
+
+impl crate::projections::WithLineage for AnnualReport {
+    fn lineage_mut(&mut self) -> &mut Vec<String> {
+        &mut self.lineage
     }
 }

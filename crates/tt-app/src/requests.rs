@@ -203,6 +203,8 @@ pub struct RequestKpis {
     pub active_certificates: usize,
     /// Certificates that expired within the period with no renewal received before expiry.
     pub lapsed_certificates: usize,
+    /// When and from what these figures were computed.
+    pub lineage: Vec<String>,
 }
 
 /// The penalty calculator's input, amounts in dollars as text.
@@ -893,9 +895,12 @@ impl App {
         if to < from {
             return Err(AppError::invalid("to", "is before from"));
         }
-        let kept =
-            self.projection(&format!("request_kpis:{from}:{to}"), || self.compute_request_kpis(from, to)).await?;
-        Ok(kept.as_ref().clone())
+        Ok(self
+            .dashboard_projection(&format!("request_kpis:{from}:{to}"), move |app| async move {
+                app.compute_request_kpis(from, to).await
+            })
+            .await?
+            .marked())
     }
 
     async fn compute_request_kpis(&self, from: Date, to: Date) -> AppResult<RequestKpis> {
@@ -963,7 +968,19 @@ impl App {
                 })
             })
             .count();
-        Ok(RequestKpis { from: from.to_string(), to: to.to_string(), rows, active_certificates, lapsed_certificates })
+        Ok(RequestKpis {
+            from: from.to_string(),
+            to: to.to_string(),
+            rows,
+            active_certificates,
+            lapsed_certificates,
+            lineage: vec![
+                self.computed_at(),
+                format!(
+                    "Turnaround from each request's recorded history (append-only) for requests received {from} to {to}, counted under the requester's Trade Compliance standing; certificates as recorded"
+                ),
+            ],
+        })
     }
 
     /// Puts a reminder in the inbox of whoever a request's clock waits for: the member's officers
@@ -1067,4 +1084,10 @@ impl App {
 /// The roles that hold a permission.
 fn permission_holders(permission: Permission) -> &'static [Role] {
     POLICY.iter().find(|(held, ..)| *held == permission).map_or(&[], |(_, _, _, roles)| roles)
+}
+
+impl crate::projections::WithLineage for RequestKpis {
+    fn lineage_mut(&mut self) -> &mut Vec<String> {
+        &mut self.lineage
+    }
 }

@@ -37,6 +37,9 @@ pub struct AppSettings {
     /// logo may be used only under an agreement of that version or later (members with no
     /// signed agreement on record keep their existing use). Empty: not checked.
     pub logo_clause_agreement_version: String,
+    /// How long a dashboard request waits for figures being computed again after a change
+    /// before it answers with the previous ones, marked in their lineage as being recomputed.
+    pub dashboard_wait_milliseconds: u64,
 }
 
 impl Default for AppSettings {
@@ -58,6 +61,7 @@ impl Default for AppSettings {
             questionnaires_per_day: 50,
             benefit_clocks: tt_domain::requests::ClockRules::default(),
             logo_clause_agreement_version: String::new(),
+            dashboard_wait_milliseconds: 50,
         }
     }
 }

@@ -977,6 +977,15 @@ impl KpiGrouping {
     }
 }
 
+/// A member's own KPIs by month, the non-member baseline for the same months, and when and from
+/// what both were computed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemberKpis {
+    pub own: Vec<KpiRow>,
+    pub baseline: Vec<KpiRow>,
+    pub lineage: Vec<String>,
+}
+
 /// One KPI row: the grouping keys that were asked for, then the figures.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct KpiRow {
@@ -1191,7 +1200,7 @@ impl App {
     ///
     /// # Errors
     /// `Forbidden` for anyone but a member, `Invalid` when `to` is before `from`.
-    pub async fn member_kpis(&self, actor: &Actor, from: Date, to: Date) -> AppResult<(Vec<KpiRow>, Vec<KpiRow>)> {
+    pub async fn member_kpis(&self, actor: &Actor, from: Date, to: Date) -> AppResult<MemberKpis> {
         actor.require(Permission::ViewAccounts, self.clock.now())?;
         let account_id = actor.own_account().ok_or(AppError::Forbidden("only members have their own KPIs"))?;
         if to < from {
@@ -1200,12 +1209,11 @@ impl App {
         let account = self.store.get_account(account_id).await?;
         let number = account.number.to_string();
         let importers: Vec<String> = account.importer_numbers.iter().map(ToString::to_string).collect();
-        let system = Actor::system("kpi");
         // Only this account's importer numbers are read (through their index); kept until the
         // next change, as a large importer's year is many entries.
         let own = self
-            .projection(&format!("member_kpis:{account_id}:{from}:{to}"), || async {
-                Ok(self
+            .dashboard_projection(&format!("member_kpis:{account_id}:{from}:{to}"), move |app| async move {
+                Ok(app
                     .recompute_kpis(
                         from,
                         to,
@@ -1217,13 +1225,12 @@ impl App {
                     .filter(|row| row.account_number.as_ref().and_then(Option::as_deref) == Some(number.as_str()))
                     .collect::<Vec<KpiRow>>())
             })
-            .await?
-            .as_ref()
-            .clone();
+            .await?;
         // The same for every member asking about the same months: kept until the next change.
         let baseline = self
-            .projection(&format!("non_member_baseline:{from}:{to}"), || async {
-                Ok(self
+            .dashboard_projection(&format!("non_member_baseline:{from}:{to}"), move |app| async move {
+                let system = Actor::system("kpi");
+                Ok(app
                     .compute_kpis(&system, from, to, KpiGrouping { month: true, group: true, account: false })
                     .await?
                     .into_iter()
@@ -1231,7 +1238,20 @@ impl App {
                     .collect::<Vec<KpiRow>>())
             })
             .await?;
-        Ok((own, baseline.as_ref().clone()))
+        let lineage = [
+            Some(format!(
+                "Computed at {} (kept until the next recorded change)",
+                crate::projections::moment(own.computed_at.min(baseline.computed_at))
+            )),
+            own.behind_note().or_else(|| baseline.behind_note()),
+            Some(format!(
+                "The KPI engine's figures for entries dated {from} to {to}: yours from the entries of your importer numbers, non-members' from every entry whose importer was not a member on the entry's day"
+            )),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        Ok(MemberKpis { own: own.value.as_ref().clone(), baseline: baseline.value.as_ref().clone(), lineage })
     }
 
     async fn compute_kpis(&self, actor: &Actor, from: Date, to: Date, grouping: KpiGrouping) -> AppResult<Vec<KpiRow>> {

@@ -483,7 +483,7 @@ pub async fn run(command: Command, mut settings: Settings) -> anyhow::Result<Exi
                     eprintln!();
                 }
             };
-            let report = app.annual_report(&system, fiscal_year, &mut progress).await?;
+            let report = app.annual_report_computed_now(&system, fiscal_year, &mut progress).await?;
             let bytes = if json { serde_json::to_vec_pretty(&report)? } else { report.to_pdf() };
             std::fs::write(&out, bytes).with_context(|| format!("writing {}", out.display()))?;
             println!("The fiscal year {fiscal_year} report is in {}.", out.display());

@@ -683,19 +683,21 @@ async fn with_a_logo_clause_version_set_an_older_signed_agreement_stops_the_logo
     );
 }
 
+/// Tier II members today on a program dashboard (the last of its twelve month-ends).
+fn tier_two_today(dashboard: &tt_app::dashboards::ProgramDashboard) -> Option<i64> {
+    dashboard
+        .members_over_time
+        .series
+        .iter()
+        .find(|series| series.name == "Tier II")
+        .and_then(|series| series.values.last().copied())
+}
+
 #[tokio::test]
 async fn a_kept_dashboard_outlasts_sign_ins_and_is_computed_again_after_a_recorded_change_and_on_the_next_day() {
     let test_app = TestApp::with_demo().await;
     let app = &test_app.app;
     let analyst = actor(&test_app, "tc.analyst@cbp.example").await;
-    let tier_two_today = |dashboard: &tt_app::dashboards::ProgramDashboard| {
-        dashboard
-            .members_over_time
-            .series
-            .iter()
-            .find(|series| series.name == "Tier II")
-            .and_then(|series| series.values.last().copied())
-    };
     let before = app.program_dashboard(&analyst, None).await.expect("dashboard");
     test_app.clock.advance(Duration::seconds(5));
     app.sign_in("officer@greatlakes.example", tt_app::demo::DEMO_PASSWORD, &tt_app::auth::RequestOrigin::default())
@@ -713,6 +715,38 @@ async fn a_kept_dashboard_outlasts_sign_ins_and_is_computed_again_after_a_record
 }
 
 #[tokio::test]
+async fn after_a_change_a_dashboard_answers_at_once_with_its_earlier_figures_marked_as_being_recomputed_then_with_the_new_ones()
+ {
+    let settings = tt_app::AppSettings { dashboard_wait_milliseconds: 0, ..tt_app::AppSettings::default() };
+    let test_app = TestApp::with_settings(settings).await;
+    test_app.app.seed_demo().await.expect("demo data");
+    let app = &test_app.app;
+    let analyst = actor(&test_app, "tc.analyst@cbp.example").await;
+    let recomputing = |lineage: &[String]| lineage.iter().any(|line| line.starts_with("Being recomputed"));
+    let before =
+        app.program_dashboard(&analyst, None).await.expect("nothing earlier: the first figures are waited for");
+    assert!(!recomputing(&before.lineage), "{:?}", before.lineage);
+    test_app.clock.advance(Duration::seconds(5));
+    standings(&test_app).await;
+
+    let at_once = app.program_dashboard(&analyst, None).await.expect("dashboard");
+    assert_eq!(tier_two_today(&at_once), tier_two_today(&before), "the earlier figures, not yet the import's");
+    assert!(recomputing(&at_once.lineage), "and said to be behind: {:?}", at_once.lineage);
+
+    let mut after = at_once;
+    for _ in 0..500 {
+        if !recomputing(&after.lineage) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        after = app.program_dashboard(&analyst, None).await.expect("dashboard");
+    }
+    assert!(!recomputing(&after.lineage), "recomputed in the background: {:?}", after.lineage);
+    assert_eq!(tier_two_today(&after), tier_two_today(&before).map(|count| count + 2), "the import is counted");
+    assert_ne!(after.lineage[0], before.lineage[0], "and computed at a later moment");
+}
+
+#[tokio::test]
 async fn warming_computes_the_dashboards_before_anyone_asks() {
     let test_app = TestApp::with_demo().await;
     standings(&test_app).await;
@@ -725,11 +759,7 @@ async fn warming_computes_the_dashboards_before_anyone_asks() {
     assert!(dashboard.lineage[0].starts_with(&warmed_at), "computed by the warming pass: {:?}", dashboard.lineage);
     let today = app.clock.now().date();
     let report = app
-        .annual_report(
-            &analyst,
-            if u8::from(today.month()) >= 10 { today.year() + 1 } else { today.year() },
-            &mut |_, _| {},
-        )
+        .annual_report(&analyst, if u8::from(today.month()) >= 10 { today.year() + 1 } else { today.year() })
         .await
         .expect("report");
     assert!(report.lineage[0].starts_with(&warmed_at), "{:?}", report.lineage);

@@ -391,7 +391,7 @@ pub async fn annual_report(
     let year: i32 = text.trim().parse().map_err(|_| {
         ApiError(AppError::invalid("fiscal_year", format!("'{}' is not a year such as 2026", text.trim())))
     })?;
-    Ok(Json(state.app.annual_report(&actor, year, &mut |_, _| {}).await?))
+    Ok(Json(state.app.annual_report(&actor, year).await?))
 }
 
 /// The signed-in member's dashboard: its KPIs against non-members, its deadlines, its benefits.

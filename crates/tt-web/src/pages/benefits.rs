@@ -758,18 +758,27 @@ pub async fn benefit_kpis_page(
     let (from, to, mut errors) = period(&state, &query);
     let (mut requests, mut defender, mut charts, mut lineage) = (None, None, Vec::new(), Vec::new());
     if errors.is_empty() {
-        match state.app.request_kpis(actor, from, to).await {
-            Ok(kpis) => requests = Some(kpis),
-            Err(error) => errors = FormErrors::from_app(error)?,
-        }
-        match state.app.defender_kpis(actor, from, to).await {
-            Ok(kpis) => defender = Some(kpis),
-            Err(error) => errors.items.extend(FormErrors::from_app(error)?.items),
-        }
         match state.app.benefit_trends(actor, from, to).await {
             Ok(trends) => {
                 charts = trend_charts(&trends);
                 lineage = trends.lineage;
+            }
+            Err(error) => errors = FormErrors::from_app(error)?,
+        }
+        // Each part is computed (and kept) on its own: its lineage is said under its name.
+        match state.app.request_kpis(actor, from, to).await {
+            Ok(kpis) => {
+                lineage.extend(kpis.lineage.iter().map(|line| format!("Requests and certificates: {line}")));
+                requests = Some(kpis);
+            }
+            Err(error) => errors.items.extend(FormErrors::from_app(error)?.items),
+        }
+        match state.app.defender_kpis(actor, from, to).await {
+            Ok(kpis) => {
+                // The batches are listed once, with the trends'.
+                let own = kpis.lineage.iter().filter(|line| !line.starts_with("Batch "));
+                lineage.extend(own.map(|line| format!("Defender: {line}")));
+                defender = Some(kpis);
             }
             Err(error) => errors.items.extend(FormErrors::from_app(error)?.items),
         }

@@ -82,6 +82,8 @@ pub struct KpisPage {
     rows: Vec<KpiLine>,
     baseline: Vec<KpiLine>,
     batches: Vec<BatchLine>,
+    /// When and from what a member's figures were computed.
+    lineage: Vec<String>,
     error: Option<String>,
 }
 
@@ -106,6 +108,7 @@ pub async fn kpis_page(
         rows: Vec::new(),
         baseline: Vec::new(),
         batches: Vec::new(),
+        lineage: Vec::new(),
         error: None,
     };
     let (from, to) = match dates {
@@ -138,9 +141,10 @@ pub async fn kpis_page(
             })
             .collect();
     } else {
-        let (own, baseline) = state.app.member_kpis(&signed_in.actor, from, to).await?;
-        page.rows = own.iter().map(KpiLine::from).collect();
-        page.baseline = baseline.iter().map(KpiLine::from).collect();
+        let kpis = state.app.member_kpis(&signed_in.actor, from, to).await?;
+        page.rows = kpis.own.iter().map(KpiLine::from).collect();
+        page.baseline = kpis.baseline.iter().map(KpiLine::from).collect();
+        page.lineage = kpis.lineage;
     }
     Ok(page.into_response())
 }

@@ -77,7 +77,7 @@ pub async fn annual_report_page(
 ) -> Result<Response, PageError> {
     signed_in.actor.require(Permission::ViewProgramData, state.app.clock.now())?;
     let (shown_year, result) = match fiscal_year(&state, &query) {
-        Ok(year) => (year.to_string(), state.app.annual_report(&signed_in.actor, year, &mut |_, _| {}).await),
+        Ok(year) => (year.to_string(), state.app.annual_report(&signed_in.actor, year).await),
         Err(error) => (query.fiscal_year.clone().unwrap_or_default(), Err(error)),
     };
     let (report, errors) = match result {
@@ -98,6 +98,6 @@ pub async fn annual_report_pdf(
 ) -> Result<Response, PageError> {
     signed_in.actor.require(Permission::ViewProgramData, state.app.clock.now())?;
     let year = fiscal_year(&state, &query)?;
-    let report = state.app.annual_report(&signed_in.actor, year, &mut |_, _| {}).await?;
+    let report = state.app.annual_report(&signed_in.actor, year).await?;
     Ok(crate::api::validation::pdf_response(&format!("annual-report-fy{year}.pdf"), report.to_pdf()))
 }
