@@ -1420,13 +1420,18 @@ impl App {
     ) -> AppResult<Vec<DefenderAlert>> {
         let membership = self.membership().await?;
         let history_start = from - Duration::days(WINDOW_DAYS);
+        // Only enrolled members' entries raise alerts: only theirs are read.
+        let enrolled: Vec<String> = membership
+            .owners
+            .iter()
+            .filter(|(_, (account_id, _))| {
+                membership.authorizations.contains_key(account_id) && only.is_none_or(|only| only == *account_id)
+            })
+            .map(|(importer, _)| importer.clone())
+            .collect();
         // Entries of one importer number, in date order: (date, entry number, port, countries).
         let mut by_importer: BTreeMap<String, Vec<HistoryEntry>> = BTreeMap::new();
-        for origin in self.store.entry_origins(history_start, to).await? {
-            let Some((account_id, _)) = membership.owners.get(&origin.importer_number) else { continue };
-            if !membership.authorizations.contains_key(account_id) || only.is_some_and(|only| only != *account_id) {
-                continue;
-            }
+        for origin in self.store.entry_origins(history_start, to, &enrolled).await? {
             by_importer.entry(origin.importer_number.clone()).or_default().push((
                 origin.entry_date,
                 origin.entry_number,

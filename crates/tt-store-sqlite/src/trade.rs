@@ -105,6 +105,9 @@ fn push_range_and_importers(builder: &mut QueryBuilder<Sqlite>, from: Date, to: 
     }
 }
 
+/// Importer numbers bound in one query of entries by importer.
+const IMPORTERS_PER_QUERY: usize = 2_000;
+
 /// The membership version and the last batch, as the connection sees them.
 async fn rollup_basis_in(connection: &mut sqlx::SqliteConnection) -> StoreResult<RollupBasis> {
     let (membership_version, last_batch_id): (i64, i64) = sqlx::query_as(
@@ -641,20 +644,17 @@ impl TradeStore for SqliteStore {
         Ok(())
     }
 
-    async fn entry_origins(&self, from: Date, to: Date) -> StoreResult<Vec<EntryOrigin>> {
-        let rows = sqlx::query(
-            "SELECT entry_number, importer_number, entry_date, port_code, countries
-             FROM entries WHERE entry_date BETWEEN $1 AND $2
-             ORDER BY importer_number, entry_date, entry_number",
-        )
-        .bind(from)
-        .bind(to)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(translate)?;
-        rows.iter()
-            .map(|row| {
-                Ok(EntryOrigin {
+    async fn entry_origins(&self, from: Date, to: Date, importers: &[String]) -> StoreResult<Vec<EntryOrigin>> {
+        let mut origins = Vec::new();
+        // In chunks: a query binds at most some thousands of values.
+        for chunk in importers.chunks(IMPORTERS_PER_QUERY) {
+            let mut builder = QueryBuilder::new(
+                "SELECT entry_number, importer_number, entry_date, port_code, countries FROM entries WHERE entry_date BETWEEN ",
+            );
+            push_range_and_importers(&mut builder, from, to, Some(chunk));
+            builder.push(" ORDER BY importer_number, entry_date, entry_number");
+            for row in builder.build().fetch_all(&self.pool).await.map_err(translate)? {
+                origins.push(EntryOrigin {
                     entry_number: row.try_get("entry_number").map_err(translate)?,
                     importer_number: row.try_get("importer_number").map_err(translate)?,
                     entry_date: row.try_get("entry_date").map_err(translate)?,
@@ -662,8 +662,9 @@ impl TradeStore for SqliteStore {
                     countries: packed_lines::split_countries(
                         &row.try_get::<String, _>("countries").map_err(translate)?,
                     ),
-                })
-            })
-            .collect()
+                });
+            }
+        }
+        Ok(origins)
     }
 }

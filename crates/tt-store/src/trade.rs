@@ -232,8 +232,10 @@ pub trait TradeStore: Send + Sync {
         per_month: bool,
         visit: &mut (dyn FnMut(LineAggregate) + Send),
     ) -> StoreResult<()>;
-    /// Entries with entry_date in the range, ordered by importer number, date and entry.
-    async fn entry_origins(&self, from: Date, to: Date) -> StoreResult<Vec<EntryOrigin>>;
+    /// Entries with entry_date in the range of the `importers` only (read through their index:
+    /// Defender reads the enrolled members' entries, not everyone's), each importer's in date and
+    /// entry order.
+    async fn entry_origins(&self, from: Date, to: Date, importers: &[String]) -> StoreResult<Vec<EntryOrigin>>;
 }
 
 /// The storage format of an entry's lines, shared by both backends: a JSON array with one

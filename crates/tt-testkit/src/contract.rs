@@ -399,8 +399,11 @@ pub async fn an_entry_round_trips_with_its_lines_and_their_totals(store: &dyn St
 
     assert_eq!(store.entry_details("AB112345678").await.expect("details"), Some(entry));
     let day = time::macros::date!(2024 - 03 - 01);
-    let origins = store.entry_origins(day, day).await.expect("origins");
+    let importers = ["123456789".to_owned()];
+    let origins = store.entry_origins(day, day, &importers).await.expect("origins");
     assert_eq!(origins.len(), 1);
+    let others = ["999999999".to_owned()];
+    assert!(store.entry_origins(day, day, &others).await.expect("origins").is_empty(), "only the importers asked");
     assert_eq!(origins[0].countries, ["CN", "VN"], "distinct and sorted");
     let mut totals = Vec::new();
     store.visit_line_aggregates(day, day, None, false, &mut |total| totals.push(total)).await.expect("line totals");
@@ -479,7 +482,8 @@ pub async fn old_entries_survive_packing(store: &dyn Store) {
     let empty = store.entry_details("Z0100000001").await.expect("details").expect("an entry without lines is kept");
     assert!(empty.lines.is_empty());
     let day = time::macros::date!(2024 - 03 - 01);
-    assert_eq!(store.entry_origins(day, day).await.expect("origins")[0].countries, ["CN", "VN"]);
+    let importers = ["123456789".to_owned()];
+    assert_eq!(store.entry_origins(day, day, &importers).await.expect("origins")[0].countries, ["CN", "VN"]);
     let mut all_totals = Vec::new();
     store.visit_line_aggregates(day, day, None, false, &mut |total| all_totals.push(total)).await.expect("totals");
     let totals = &all_totals[0];
