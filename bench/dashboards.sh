@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Dashboard latency at program scale: simulates ACCOUNTS member accounts (default 12,000) with
-# LINES entry lines (default 10,000,000) over 2025, imports and ingests them into a fresh SQLite
+# LINES entry lines (default 10,000,000) over 2025, imports them (with the simulator's Defender
+# filer authorizations) and ingests them into a fresh SQLite
 # database, adds USERS member users (default 50,000; rows written straight into the users table,
 # invitation-pending, because creating them one by one through the CLI would hash a password
 # each), starts `serve`, and measures with a program director's and a member officer's tokens:
@@ -33,6 +34,7 @@ if [ ! -f "$WORK/ready" ]; then
 rm -f "$WORK/bench.db"*
 "$BIN" --database-url "$URL" import accounts "$WORK/data/accounts.csv" >/dev/null
 "$BIN" --database-url "$URL" import status-events "$WORK/data/status-events.csv" >/dev/null
+"$BIN" --database-url "$URL" import defender-filers "$WORK/data/defender-filers.csv" >/dev/null
 "$BIN" --database-url "$URL" ingest entries "$WORK/data/entries.csv" >/dev/null
 "$BIN" --database-url "$URL" admin create-user --email bench@example.gov --name Bench --role program_director \
   --password-stdin <<<"Quiet-harbor-lantern-2025" >/dev/null 2>&1
