@@ -16,6 +16,7 @@ use tt_domain::{Account, AccountId};
 use utoipa::ToSchema;
 
 use crate::membership::LoadRow;
+use crate::projections::Projected;
 use crate::{Actor, App, AppResult, Permission};
 
 /// Counts by month: one series per line of a chart.
@@ -109,21 +110,44 @@ impl App {
         // The pipelines, due dates and workload come from today's replay of the histories: they
         // are shown for today only rather than labelled with another day.
         let current = on == self.clock.now().date();
-        let (security_pipeline, trade_compliance_pipeline, due) = if current {
-            self.projection("program_today", || self.program_today(on)).await?.as_ref().clone()
+        let today = if current {
+            Some(
+                self.dashboard_projection("program_today", move |app| async move { app.program_today(on).await })
+                    .await?,
+            )
         } else {
-            (CountTable::default(), CountTable::default(), CountTable::default())
+            None
         };
+        let (security_pipeline, trade_compliance_pipeline, due) =
+            today.as_ref().map(|today| today.value.as_ref().clone()).unwrap_or_default();
         let workload = if current {
             let who = actor.user.as_ref().map_or_else(|| "nobody".to_owned(), |user| user.id.to_string());
-            match self.projection(&format!("workload:{who}"), || self.team_load(actor)).await {
-                Ok(rows) => rows.as_ref().clone(),
-                Err(crate::AppError::Forbidden(_)) => Vec::new(),
-                Err(error) => return Err(error),
-            }
+            let actor = actor.clone();
+            Some(
+                self.dashboard_projection(&format!("workload:{who}"), move |app| async move {
+                    match app.team_load(&actor).await {
+                        // Someone without a team sees no workload table.
+                        Err(crate::AppError::Forbidden(_)) => Ok(Vec::new()),
+                        rows => rows,
+                    }
+                })
+                .await?,
+            )
         } else {
-            Vec::new()
+            None
         };
+        let computed_at = [Some(members.computed_at), Some(enforcement.computed_at)]
+            .into_iter()
+            .chain([today.as_ref().map(|today| today.computed_at), workload.as_ref().map(|rows| rows.computed_at)])
+            .flatten()
+            .min()
+            .unwrap_or(members.computed_at);
+        let behind = members
+            .behind_note()
+            .or_else(|| enforcement.behind_note())
+            .or_else(|| today.as_ref().and_then(Projected::behind_note))
+            .or_else(|| workload.as_ref().and_then(Projected::behind_note));
+        let workload = workload.map(|rows| rows.value.as_ref().clone()).unwrap_or_default();
         Ok(ProgramDashboard {
             on: on.to_string(),
             members_over_time,
@@ -137,9 +161,9 @@ impl App {
             lineage: [
                 Some(format!(
                     "Computed at {} (kept until the next recorded change)",
-                    crate::projections::moment(members.computed_at.min(enforcement.computed_at))
+                    crate::projections::moment(computed_at)
                 )),
-                members.behind_note().or_else(|| enforcement.behind_note()),
+                behind,
                 Some(format!(
                     "Members from the standing histories of {} accounts (imported and recorded status events, append-only) as they stood on each day; {}",
                     account_count,
@@ -631,7 +655,7 @@ impl App {
     /// `Forbidden` for anyone but a member; `Invalid` when `to` is before `from`.
     pub async fn member_dashboard(&self, actor: &Actor, from: Date, to: Date) -> AppResult<MemberDashboard> {
         let account_id = actor.own_account().ok_or(crate::AppError::Forbidden("the member dashboard is a member's"))?;
-        let crate::trade::MemberKpis { own, baseline, lineage } = self.member_kpis(actor, from, to).await?;
+        let crate::trade::MemberKpis { own, baseline, mut lineage } = self.member_kpis(actor, from, to).await?;
         let account = self.store.get_account(account_id).await?;
         let mut months: Vec<String> = own.iter().chain(&baseline).filter_map(|row| row.month.clone()).collect();
         months.sort();
@@ -656,7 +680,19 @@ impl App {
                 })
                 .collect(),
         };
-        let deadlines = self.work_items(actor, &crate::membership::WorkFilter::default()).await?;
+        // The deadlines as the work queue lists them, kept like the KPIs (the queue itself is
+        // always current).
+        let who = actor.user.as_ref().map_or_else(|| account_id.to_string(), |user| user.id.to_string());
+        let deadline_actor = actor.clone();
+        let deadlines = self
+            .dashboard_projection(&format!("member_deadlines:{who}"), move |app| async move {
+                app.work_items(&deadline_actor, &crate::membership::WorkFilter::default()).await
+            })
+            .await?;
+        if !lineage.iter().any(|line| line.starts_with("Being recomputed")) {
+            deadlines.mark_behind(&mut lineage);
+        }
+        let deadlines = deadlines.value.as_ref().clone();
         let benefits = self.account_benefits(actor, account_id, None).await?;
         let open_requests = self
             .list_requests(actor, Some(account_id))
