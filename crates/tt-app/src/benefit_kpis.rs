@@ -72,7 +72,7 @@ impl App {
             return Err(AppError::invalid("to", "is before from"));
         }
         Ok(self
-            .dashboard_projection(&format!("defender_kpis:{from}:{to}"), move |app| async move {
+            .dashboard_projection(format!("defender_kpis:{from}:{to}"), move |app| async move {
                 app.compute_defender_kpis(from, to).await
             })
             .await?

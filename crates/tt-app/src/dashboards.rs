@@ -95,47 +95,47 @@ impl App {
     pub async fn program_dashboard(&self, actor: &Actor, day: Option<Date>) -> AppResult<ProgramDashboard> {
         actor.require(Permission::ViewProgramData, self.clock.now())?;
         let on = day.unwrap_or_else(|| self.clock.now().date());
-        let members =
-            self.dashboard_projection(&format!("program_members:{on}"), move |app| async move {
-                app.program_members(on).await
-            })
-            .await?;
-        let enforcement = self
-            .dashboard_projection(&format!("program_enforcement:{on}"), move |app| async move {
-                app.suspensions_removals_appeals(on).await
-            })
-            .await?;
-        let (members_over_time, members_by_business_type, account_count) = members.value.as_ref().clone();
-
         // The pipelines, due dates and workload come from today's replay of the histories: they
         // are shown for today only rather than labelled with another day.
         let current = on == self.clock.now().date();
-        let today = if current {
-            Some(
-                self.dashboard_projection("program_today", move |app| async move { app.program_today(on).await })
-                    .await?,
-            )
-        } else {
-            None
-        };
+        let who = actor.user.as_ref().map_or_else(|| "nobody".to_owned(), |user| user.id.to_string());
+        let workload_actor = actor.clone();
+        // Together, so that after a change the waits for the four overlap rather than add up.
+        let (members, enforcement, today, workload) = tokio::try_join!(
+            self.dashboard_projection(format!("program_members:{on}"), move |app| async move {
+                app.program_members(on).await
+            }),
+            self.dashboard_projection(format!("program_enforcement:{on}"), move |app| async move {
+                app.suspensions_removals_appeals(on).await
+            }),
+            async {
+                if current {
+                    let today = self.dashboard_projection("program_today".to_owned(), move |app| async move {
+                        app.program_today(on).await
+                    });
+                    Ok(Some(today.await?))
+                } else {
+                    Ok(None)
+                }
+            },
+            async {
+                if current {
+                    let rows = self.dashboard_projection(format!("workload:{who}"), move |app| async move {
+                        match app.team_load(&workload_actor).await {
+                            // Someone without a team sees no workload table.
+                            Err(crate::AppError::Forbidden(_)) => Ok(Vec::new()),
+                            rows => rows,
+                        }
+                    });
+                    Ok(Some(rows.await?))
+                } else {
+                    Ok(None)
+                }
+            },
+        )?;
+        let (members_over_time, members_by_business_type, account_count) = members.value.as_ref().clone();
         let (security_pipeline, trade_compliance_pipeline, due) =
             today.as_ref().map(|today| today.value.as_ref().clone()).unwrap_or_default();
-        let workload = if current {
-            let who = actor.user.as_ref().map_or_else(|| "nobody".to_owned(), |user| user.id.to_string());
-            let actor = actor.clone();
-            Some(
-                self.dashboard_projection(&format!("workload:{who}"), move |app| async move {
-                    match app.team_load(&actor).await {
-                        // Someone without a team sees no workload table.
-                        Err(crate::AppError::Forbidden(_)) => Ok(Vec::new()),
-                        rows => rows,
-                    }
-                })
-                .await?,
-            )
-        } else {
-            None
-        };
         let computed_at = [Some(members.computed_at), Some(enforcement.computed_at)]
             .into_iter()
             .chain([today.as_ref().map(|today| today.computed_at), workload.as_ref().map(|rows| rows.computed_at)])
@@ -564,7 +564,7 @@ impl App {
             return Err(crate::AppError::invalid("to", "is before from"));
         }
         Ok(self
-            .dashboard_projection(&format!("benefit_trends:{from}:{to}"), move |app| async move {
+            .dashboard_projection(format!("benefit_trends:{from}:{to}"), move |app| async move {
                 app.compute_benefit_trends(from, to).await
             })
             .await?
@@ -655,7 +655,17 @@ impl App {
     /// `Forbidden` for anyone but a member; `Invalid` when `to` is before `from`.
     pub async fn member_dashboard(&self, actor: &Actor, from: Date, to: Date) -> AppResult<MemberDashboard> {
         let account_id = actor.own_account().ok_or(crate::AppError::Forbidden("the member dashboard is a member's"))?;
-        let crate::trade::MemberKpis { own, baseline, mut lineage } = self.member_kpis(actor, from, to).await?;
+        // The deadlines as the work queue lists them, kept like the KPIs (the queue itself is
+        // always current); both at once, so their waits after a change overlap.
+        let who = actor.user.as_ref().map_or_else(|| account_id.to_string(), |user| user.id.to_string());
+        let deadline_actor = actor.clone();
+        let (kpis, deadlines) = tokio::try_join!(
+            self.member_kpis(actor, from, to),
+            self.dashboard_projection(format!("member_deadlines:{who}"), move |app| async move {
+                app.work_items(&deadline_actor, &crate::membership::WorkFilter::default()).await
+            }),
+        )?;
+        let crate::trade::MemberKpis { own, baseline, mut lineage } = kpis;
         let account = self.store.get_account(account_id).await?;
         let mut months: Vec<String> = own.iter().chain(&baseline).filter_map(|row| row.month.clone()).collect();
         months.sort();
@@ -680,15 +690,6 @@ impl App {
                 })
                 .collect(),
         };
-        // The deadlines as the work queue lists them, kept like the KPIs (the queue itself is
-        // always current).
-        let who = actor.user.as_ref().map_or_else(|| account_id.to_string(), |user| user.id.to_string());
-        let deadline_actor = actor.clone();
-        let deadlines = self
-            .dashboard_projection(&format!("member_deadlines:{who}"), move |app| async move {
-                app.work_items(&deadline_actor, &crate::membership::WorkFilter::default()).await
-            })
-            .await?;
         if !lineage.iter().any(|line| line.starts_with("Being recomputed")) {
             deadlines.mark_behind(&mut lineage);
         }

@@ -176,7 +176,7 @@ impl App {
     /// When reading the audit head or computing fails.
     pub(crate) async fn dashboard_projection<T, Compute, Computing>(
         &self,
-        name: &str,
+        name: String,
         compute: Compute,
     ) -> AppResult<Projected<T>>
     where
@@ -191,7 +191,7 @@ impl App {
             let stamp = self.stamp().await?;
             let (mut finished, earlier) = {
                 let mut slots = self.projections.slots.lock().map_err(|_| poisoned())?;
-                let slot = slots.entry(name.to_owned()).or_default();
+                let slot = slots.entry(name.clone()).or_default();
                 if let Some((kept_stamp, value, computed_at)) = &slot.kept
                     && *kept_stamp >= stamp
                     && let Ok(value) = Arc::clone(value).downcast::<T>()
@@ -209,7 +209,7 @@ impl App {
                 let receiver = match running {
                     Some(receiver) => receiver,
                     None => {
-                        let receiver = self.compute_in_background(name, stamp, compute.clone());
+                        let receiver = self.compute_in_background(&name, stamp, compute.clone());
                         slot.computing = Some((stamp, receiver.clone()));
                         receiver
                     }

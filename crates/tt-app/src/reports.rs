@@ -107,7 +107,7 @@ impl App {
         actor.require(Permission::ViewProgramData, self.clock.now())?;
         fiscal_year_bounds(fiscal_year)?;
         Ok(self
-            .dashboard_projection(&format!("annual_report:{fiscal_year}"), move |app| async move {
+            .dashboard_projection(format!("annual_report:{fiscal_year}"), move |app| async move {
                 app.compute_annual_report(fiscal_year, &mut |_, _| {}).await
             })
             .await?

@@ -896,7 +896,7 @@ impl App {
             return Err(AppError::invalid("to", "is before from"));
         }
         Ok(self
-            .dashboard_projection(&format!("request_kpis:{from}:{to}"), move |app| async move {
+            .dashboard_projection(format!("request_kpis:{from}:{to}"), move |app| async move {
                 app.compute_request_kpis(from, to).await
             })
             .await?

@@ -1211,33 +1211,26 @@ impl App {
         let importers: Vec<String> = account.importer_numbers.iter().map(ToString::to_string).collect();
         // Only this account's importer numbers are read (through their index); kept until the
         // next change, as a large importer's year is many entries.
-        let own = self
-            .dashboard_projection(&format!("member_kpis:{account_id}:{from}:{to}"), move |app| async move {
-                Ok(app
-                    .recompute_kpis(
-                        from,
-                        to,
-                        KpiGrouping { month: true, group: false, account: true },
-                        Some(&importers),
-                    )
-                    .await?
-                    .into_iter()
-                    .filter(|row| row.account_number.as_ref().and_then(Option::as_deref) == Some(number.as_str()))
-                    .collect::<Vec<KpiRow>>())
-            })
-            .await?;
+        let own = self.dashboard_projection(format!("member_kpis:{account_id}:{from}:{to}"), move |app| async move {
+            Ok(app
+                .recompute_kpis(from, to, KpiGrouping { month: true, group: false, account: true }, Some(&importers))
+                .await?
+                .into_iter()
+                .filter(|row| row.account_number.as_ref().and_then(Option::as_deref) == Some(number.as_str()))
+                .collect::<Vec<KpiRow>>())
+        });
         // The same for every member asking about the same months: kept until the next change.
-        let baseline = self
-            .dashboard_projection(&format!("non_member_baseline:{from}:{to}"), move |app| async move {
-                let system = Actor::system("kpi");
-                Ok(app
-                    .compute_kpis(&system, from, to, KpiGrouping { month: true, group: true, account: false })
-                    .await?
-                    .into_iter()
-                    .filter(|row| row.group.is_some_and(|group| group.tier == tt_domain::membership::Tier::NonMember))
-                    .collect::<Vec<KpiRow>>())
-            })
-            .await?;
+        let baseline = self.dashboard_projection(format!("non_member_baseline:{from}:{to}"), move |app| async move {
+            let system = Actor::system("kpi");
+            Ok(app
+                .compute_kpis(&system, from, to, KpiGrouping { month: true, group: true, account: false })
+                .await?
+                .into_iter()
+                .filter(|row| row.group.is_some_and(|group| group.tier == tt_domain::membership::Tier::NonMember))
+                .collect::<Vec<KpiRow>>())
+        });
+        // Together: after a change their waits overlap.
+        let (own, baseline) = tokio::try_join!(own, baseline)?;
         let lineage = [
             Some(format!(
                 "Computed at {} (kept until the next recorded change)",
