@@ -37,9 +37,17 @@ struct Slot {
 }
 
 /// The kept projections, by name (a name includes its parameters, e.g. a fiscal year).
-#[derive(Default)]
 pub struct Projections {
     slots: Mutex<HashMap<String, Slot>>,
+    /// Held by a computation a request started: one at a time, so that on a machine of few
+    /// cores recomputing never takes every worker thread from the requests being answered.
+    requested_computation: tokio::sync::Semaphore,
+}
+
+impl Default for Projections {
+    fn default() -> Self {
+        Self { slots: Mutex::default(), requested_computation: tokio::sync::Semaphore::new(1) }
+    }
 }
 
 impl std::fmt::Debug for Projections {
@@ -169,8 +177,10 @@ impl App {
 
     /// The dashboard projection `name`: kept if current; else computed in the background by
     /// `compute`, waited for up to the configured time when earlier figures exist (which are
-    /// answered, marked as behind, if it takes longer) and without limit when none do or when
-    /// another projection is being computed from it.
+    /// answered, marked as behind, if it takes longer) and without limit when none do. While
+    /// another projection is computed from it, or while warming, it is read current: kept, or
+    /// computed within that task (which never waits for a queued computation, so none waits
+    /// for itself).
     ///
     /// # Errors
     /// When reading the audit head or computing fails.
@@ -184,7 +194,11 @@ impl App {
         Compute: FnOnce(Self) -> Computing + Clone + Send + 'static,
         Computing: std::future::Future<Output = AppResult<T>> + Send + 'static,
     {
-        let may_answer_earlier = CURRENT_ONLY.try_with(|()| ()).is_err();
+        if CURRENT_ONLY.try_with(|()| ()).is_ok() {
+            let value = self.projection(&name, || compute(self.clone())).await?;
+            let computed_at = self.kept_at(&name).unwrap_or_else(|| self.clock.now());
+            return Ok(Projected { value, computed_at, behind: false });
+        }
         let deadline =
             tokio::time::Instant::now() + std::time::Duration::from_millis(self.settings.dashboard_wait_milliseconds);
         loop {
@@ -224,7 +238,10 @@ impl App {
                 let outcome = finished.wait_for(Option::is_some).await.map_err(|_| stopped())?.clone();
                 outcome.unwrap_or(Ok(())).map_err(|message| AppError::Internal(anyhow::anyhow!(message)))
             };
-            match earlier.filter(|_| may_answer_earlier) {
+            match earlier {
+                // Out of time (or told not to wait): the earlier figures, without a look at
+                // whether the new ones happen to be ready.
+                Some(earlier) if tokio::time::Instant::now() >= deadline => return Ok(earlier),
                 Some(earlier) => match tokio::time::timeout_at(deadline, waiting).await {
                     Ok(outcome) => outcome?,
                     Err(_) => return Ok(earlier),
@@ -253,6 +270,7 @@ impl App {
         let app = self.clone();
         let name = name.to_owned();
         tokio::spawn(CURRENT_ONLY.scope((), async move {
+            let _permit = app.projections.requested_computation.acquire().await.ok();
             let computed_at = app.clock.now();
             let outcome = match compute(app.clone()).await {
                 Ok(value) => {
@@ -273,6 +291,11 @@ impl App {
             sender.send_replace(Some(outcome));
         }));
         receiver
+    }
+
+    /// When the value kept under `name` was computed.
+    fn kept_at(&self, name: &str) -> Option<OffsetDateTime> {
+        Some(self.projections.slots.lock().ok()?.get(name)?.kept.as_ref()?.2)
     }
 
     /// The value kept under `name` if it has type `T` and was computed as of `stamp` or later.
