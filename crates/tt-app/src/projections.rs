@@ -39,14 +39,15 @@ struct Slot {
 /// The kept projections, by name (a name includes its parameters, e.g. a fiscal year).
 pub struct Projections {
     slots: Mutex<HashMap<String, Slot>>,
-    /// Held by a computation a request started: one at a time, so that on a machine of few
-    /// cores recomputing never takes every worker thread from the requests being answered.
-    requested_computation: tokio::sync::Semaphore,
+    /// Held by a computation a request started, and by a warming pass: one at a time, so that
+    /// on a machine of few cores recomputing never takes every worker thread from the requests
+    /// being answered.
+    computation: tokio::sync::Semaphore,
 }
 
 impl Default for Projections {
     fn default() -> Self {
-        Self { slots: Mutex::default(), requested_computation: tokio::sync::Semaphore::new(1) }
+        Self { slots: Mutex::default(), computation: tokio::sync::Semaphore::new(1) }
     }
 }
 
@@ -131,6 +132,8 @@ impl App {
     /// # Errors
     /// When storage fails.
     pub async fn warm_projections(&self) -> AppResult<()> {
+        // Under the same permit as requested computations: one computation at a time in all.
+        let _permit = self.projections.computation.acquire().await.ok();
         CURRENT_ONLY
             .scope((), async {
                 let system = crate::Actor::system("system:warm");
@@ -270,7 +273,7 @@ impl App {
         let app = self.clone();
         let name = name.to_owned();
         tokio::spawn(CURRENT_ONLY.scope((), async move {
-            let _permit = app.projections.requested_computation.acquire().await.ok();
+            let _permit = app.projections.computation.acquire().await.ok();
             let computed_at = app.clock.now();
             let outcome = match compute(app.clone()).await {
                 Ok(value) => {
