@@ -49,10 +49,16 @@ pub async fn run_periodic(
                 if jobs.reminders {
                     run_reminders_once(&app).await;
                 }
-                if jobs.warm_projections
-                    && let Err(error) = app.warm_projections().await
-                {
-                    tracing::warn!(error = %error, "could not compute the dashboards ahead");
+                if jobs.warm_projections {
+                    // On a blocking-pool thread, like every projection computed in the
+                    // background: requests keep the async workers.
+                    let (warming, runtime) = (app.clone(), tokio::runtime::Handle::current());
+                    let warmed = tokio::task::spawn_blocking(move || runtime.block_on(warming.warm_projections())).await;
+                    match warmed {
+                        Ok(Ok(())) => {}
+                        Ok(Err(error)) => tracing::warn!(error = %error, "could not compute the dashboards ahead"),
+                        Err(error) => tracing::warn!(error = %error, "computing the dashboards ahead stopped"),
+                    }
                 }
             }
         }

@@ -272,27 +272,32 @@ impl App {
         let (sender, receiver) = watch::channel(None);
         let app = self.clone();
         let name = name.to_owned();
-        tokio::spawn(CURRENT_ONLY.scope((), async move {
-            let _permit = app.projections.computation.acquire().await.ok();
-            let computed_at = app.clock.now();
-            let outcome = match compute(app.clone()).await {
-                Ok(value) => {
-                    app.keep(&name, stamp, Arc::new(value) as Kept, computed_at);
-                    Ok(())
+        // On a blocking-pool thread of its own: the computation's long loops over millions of
+        // rows never hold one of the async workers that answer requests.
+        let runtime = tokio::runtime::Handle::current();
+        tokio::task::spawn_blocking(move || {
+            runtime.block_on(CURRENT_ONLY.scope((), async move {
+                let _permit = app.projections.computation.acquire().await.ok();
+                let computed_at = app.clock.now();
+                let outcome = match compute(app.clone()).await {
+                    Ok(value) => {
+                        app.keep(&name, stamp, Arc::new(value) as Kept, computed_at);
+                        Ok(())
+                    }
+                    Err(error) => {
+                        tracing::warn!(projection = %name, error = %error, "could not compute a dashboard");
+                        Err(error.to_string())
+                    }
+                };
+                if let Ok(mut slots) = app.projections.slots.lock()
+                    && let Some(slot) = slots.get_mut(&name)
+                    && slot.computing.as_ref().is_some_and(|(running_stamp, _)| *running_stamp == stamp)
+                {
+                    slot.computing = None;
                 }
-                Err(error) => {
-                    tracing::warn!(projection = %name, error = %error, "could not compute a dashboard");
-                    Err(error.to_string())
-                }
-            };
-            if let Ok(mut slots) = app.projections.slots.lock()
-                && let Some(slot) = slots.get_mut(&name)
-                && slot.computing.as_ref().is_some_and(|(running_stamp, _)| *running_stamp == stamp)
-            {
-                slot.computing = None;
-            }
-            sender.send_replace(Some(outcome));
-        }));
+                sender.send_replace(Some(outcome));
+            }));
+        });
         receiver
     }
 
