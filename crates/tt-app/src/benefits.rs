@@ -168,7 +168,7 @@ impl App {
     }
 
     /// An account's standing on a day, from its status history (what the KPIs count).
-    async fn standing_on(&self, account_id: AccountId, day: Date) -> AppResult<Standing> {
+    pub(crate) async fn standing_on(&self, account_id: AccountId, day: Date) -> AppResult<Standing> {
         let events = self.store.sourced_status_events(Some(account_id)).await?;
         Ok(Timeline::new(events.into_iter().map(|(_, sourced)| sourced.event)).standing_on(day))
     }

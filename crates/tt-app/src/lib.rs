@@ -36,6 +36,7 @@ pub mod requests;
 pub mod secrets;
 pub mod settings;
 pub mod signup;
+pub mod status_credentials;
 pub mod totp;
 pub mod trade;
 pub mod users;
@@ -67,6 +68,8 @@ pub struct App {
     pub scanner: Arc<dyn objects::EvidenceScanner>,
     /// Read models reused between requests while nothing changes (see [`projections`]).
     pub projections: Arc<projections::Projections>,
+    /// The program's key for status credentials, read on first use.
+    pub signing_key: Arc<status_credentials::SigningKey>,
 }
 
 impl App {
@@ -82,6 +85,7 @@ impl App {
             objects,
             scanner: Arc::new(objects::NoScanner),
             projections: Arc::new(projections::Projections::default()),
+            signing_key: Arc::new(status_credentials::SigningKey::default()),
         }
     }
 

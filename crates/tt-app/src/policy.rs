@@ -71,6 +71,8 @@ pub enum Permission {
     DecideBenefitProposals,
     /// Authorize brokers' filer codes for CTPAT Defender.
     ManageDefenderEnrolment,
+    /// Issue and revoke signed status credentials for the company's business partners.
+    IssueStatusCredentials,
 }
 
 /// Each permission, whether it changes data, a description, and the roles that hold it.
@@ -226,6 +228,12 @@ pub const POLICY: &[(Permission, bool, &str, &[Role])] = &[
         Permission::ManageDefenderEnrolment,
         true,
         "Authorize the company's brokers' filer codes for CTPAT Defender",
+        &[CompanyOfficer],
+    ),
+    (
+        Permission::IssueStatusCredentials,
+        true,
+        "Issue and revoke signed status credentials for the company's business partners",
         &[CompanyOfficer],
     ),
 ];

@@ -40,6 +40,13 @@ pub struct AppSettings {
     /// How long a dashboard request waits for figures being computed again after a change
     /// before it answers with the previous ones, marked in their lineage as being recomputed.
     pub dashboard_wait_milliseconds: u64,
+    /// The program's Ed25519 key for status credentials (PKCS#8), created when missing. Keep
+    /// it secret and backed up: a new key makes every credential issued so far not genuine.
+    pub status_signing_key_file: String,
+    /// How long a status credential is valid unless its member asks for less (at most 365).
+    pub status_credential_valid_days: i64,
+    /// Status credential checks one network address may make within the throttling window.
+    pub status_verifications_per_address: i64,
 }
 
 impl Default for AppSettings {
@@ -62,6 +69,9 @@ impl Default for AppSettings {
             benefit_clocks: tt_domain::requests::ClockRules::default(),
             logo_clause_agreement_version: String::new(),
             dashboard_wait_milliseconds: 50,
+            status_signing_key_file: "status-signing-key.p8".to_owned(),
+            status_credential_valid_days: 90,
+            status_verifications_per_address: 60,
         }
     }
 }

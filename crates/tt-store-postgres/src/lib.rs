@@ -15,6 +15,7 @@ mod profile;
 mod questionnaire;
 mod requests;
 mod rows;
+mod status_credentials;
 mod trade;
 mod users;
 mod validation;

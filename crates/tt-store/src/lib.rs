@@ -10,6 +10,7 @@ pub mod membership;
 pub mod profile;
 pub mod questionnaire;
 pub mod requests;
+pub mod status_credentials;
 pub mod trade;
 pub mod validation;
 
@@ -202,6 +203,7 @@ pub trait Store:
     + questionnaire::QuestionnaireStore
     + requests::RequestStore
     + requests::ProposalStore
+    + status_credentials::CredentialStore
     + DatabaseAdmin
 {
 }
@@ -222,6 +224,7 @@ impl<T> Store for T where
         + questionnaire::QuestionnaireStore
         + requests::RequestStore
         + requests::ProposalStore
+        + status_credentials::CredentialStore
         + DatabaseAdmin
 {
 }

@@ -934,6 +934,39 @@ pub async fn a_defender_authorization_end_round_trips_in_recording_order(store: 
     assert_eq!(stored, ends);
 }
 
+pub async fn a_status_credential_round_trips_newest_first_and_is_revoked_once(store: &dyn Store) {
+    use tt_store::status_credentials::{CredentialRevocation, StoredCredential};
+    let account = sample_account("CREDENTIAL-1", &[]);
+    store.create_account(&account, &audit("account.create")).await.expect("account");
+    let issue = |issued_to: &str, age_days: i64| StoredCredential {
+        id: uuid::Uuid::new_v4(),
+        account_id: account.id,
+        issued_to: issued_to.to_owned(),
+        issued_by: None,
+        issued_at: now() - Duration::days(age_days),
+        expires_at: now() + Duration::days(90 - age_days),
+        text: format!("payload-for-{issued_to}.signature"),
+        revocation: None,
+    };
+    let (older, newer) = (issue("Harbor Forwarding", 3), issue("Lakeside Carriers", 1));
+    for credential in [&older, &newer] {
+        store.add_credential(credential, &audit("credential.issue")).await.expect("issue");
+    }
+    assert_eq!(store.credentials(account.id).await.expect("list"), vec![newer.clone(), older.clone()]);
+    let revocation =
+        CredentialRevocation { reason: "partner relationship ended".to_owned(), revoked_by: None, revoked_at: now() };
+    store.revoke_credential(older.id, &revocation, &audit("credential.revoke")).await.expect("revoke");
+    assert_eq!(
+        store.get_credential(older.id).await.expect("read"),
+        StoredCredential { revocation: Some(revocation.clone()), ..older.clone() }
+    );
+    assert!(matches!(
+        store.revoke_credential(older.id, &revocation, &audit("credential.revoke")).await,
+        Err(StoreError::Conflict { field: "credential" })
+    ));
+    assert!(matches!(store.get_credential(uuid::Uuid::new_v4()).await, Err(StoreError::NotFound)));
+}
+
 pub async fn a_questionnaire_is_found_by_its_token_hash_answered_once_and_revoked_once(store: &dyn Store) {
     use tt_domain::criteria::{CriterionId, Requirement};
     use tt_domain::questionnaire::{PartnerAnswer, PartnerAnswers, Question};
@@ -1030,7 +1063,8 @@ macro_rules! store_contract_suite {
             a_questionnaire_is_found_by_its_token_hash_answered_once_and_revoked_once,
             request_histories_round_trip_newest_first_and_a_stale_append_is_a_conflict,
             proposal_histories_round_trip_in_order_and_a_stale_append_is_a_conflict,
-            a_defender_authorization_end_round_trips_in_recording_order
+            a_defender_authorization_end_round_trips_in_recording_order,
+            a_status_credential_round_trips_newest_first_and_is_revoked_once
         );
     };
     (@cases $make:path; $($case:ident),*) => {

@@ -39,6 +39,13 @@ impl TestApp {
                 .display()
                 .to_string();
         }
+        if settings.status_signing_key_file == AppSettings::default().status_signing_key_file {
+            // Never the working directory: each test has its own program key.
+            settings.status_signing_key_file = std::env::temp_dir()
+                .join(format!("tt-status-key-{}.p8", uuid::Uuid::new_v4().simple()))
+                .display()
+                .to_string();
+        }
         if settings.dashboard_wait_milliseconds == AppSettings::default().dashboard_wait_milliseconds {
             // Tests read figures right after recording changes: they wait for the new ones
             // however busy the machine (the test of the earlier figures sets its own wait).

@@ -14,8 +14,8 @@ use utoipa_axum::routes;
 
 use crate::error::{ApiError, error_page};
 use crate::pages::{
-    accounts, admin, benefits, criteria, dashboards, defender, home, kpis, membership, profile, questionnaire, reports,
-    security_profile, session, users, validation,
+    accounts, admin, benefits, credentials, criteria, dashboards, defender, home, kpis, membership, profile,
+    questionnaire, reports, security_profile, session, users, validation,
 };
 use crate::{WebState, api, middleware, openapi};
 
@@ -105,6 +105,11 @@ page_routes! {
     post "/questionnaires" => questionnaire::send_questionnaire, may(&[Permission::PrepareMembership]), true;
     get "/questionnaires/{id}" => questionnaire::questionnaire_page, may(&[Permission::ViewAccounts]), true;
     post "/questionnaires/{id}" => questionnaire::change_questionnaire, may(&[Permission::PrepareMembership]), true;
+    get "/accounts/{id}/credentials" => credentials::credentials_page, may(&[Permission::ViewAccounts]), false;
+    post "/accounts/{id}/credentials" => credentials::issue_credential, may(&[Permission::IssueStatusCredentials]), false;
+    get "/credentials/{id}" => credentials::credential_page, may(&[Permission::ViewAccounts]), false;
+    post "/credentials/{id}/revoke" => credentials::revoke_credential, may(&[Permission::IssueStatusCredentials]), false;
+    get "/verify" => credentials::verify_page, Access::Public, false;
     get "/q/{secret}" => questionnaire::partner_form_page, Access::Public, false;
     post "/q/{secret}" => questionnaire::answer_partner_form, Access::Public, false;
     get "/criteria" => criteria::criteria_page, may(&[Permission::ViewAccounts]), false;
@@ -514,6 +519,36 @@ pub const API_ROUTES: &[RouteSpec] = &[
         access: may(&[Permission::ViewProgramData]),
         rule_may_refuse: false,
     },
+    RouteSpec {
+        method: "get",
+        path: "/api/v1/accounts/{id}/status-credentials",
+        access: may(&[Permission::ViewAccounts]),
+        rule_may_refuse: false,
+    },
+    RouteSpec {
+        method: "post",
+        path: "/api/v1/accounts/{id}/status-credentials",
+        access: may(&[Permission::IssueStatusCredentials]),
+        rule_may_refuse: false,
+    },
+    RouteSpec {
+        method: "post",
+        path: "/api/v1/status-credentials/{id}/revoke",
+        access: may(&[Permission::IssueStatusCredentials]),
+        rule_may_refuse: false,
+    },
+    RouteSpec {
+        method: "get",
+        path: "/api/v1/status-credentials/verify",
+        access: Access::Public,
+        rule_may_refuse: false,
+    },
+    RouteSpec {
+        method: "get",
+        path: "/api/v1/status-credentials/public-key",
+        access: Access::Public,
+        rule_may_refuse: false,
+    },
 ];
 
 /// Staff with a queue, and members (who see what their company owes); other staff who can see
@@ -589,6 +624,10 @@ pub fn api_router() -> OpenApiRouter<WebState> {
         .routes(routes!(api::benefits::change_proposal))
         .routes(routes!(api::criteria::list_catalogues))
         .routes(routes!(api::criteria::get_catalogue, api::criteria::publish_catalogue))
+        .routes(routes!(api::credentials::list_credentials, api::credentials::issue_credential))
+        .routes(routes!(api::credentials::revoke_credential))
+        .routes(routes!(api::credentials::verify_credential))
+        .routes(routes!(api::credentials::public_key))
 }
 
 /// Operational routes: liveness, readiness, metrics, the stylesheet.

@@ -6,16 +6,12 @@ use axum::extract::{Path, Query, State};
 use serde::Serialize;
 use time::OffsetDateTime;
 use tt_app::membership::{MembershipView, StepInput, WorkFilter, WorkItem};
-use tt_domain::AccountId;
 use utoipa::ToSchema;
 
 use crate::WebState;
+use crate::api::account_id;
 use crate::error::{ApiError, Problem};
 use crate::extractors::{ApiActor, ApiJson};
-
-fn account_id(text: &str) -> Result<AccountId, ApiError> {
-    AccountId::parse("id", text).map_err(|error| ApiError(error.into()))
-}
 
 /// An account's membership: security and Trade Compliance states, every derived date with how
 /// it was computed, requests for information, vetting, application tiles and the timeline.

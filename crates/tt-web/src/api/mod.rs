@@ -20,12 +20,18 @@ use crate::error::{ApiError, Problem};
 use crate::extractors::{ApiActor, ApiJson};
 
 pub mod benefits;
+pub mod credentials;
 pub mod criteria;
 pub mod membership;
 pub mod profile;
 pub mod questionnaire;
 pub mod trade;
 pub mod validation;
+
+/// An account id from a path: one that does not parse is invalid input on `id`.
+pub(crate) fn account_id(text: &str) -> Result<AccountId, ApiError> {
+    AccountId::parse("id", text).map_err(|error| ApiError(error.into()))
+}
 
 /// The `?account=` filter of a list, when given.
 pub(crate) fn account_filter(text: Option<&str>) -> Result<Option<AccountId>, ApiError> {

@@ -9,16 +9,12 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tt_app::AppError;
 use tt_app::profile::{ProfileAction, ProfileView};
-use tt_domain::AccountId;
 use utoipa::IntoParams;
 
 use crate::WebState;
+use crate::api::account_id;
 use crate::error::{ApiError, Problem};
 use crate::extractors::{ApiActor, ApiJson};
-
-fn account_id(text: &str) -> Result<AccountId, ApiError> {
-    AccountId::parse("id", text).map_err(|error| ApiError(error.into()))
-}
 
 /// The account's security profile: every criterion with its answer, evidence and review.
 #[utoipa::path(get, path = "/api/v1/accounts/{id}/profile", tag = "profiles", security(("bearer" = [])),

@@ -5,11 +5,11 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use tt_app::Permission;
 use tt_app::accounts::AccountInput;
-use tt_app::{AppError, Permission};
-use tt_domain::{Account, AccountId, BusinessType};
+use tt_domain::{Account, BusinessType};
 
-use super::{FormErrors, Layout, can, display_time, see_other};
+use super::{FormErrors, Layout, can, display_time, parse_account, see_other};
 use crate::WebState;
 use crate::error::PageError;
 use crate::extractors::{FormData, SignedIn};
@@ -95,16 +95,12 @@ pub struct AccountPage {
     membership: tt_app::membership::MembershipView,
 }
 
-fn parse_account_id(text: &str) -> Result<AccountId, PageError> {
-    AccountId::parse("id", text).map_err(|_| PageError::App(AppError::NotFound))
-}
-
 pub async fn account_page(
     State(state): State<WebState>,
     signed_in: SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let account = state.app.get_account(&signed_in.actor, parse_account_id(&id)?).await?;
+    let account = state.app.get_account(&signed_in.actor, parse_account(&id)?).await?;
     let membership = state.app.account_membership(&signed_in.actor, account.id).await?;
     let users = if can(&signed_in.actor, Permission::ViewUsers) {
         state.app.list_users(&signed_in.actor, Some(account.id)).await?
@@ -313,7 +309,7 @@ pub async fn edit_account_page(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     signed_in.actor.require(Permission::EditAccount, state.app.clock.now())?;
-    let account = state.app.get_account(&signed_in.actor, parse_account_id(&id)?).await?;
+    let account = state.app.get_account(&signed_in.actor, parse_account(&id)?).await?;
     Ok(AccountFormPage::new(&signed_in, Some(id), AccountInput::from_account(&account), FormErrors::default())
         .into_response())
 }
@@ -325,7 +321,7 @@ pub async fn update_account(
     form: FormData,
 ) -> Result<Response, PageError> {
     form.verify_csrf(&signed_in.session)?;
-    let account_id = parse_account_id(&id)?;
+    let account_id = parse_account(&id)?;
     let input = input_from_form(&form);
     match state.app.update_account(&signed_in.actor, account_id, &input).await {
         Ok(account) => Ok(see_other(&format!("/accounts/{}", account.id))),

@@ -23,14 +23,10 @@ use tt_domain::AccountId;
 use tt_domain::trade::parse_date;
 use uuid::Uuid;
 
-use super::{FormErrors, Layout, can, see_other};
+use super::{FormErrors, Layout, can, parse_account, see_other};
 use crate::WebState;
 use crate::error::PageError;
 use crate::extractors::{FormData, SignedIn};
-
-fn parse_account(text: &str) -> Result<AccountId, PageError> {
-    AccountId::parse("account", text.trim()).map_err(|_| PageError::from(AppError::NotFound))
-}
 
 fn parse_request(text: &str) -> Result<Uuid, PageError> {
     Uuid::parse_str(text.trim()).map_err(|_| PageError::from(AppError::NotFound))

@@ -13,7 +13,7 @@ use tt_app::{AppError, Permission};
 use tt_domain::AccountId;
 use tt_domain::lifecycle::{ApplicationTile, ELIGIBILITY_QUESTIONS, Step, VettingBlock};
 
-use super::{FormErrors, Layout, can, display_time, see_other};
+use super::{FormErrors, Layout, can, display_time, parse_account, see_other};
 use crate::WebState;
 use crate::error::PageError;
 use crate::extractors::{FormData, SignedIn};
@@ -317,10 +317,6 @@ async fn membership_page_with(
         .collect();
     let recorded_at = view.timeline.iter().map(|entry| display_time(entry.recorded_at)).collect();
     Ok(MembershipPage { layout: Layout::for_signed_in(signed_in), view, forms, errors, failed_kind, recorded_at })
-}
-
-fn parse_account(id: &str) -> Result<AccountId, PageError> {
-    AccountId::parse("id", id).map_err(|_| PageError::from(AppError::NotFound))
 }
 
 pub async fn membership_page(

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod benefits;
+pub mod credentials;
 pub mod criteria;
 pub mod dashboards;
 pub mod defender;
@@ -23,7 +24,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 use tt_app::{Actor, AppError, Permission};
 use tt_domain::ValidationError;
 
+use crate::error::PageError;
 use crate::extractors::SignedIn;
+
+/// An account id from an address or a query: one that does not parse names no account, so it
+/// is not found (rather than a form error on a field the user never typed).
+pub(crate) fn parse_account(text: &str) -> Result<tt_domain::AccountId, PageError> {
+    tt_domain::AccountId::parse("account", text.trim()).map_err(|_| PageError::from(AppError::NotFound))
+}
 
 /// A link in the main navigation.
 #[derive(Debug, Clone)]

@@ -12,7 +12,7 @@ use tt_app::{AppError, Permission};
 use tt_domain::AccountId;
 use tt_domain::profile::Answer;
 
-use super::{FormErrors, Layout, can, see_other};
+use super::{FormErrors, Layout, can, parse_account, see_other};
 use crate::WebState;
 use crate::error::PageError;
 use crate::extractors::{FormData, SignedIn, UploadForm};
@@ -35,10 +35,6 @@ pub struct SecurityProfilePage {
     can_submit: bool,
     can_review: bool,
     errors: FormErrors,
-}
-
-fn parse_account(id: &str) -> Result<AccountId, PageError> {
-    AccountId::parse("id", id).map_err(|_| PageError::from(AppError::NotFound))
 }
 
 async fn page_with(

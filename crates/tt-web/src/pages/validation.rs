@@ -9,11 +9,10 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tt_app::validation::{ValidationAction, ValidationListItem, ValidationView};
 use tt_app::{AppError, Permission};
-use tt_domain::AccountId;
 use tt_domain::validation::{ReportState, Site};
 use uuid::Uuid;
 
-use super::{FormErrors, Layout, can, see_other};
+use super::{FormErrors, Layout, can, parse_account, see_other};
 use crate::WebState;
 use crate::error::PageError;
 use crate::extractors::{FormData, SignedIn};
@@ -33,10 +32,6 @@ pub struct ValidationsPage {
     account: Option<String>,
     can_plan: bool,
     errors: FormErrors,
-}
-
-fn parse_account(text: &str) -> Result<AccountId, PageError> {
-    AccountId::parse("account", text).map_err(|_| PageError::from(AppError::NotFound))
 }
 
 async fn list_with(
