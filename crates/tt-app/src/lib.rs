@@ -11,6 +11,7 @@ pub mod auth;
 pub mod benefit_kpis;
 pub mod benefits;
 pub mod clock;
+pub mod connections;
 pub mod criteria;
 pub mod dashboards;
 pub mod defender;

@@ -73,6 +73,8 @@ pub enum Permission {
     ManageDefenderEnrolment,
     /// Issue and revoke signed status credentials for the company's business partners.
     IssueStatusCredentials,
+    /// Ask members to connect, answer and end connections, and set connection preferences.
+    ManageConnections,
 }
 
 /// Each permission, whether it changes data, a description, and the roles that hold it.
@@ -234,6 +236,12 @@ pub const POLICY: &[(Permission, bool, &str, &[Role])] = &[
         Permission::IssueStatusCredentials,
         true,
         "Issue and revoke signed status credentials for the company's business partners",
+        &[CompanyOfficer],
+    ),
+    (
+        Permission::ManageConnections,
+        true,
+        "Ask members to connect (status verification), answer and end connections, set the preferences",
         &[CompanyOfficer],
     ),
 ];

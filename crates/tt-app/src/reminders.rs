@@ -108,6 +108,7 @@ impl App {
         report.created += self.remind_validation_actions(&mut members, now, &leads).await?;
         report.created += self.remind_request_clocks(&mut members, &staff, now, &leads).await?;
         report.created += self.remind_reconciliation_deadlines(&mut members, now, &leads).await?;
+        report.created += self.alert_partner_status_changes(now).await?;
         if self.mailer.delivers() {
             for waiting in self.store.outbox(OUTBOX_BATCH).await? {
                 let email = OutgoingEmail {

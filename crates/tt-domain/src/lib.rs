@@ -8,6 +8,7 @@ pub mod account;
 pub mod audit;
 pub mod benefits;
 pub mod calendar;
+pub mod connection;
 pub mod credential;
 pub mod criteria;
 pub mod error;

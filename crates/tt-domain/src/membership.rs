@@ -126,6 +126,29 @@ impl Timeline {
         }
     }
 
+    /// The day from which the standing on `day` has held unchanged: its latest change on or
+    /// before `day` (`None` when it never changed from the initial standing).
+    #[must_use]
+    pub fn standing_since(&self, day: Date) -> Option<Date> {
+        let mut dates: Vec<Date> = self
+            .ctpat
+            .iter()
+            .map(|(date, _, _)| *date)
+            .chain(self.trade_compliance.iter().map(|(date, _, _)| *date))
+            .filter(|date| *date <= day)
+            .collect();
+        dates.sort_unstable();
+        dates.dedup();
+        let (mut previous, mut since) = (Standing::INITIAL, None);
+        for date in dates {
+            let standing = self.standing_on(date);
+            if standing != previous {
+                (previous, since) = (standing, Some(date));
+            }
+        }
+        since
+    }
+
     /// The first day of the unbroken certified run (any tier) that includes `day`, if the account
     /// is certified that day.
     #[must_use]
@@ -310,5 +333,19 @@ mod tests {
         );
         assert!(!defender_enrolled(&cut[..1], date!(2026 - 03 - 01)), "not authorized from the end on");
         assert!(defender_enrolled(&cut[..1], date!(2026 - 02 - 28)));
+    }
+
+    #[test]
+    fn a_standing_holds_since_its_last_change_and_an_event_repeating_it_is_no_change() {
+        let event = |effective_date, sequence, change| StatusEvent { effective_date, sequence, change };
+        let timeline = Timeline::new([
+            event(date!(2025 - 01 - 10), 1, StatusChange::Ctpat(CtpatValue::T1)),
+            event(date!(2025 - 06 - 01), 2, StatusChange::Ctpat(CtpatValue::T2)),
+            event(date!(2025 - 09 - 01), 3, StatusChange::Ctpat(CtpatValue::T2)),
+            event(date!(2026 - 02 - 01), 4, StatusChange::Ctpat(CtpatValue::None)),
+        ]);
+        assert_eq!(timeline.standing_since(date!(2025 - 01 - 01)), None);
+        assert_eq!(timeline.standing_since(date!(2025 - 12 - 31)), Some(date!(2025 - 06 - 01)));
+        assert_eq!(timeline.standing_since(date!(2026 - 03 - 01)), Some(date!(2026 - 02 - 01)));
     }
 }

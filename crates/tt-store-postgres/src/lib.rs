@@ -7,6 +7,7 @@
 
 mod accounts;
 mod audit;
+mod connections;
 mod credentials;
 mod criteria;
 mod defender;

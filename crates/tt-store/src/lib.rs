@@ -4,6 +4,7 @@
 //! Every method that changes data takes the audit record describing the change and writes both
 //! in one transaction, so a change without its audit record (or the reverse) cannot exist.
 
+pub mod connections;
 pub mod criteria;
 pub mod defender;
 pub mod membership;
@@ -204,6 +205,7 @@ pub trait Store:
     + requests::RequestStore
     + requests::ProposalStore
     + status_credentials::CredentialStore
+    + connections::ConnectionStore
     + DatabaseAdmin
 {
 }
@@ -225,6 +227,7 @@ impl<T> Store for T where
         + requests::RequestStore
         + requests::ProposalStore
         + status_credentials::CredentialStore
+        + connections::ConnectionStore
         + DatabaseAdmin
 {
 }

@@ -967,6 +967,45 @@ pub async fn a_status_credential_round_trips_newest_first_and_is_revoked_once(st
     assert!(matches!(store.get_credential(uuid::Uuid::new_v4()).await, Err(StoreError::NotFound)));
 }
 
+pub async fn a_connection_replays_its_events_and_a_stale_append_is_a_conflict(store: &dyn Store) {
+    use tt_domain::connection::{Connection, ConnectionEvent, ConnectionState, ConnectionStep, Sharing};
+    use tt_store::connections::ConnectionPreferences;
+    let (requester, partner) = (sample_account("CONNECT-1", &[]), sample_account("CONNECT-2", &[]));
+    for account in [&requester, &partner] {
+        store.create_account(account, &audit("account.create")).await.expect("account");
+    }
+    let event = |step, by: &Account, sharing| ConnectionEvent { step, by_account: by.id, sharing, at: now() };
+    let asked = Sharing { tier: true, contact: false };
+    let connection = Connection {
+        requester: requester.id,
+        partner: partner.id,
+        events: vec![event(ConnectionStep::Requested, &requester, asked)],
+    };
+    let id = uuid::Uuid::new_v4();
+    store.add_connection(id, &connection, None, &audit("connection.request")).await.expect("add");
+    let accepted = event(ConnectionStep::Accepted, &partner, Sharing { tier: false, contact: true });
+    store.append_connection_event(id, 1, &accepted, None, &audit("connection.accepted")).await.expect("accept");
+    let declined = event(ConnectionStep::Declined, &partner, Sharing::default());
+    assert!(matches!(
+        store.append_connection_event(id, 1, &declined, None, &audit("connection.declined")).await,
+        Err(StoreError::Conflict { .. })
+    ));
+    let stored = store.get_connection(id).await.expect("read");
+    assert_eq!(stored.connection.events, vec![connection.events[0].clone(), accepted]);
+    assert_eq!(stored.connection.state(), ConnectionState::Connected);
+    for side in [&requester, &partner] {
+        let listed = store.connections(Some(side.id)).await.expect("list");
+        assert_eq!(listed.iter().map(|found| found.id).collect::<Vec<_>>(), vec![id]);
+    }
+    assert_eq!(store.connection_preferences(partner.id).await.expect("default"), ConnectionPreferences::default());
+    let preferences = ConnectionPreferences { auto_accept: true, sharing: Sharing { tier: true, contact: true } };
+    store
+        .set_connection_preferences(partner.id, &preferences, None, now(), &audit("connection.preferences"))
+        .await
+        .expect("set");
+    assert_eq!(store.connection_preferences(partner.id).await.expect("latest"), preferences);
+}
+
 pub async fn a_questionnaire_is_found_by_its_token_hash_answered_once_and_revoked_once(store: &dyn Store) {
     use tt_domain::criteria::{CriterionId, Requirement};
     use tt_domain::questionnaire::{PartnerAnswer, PartnerAnswers, Question};
@@ -1064,7 +1103,8 @@ macro_rules! store_contract_suite {
             request_histories_round_trip_newest_first_and_a_stale_append_is_a_conflict,
             proposal_histories_round_trip_in_order_and_a_stale_append_is_a_conflict,
             a_defender_authorization_end_round_trips_in_recording_order,
-            a_status_credential_round_trips_newest_first_and_is_revoked_once
+            a_status_credential_round_trips_newest_first_and_is_revoked_once,
+            a_connection_replays_its_events_and_a_stale_append_is_a_conflict
         );
     };
     (@cases $make:path; $($case:ident),*) => {

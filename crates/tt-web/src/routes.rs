@@ -14,8 +14,8 @@ use utoipa_axum::routes;
 
 use crate::error::{ApiError, error_page};
 use crate::pages::{
-    accounts, admin, benefits, credentials, criteria, dashboards, defender, home, kpis, membership, profile,
-    questionnaire, reports, security_profile, session, users, validation,
+    accounts, admin, benefits, connections, credentials, criteria, dashboards, defender, home, kpis, membership,
+    profile, questionnaire, reports, security_profile, session, users, validation,
 };
 use crate::{WebState, api, middleware, openapi};
 
@@ -110,6 +110,10 @@ page_routes! {
     get "/credentials/{id}" => credentials::credential_page, may(&[Permission::ViewAccounts]), false;
     post "/credentials/{id}/revoke" => credentials::revoke_credential, may(&[Permission::IssueStatusCredentials]), false;
     get "/verify" => credentials::verify_page, Access::Public, false;
+    get "/connections" => connections::connections_page, may(&[Permission::ViewAccounts]), true;
+    post "/connections" => connections::request_connection, may(&[Permission::ManageConnections]), false;
+    post "/connections/preferences" => connections::set_preferences, may(&[Permission::ManageConnections]), false;
+    post "/connections/{id}" => connections::answer_connection, may(&[Permission::ManageConnections]), false;
     get "/q/{secret}" => questionnaire::partner_form_page, Access::Public, false;
     post "/q/{secret}" => questionnaire::answer_partner_form, Access::Public, false;
     get "/criteria" => criteria::criteria_page, may(&[Permission::ViewAccounts]), false;
@@ -545,6 +549,36 @@ pub const API_ROUTES: &[RouteSpec] = &[
     },
     RouteSpec {
         method: "get",
+        path: "/api/v1/connections",
+        access: may(&[Permission::ViewAccounts]),
+        rule_may_refuse: true,
+    },
+    RouteSpec {
+        method: "post",
+        path: "/api/v1/connections",
+        access: may(&[Permission::ManageConnections]),
+        rule_may_refuse: false,
+    },
+    RouteSpec {
+        method: "post",
+        path: "/api/v1/connections/{id}",
+        access: may(&[Permission::ManageConnections]),
+        rule_may_refuse: false,
+    },
+    RouteSpec {
+        method: "get",
+        path: "/api/v1/connections/preferences",
+        access: may(&[Permission::ViewAccounts]),
+        rule_may_refuse: true,
+    },
+    RouteSpec {
+        method: "put",
+        path: "/api/v1/connections/preferences",
+        access: may(&[Permission::ManageConnections]),
+        rule_may_refuse: false,
+    },
+    RouteSpec {
+        method: "get",
         path: "/api/v1/status-credentials/public-key",
         access: Access::Public,
         rule_may_refuse: false,
@@ -628,6 +662,9 @@ pub fn api_router() -> OpenApiRouter<WebState> {
         .routes(routes!(api::credentials::revoke_credential))
         .routes(routes!(api::credentials::verify_credential))
         .routes(routes!(api::credentials::public_key))
+        .routes(routes!(api::connections::list_connections, api::connections::request_connection))
+        .routes(routes!(api::connections::answer_connection))
+        .routes(routes!(api::connections::get_preferences, api::connections::set_preferences))
 }
 
 /// Operational routes: liveness, readiness, metrics, the stylesheet.

@@ -20,6 +20,7 @@ use crate::error::{ApiError, Problem};
 use crate::extractors::{ApiActor, ApiJson};
 
 pub mod benefits;
+pub mod connections;
 pub mod credentials;
 pub mod criteria;
 pub mod membership;

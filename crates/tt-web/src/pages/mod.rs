@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod benefits;
+pub mod connections;
 pub mod credentials;
 pub mod criteria;
 pub mod dashboards;
@@ -72,6 +73,7 @@ impl Layout {
         } else if !actor.is_agency() {
             nav.push(NavLink { href: "/work", label: "What we owe" });
             nav.push(NavLink { href: "/dashboards/member", label: "Our dashboard" });
+            nav.push(NavLink { href: "/connections", label: "Status verification" });
         }
         if can(Permission::ViewUsers) {
             nav.push(NavLink { href: "/users", label: "Users" });

@@ -4,6 +4,7 @@
 mod authorization;
 mod bad_input;
 mod benefits;
+mod connections;
 mod credentials;
 mod criteria;
 mod membership;
