@@ -1,7 +1,8 @@
 //! Real headless Chromium, driven through chromedriver (W3C WebDriver), against the real server
 //! on a free port: a member and a staff user sign in and work Defender alerts; an applicant is
 //! certified and a member joins Trade Compliance through the membership pages; profiles,
-//! validations, a ruling request and a confidential-manifest renewal. Screenshots are
+//! validations, a ruling request and a confidential-manifest renewal; a status-verification
+//! connection accepted and a partner alerted of a later status change. Screenshots are
 //! saved under `target/browser-screenshots/`. Without Chromium outside CI the test says so and
 //! skips; under CI a missing browser fails it.
 
@@ -691,6 +692,55 @@ async fn a_ruling_request_and_a_confidential_manifest_renewal_in_a_real_browser(
     browser.go(&manifest_url).await;
     let original = browser.wait_for_text("the renewal request").await;
     assert!(!original.contains("Renew the certificate"), "a certificate is renewed once");
+
+    portal.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_request_is_accepted_and_a_later_status_change_alerts_the_partner_in_a_real_browser() {
+    if !browser_available() {
+        return;
+    }
+    let portal = Portal::start(|_| {}, true).await;
+    let base = portal.base.clone();
+    let browser = Driver::start().await;
+
+    browser.sign_in(&base, "officer@greatlakes.example", false).await;
+    browser.go(&format!("{base}/connections")).await;
+    browser.type_into("#account_number", "DEMO-IMP-005").await;
+    browser.click("#share_tier").await;
+    browser.click("form[action='/connections'] button[type=submit]").await;
+    browser.wait_for_text("Awaiting their answer").await;
+    browser.sign_out().await;
+
+    browser.sign_in(&base, "officer@pacificapparel.example", false).await;
+    browser.go(&format!("{base}/connections")).await;
+    browser.wait_for_text("Awaiting your answer").await;
+    browser.click("form:has(input[name='step'][value='accepted']) button[type=submit]").await;
+    let connected = browser.wait_for_text("CTPAT certified, Tier II").await;
+    assert!(connected.contains("Great Lakes Home Goods, Inc."), "{connected}");
+    browser.screenshot("connection-accepted").await;
+
+    // Great Lakes is suspended (its history records it no longer certified from today); the
+    // worker's next pass alerts its connected partner.
+    let today = portal.app.clock.now().date();
+    let csv = format!("account_number,effective_date,kind,value\nDEMO-IMP-001,{today},ctpat,NONE\n");
+    let kind = tt_app::trade::MembershipFile::StatusEvents;
+    let mut file =
+        tt_app::trade::FeedFile::from_bytes("suspension.csv", csv.into_bytes(), kind.required_columns()).expect("file");
+    let report = portal
+        .app
+        .import_membership(&tt_app::Actor::system("test"), kind, &mut file, "suspension.csv")
+        .await
+        .expect("import");
+    assert_eq!(report.rejected, 0);
+    portal.app.run_reminders().await.expect("worker pass");
+    browser.go(&format!("{base}/inbox")).await;
+    let inbox = browser.wait_for_text("status changed").await;
+    assert!(inbox.contains("Great Lakes Home Goods, Inc."), "{inbox}");
+    browser.screenshot("partner-status-alert").await;
+    browser.go(&format!("{base}/connections")).await;
+    browser.wait_for_text("Not certified (pending, suspended or removed)").await;
 
     portal.stop().await;
 }

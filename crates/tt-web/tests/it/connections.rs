@@ -36,7 +36,10 @@ async fn a_request_accepted_shows_each_side_what_the_other_shares_and_a_later_st
     assert!(seen_by_pacific.contains("CTPAT certified, Tier II"), "Great Lakes shares its tier: {seen_by_pacific}");
     let seen_by_great_lakes = great_lakes.get("/connections").await.body;
     assert!(seen_by_great_lakes.contains("<td>CTPAT certified</td>"), "no tier: {seen_by_great_lakes}");
-    assert!(seen_by_great_lakes.contains("Pat Officer &#60;officer@pacificapparel.example&#62;"), "the contact: {seen_by_great_lakes}");
+    assert!(
+        seen_by_great_lakes.contains("Pat Officer &#60;officer@pacificapparel.example&#62;"),
+        "the contact: {seen_by_great_lakes}"
+    );
 
     test_app.import_standing(&[("DEMO-IMP-001", 0, "ctpat", "NONE")]).await;
     let first = test_app.app.run_reminders().await.expect("worker pass");
