@@ -24,18 +24,35 @@ pub struct Actor {
     pub via: Via,
     pub source_address: Option<String>,
     pub request_id: Option<String>,
+    /// For a partner-agency liaison: its agency and the members consenting to it when the
+    /// request began (see [`crate::App::with_agency_scope`]).
+    pub partner_agency: Option<AgencyScope>,
+}
+
+/// What a partner-agency liaison may see: its agency, and the accounts that consented to it.
+#[derive(Debug, Clone)]
+pub struct AgencyScope {
+    pub agency: String,
+    pub consenting: std::sync::Arc<std::collections::HashSet<AccountId>>,
 }
 
 impl Actor {
     /// The operator on the host, through the command line: trusted like the database itself.
     #[must_use]
     pub fn system(label: &str) -> Self {
-        Self { user: None, label: label.to_owned(), via: Via::CommandLine, source_address: None, request_id: None }
+        Self {
+            user: None,
+            label: label.to_owned(),
+            via: Via::CommandLine,
+            source_address: None,
+            request_id: None,
+            partner_agency: None,
+        }
     }
 
     #[must_use]
     pub fn for_user(user: User, via: Via, source_address: Option<String>, request_id: Option<String>) -> Self {
-        Self { label: user.email.to_string(), user: Some(user), via, source_address, request_id }
+        Self { label: user.email.to_string(), user: Some(user), via, source_address, request_id, partner_agency: None }
     }
 
     #[must_use]
@@ -81,12 +98,16 @@ impl Actor {
     }
 
     /// Whether the actor may see this account at all: members see their own, partner-agency
-    /// liaisons see consenting members, other agency staff see every account.
+    /// liaisons see members consenting to every agency or to theirs, other agency staff see
+    /// every account.
     #[must_use]
     pub fn can_see_account(&self, account: &Account) -> bool {
         match self.role() {
             None => true,
-            Some(Role::PgaLiaison) => account.partner_agency_consent,
+            Some(Role::PgaLiaison) => {
+                account.partner_agency_consent
+                    || self.partner_agency.as_ref().is_some_and(|scope| scope.consenting.contains(&account.id))
+            }
             Some(role) if role.side() == Side::Trade => self.own_account() == Some(account.id),
             Some(_) => true,
         }

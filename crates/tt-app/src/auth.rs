@@ -173,6 +173,7 @@ impl App {
         }
         let next_step = self.second_factor_step(&user, session.second_factor_passed);
         let actor = Actor::for_user(user, Via::Session, origin.source_address.clone(), origin.request_id.clone());
+        let actor = self.with_agency_scope(actor).await?;
         Ok(Some(ActiveSession { session, actor, next_step }))
     }
 
@@ -419,7 +420,9 @@ impl App {
         if !user.active || !user.delegation_is_current(now) {
             return Err(AppError::Unauthenticated);
         }
-        Ok(Actor::for_user(user, Via::ApiToken(token.scope), origin.source_address.clone(), origin.request_id.clone()))
+        let actor =
+            Actor::for_user(user, Via::ApiToken(token.scope), origin.source_address.clone(), origin.request_id.clone());
+        self.with_agency_scope(actor).await
     }
 
     /// Ends sessions idle longer than the timeout (run periodically by the jobs runner).

@@ -144,6 +144,12 @@ impl App {
         for (email, name, role) in STAFF {
             if !already_seeded {
                 self.seed_user(&actor, email, name, *role, None).await?;
+                if *role == Role::PgaLiaison
+                    && let Some(liaison) = self.store.find_user_by_email(&EmailAddress::parse(email)?).await?
+                {
+                    // The demo liaison works for the FDA.
+                    self.set_liaison_agency(&actor, liaison.id, "FDA").await?;
+                }
             }
             logins.push(DemoLogin { email: (*email).to_owned(), role: *role, account_number: None });
         }

@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod actor;
+pub mod agencies;
 pub mod audit;
 pub mod auth;
 pub mod benefit_kpis;

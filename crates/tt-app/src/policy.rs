@@ -75,6 +75,8 @@ pub enum Permission {
     IssueStatusCredentials,
     /// Ask members to connect, answer and end connections, and set connection preferences.
     ManageConnections,
+    /// Grant or withdraw the company's consent to share its standing with each partner agency.
+    ManageAgencyConsent,
 }
 
 /// Each permission, whether it changes data, a description, and the roles that hold it.
@@ -242,6 +244,12 @@ pub const POLICY: &[(Permission, bool, &str, &[Role])] = &[
         Permission::ManageConnections,
         true,
         "Ask members to connect (status verification), answer and end connections, set the preferences",
+        &[CompanyOfficer],
+    ),
+    (
+        Permission::ManageAgencyConsent,
+        true,
+        "Grant or withdraw the company's consent to share its standing with each partner government agency",
         &[CompanyOfficer],
     ),
 ];

@@ -411,6 +411,7 @@ impl App {
             via: crate::Via::Session,
             source_address: origin.source_address.clone(),
             request_id: origin.request_id.clone(),
+            partner_agency: None,
         };
         let audit = actor.audit(
             now,

@@ -61,6 +61,9 @@ pub struct AnnualReport {
     /// Certified members on `as_of` that consent (by today's record) to share their data with
     /// partner government agencies.
     pub partner_agency_consents: i64,
+    /// Each partner agency: the benefits it recognizes (the registry's matrix) and the certified
+    /// members on `as_of` consenting to it (or to every agency), by today's record.
+    pub partner_agencies: Vec<AgencyCoordination>,
     pub expedited_release: Vec<String>,
     /// Every benefit proposal by its status today: the working group's engagement.
     pub proposals: Vec<(String, i64)>,
@@ -160,6 +163,28 @@ impl App {
             }
         }
         let partner_agency_consents = consenting_members;
+        let mut partner_agencies = Vec::new();
+        for view in self.partner_agencies().await? {
+            let consenting: std::collections::HashSet<tt_domain::AccountId> =
+                self.store.accounts_consenting_to(&view.agency.code).await?.into_iter().collect();
+            let members = accounts
+                .iter()
+                .filter(|(account, timeline)| {
+                    timeline.standing_on(as_of).ctpat != CtpatValue::None
+                        && (account.partner_agency_consent || consenting.contains(&account.id))
+                })
+                .count();
+            partner_agencies.push(AgencyCoordination {
+                agency: format!("{} ({})", view.agency.name, view.agency.code),
+                recognizes: if view.recognized_benefits.is_empty() {
+                    "None yet".to_owned()
+                } else {
+                    view.recognized_benefits.join("; ")
+                },
+                consenting_members: i64::try_from(members).unwrap_or(i64::MAX),
+                engagement: view.agency.engagement.clone(),
+            });
+        }
 
         progress(20, "requirements and benefits");
         let system = Actor::system("system:report");
@@ -279,6 +304,7 @@ impl App {
             rulings,
             defender,
             partner_agency_consents,
+            partner_agencies,
             expedited_release,
             proposals: proposals.into_iter().collect(),
             lineage,
@@ -318,6 +344,15 @@ impl App {
         }));
         Ok(lineage)
     }
+}
+
+/// One partner agency in the annual report's coordination section.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct AgencyCoordination {
+    pub agency: String,
+    pub recognizes: String,
+    pub consenting_members: i64,
+    pub engagement: String,
 }
 
 /// The columns of the measures-of-effectiveness table, on the page and in the PDF.
@@ -477,9 +512,17 @@ impl AnnualReport {
             ]],
         );
         document.heading("Partner government agencies").paragraph(&format!(
-            "{} certified members consent to share their data with partner government agencies.",
+            "{} certified members consent to share their data with every partner government agency. Each agency, the trusted-trader benefits it recognizes and the certified members consenting to it:",
             self.partner_agency_consents
         ));
+        document.table(
+            &["Agency", "Benefits it recognizes", "Consenting members"].map(str::to_owned),
+            &self
+                .partner_agencies
+                .iter()
+                .map(|row| vec![row.agency.clone(), row.recognizes.clone(), row.consenting_members.to_string()])
+                .collect::<Vec<_>>(),
+        );
         document.heading("Criteria for expedited release");
         for criterion in &self.expedited_release {
             document.paragraph(criterion);

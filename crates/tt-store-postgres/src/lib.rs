@@ -6,6 +6,7 @@
 //! Nothing outside the store crates ever sees a PostgreSQL type or error.
 
 mod accounts;
+mod agencies;
 mod audit;
 mod connections;
 mod credentials;

@@ -5,6 +5,7 @@
 //! crates ever sees a SQLite type or error.
 
 mod accounts;
+mod agencies;
 mod audit;
 mod connections;
 mod credentials;

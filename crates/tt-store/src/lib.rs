@@ -4,6 +4,7 @@
 //! Every method that changes data takes the audit record describing the change and writes both
 //! in one transaction, so a change without its audit record (or the reverse) cannot exist.
 
+pub mod agencies;
 pub mod connections;
 pub mod criteria;
 pub mod defender;
@@ -206,6 +207,7 @@ pub trait Store:
     + requests::ProposalStore
     + status_credentials::CredentialStore
     + connections::ConnectionStore
+    + agencies::AgencyStore
     + DatabaseAdmin
 {
 }
@@ -228,6 +230,7 @@ impl<T> Store for T where
         + requests::ProposalStore
         + status_credentials::CredentialStore
         + connections::ConnectionStore
+        + agencies::AgencyStore
         + DatabaseAdmin
 {
 }

@@ -1006,6 +1006,42 @@ pub async fn a_connection_replays_its_events_and_a_stale_append_is_a_conflict(st
     assert_eq!(store.connection_preferences(partner.id).await.expect("latest"), preferences);
 }
 
+pub async fn the_latest_consent_to_an_agency_counts_and_a_liaisons_latest_agency_too(store: &dyn Store) {
+    use tt_store::agencies::AgencyConsent;
+    let (first, second) = (sample_account("CONSENT-1", &[]), sample_account("CONSENT-2", &[]));
+    for account in [&first, &second] {
+        store.create_account(account, &audit("account.create")).await.expect("account");
+    }
+    let consent = |account: &Account, agency: &str, granted| AgencyConsent {
+        account_id: account.id,
+        agency_code: agency.to_owned(),
+        granted,
+        by_user: None,
+        at: now(),
+    };
+    for record in [
+        consent(&first, "FDA", true),
+        consent(&second, "FDA", true),
+        consent(&first, "CPSC", true),
+        consent(&second, "FDA", false),
+    ] {
+        store.record_agency_consent(&record, &audit("agency.consent")).await.expect("record");
+    }
+    assert_eq!(store.accounts_consenting_to("FDA").await.expect("fda"), vec![first.id], "the withdrawal counts");
+    assert_eq!(store.accounts_consenting_to("CPSC").await.expect("cpsc"), vec![first.id]);
+    assert_eq!(store.agency_consents(Some(second.id)).await.expect("history").len(), 2, "both records kept");
+    let liaison = sample_user("liaison@agency.example", Role::PgaLiaison, None);
+    store
+        .create_user(&tt_store::NewUser { user: liaison.clone(), password_hash: None }, &audit("user.create"))
+        .await
+        .expect("user");
+    assert_eq!(store.liaison_agency(liaison.id).await.expect("none yet"), None);
+    for agency in ["CPSC", "FDA"] {
+        store.set_liaison_agency(liaison.id, agency, None, now(), &audit("user.agency")).await.expect("set");
+    }
+    assert_eq!(store.liaison_agency(liaison.id).await.expect("latest"), Some("FDA".to_owned()));
+}
+
 pub async fn a_questionnaire_is_found_by_its_token_hash_answered_once_and_revoked_once(store: &dyn Store) {
     use tt_domain::criteria::{CriterionId, Requirement};
     use tt_domain::questionnaire::{PartnerAnswer, PartnerAnswers, Question};
@@ -1104,7 +1140,8 @@ macro_rules! store_contract_suite {
             proposal_histories_round_trip_in_order_and_a_stale_append_is_a_conflict,
             a_defender_authorization_end_round_trips_in_recording_order,
             a_status_credential_round_trips_newest_first_and_is_revoked_once,
-            a_connection_replays_its_events_and_a_stale_append_is_a_conflict
+            a_connection_replays_its_events_and_a_stale_append_is_a_conflict,
+            the_latest_consent_to_an_agency_counts_and_a_liaisons_latest_agency_too
         );
     };
     (@cases $make:path; $($case:ident),*) => {

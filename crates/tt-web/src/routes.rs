@@ -14,8 +14,8 @@ use utoipa_axum::routes;
 
 use crate::error::{ApiError, error_page};
 use crate::pages::{
-    accounts, admin, benefits, connections, credentials, criteria, dashboards, defender, home, kpis, membership,
-    profile, questionnaire, reports, security_profile, session, users, validation,
+    accounts, admin, agencies, benefits, connections, credentials, criteria, dashboards, defender, home, kpis,
+    membership, profile, questionnaire, reports, security_profile, session, users, validation,
 };
 use crate::{WebState, api, middleware, openapi};
 
@@ -110,6 +110,9 @@ page_routes! {
     get "/credentials/{id}" => credentials::credential_page, may(&[Permission::ViewAccounts]), false;
     post "/credentials/{id}/revoke" => credentials::revoke_credential, may(&[Permission::IssueStatusCredentials]), false;
     get "/verify" => credentials::verify_page, Access::Public, false;
+    get "/agencies" => agencies::agencies_page, Access::SignedIn, false;
+    get "/accounts/{id}/agency-consents" => agencies::consents_page, may(&[Permission::ViewAccounts]), true;
+    post "/accounts/{id}/agency-consents" => agencies::change_consent, may(&[Permission::ManageAgencyConsent]), false;
     get "/connections" => connections::connections_page, may(&[Permission::ViewAccounts]), true;
     post "/connections" => connections::request_connection, may(&[Permission::ManageConnections]), false;
     post "/connections/preferences" => connections::set_preferences, may(&[Permission::ManageConnections]), false;
@@ -553,6 +556,25 @@ pub const API_ROUTES: &[RouteSpec] = &[
         access: may(&[Permission::ViewAccounts]),
         rule_may_refuse: true,
     },
+    RouteSpec { method: "get", path: "/api/v1/agencies", access: Access::SignedIn, rule_may_refuse: false },
+    RouteSpec {
+        method: "get",
+        path: "/api/v1/accounts/{id}/agency-consents",
+        access: may(&[Permission::ViewAccounts]),
+        rule_may_refuse: true,
+    },
+    RouteSpec {
+        method: "put",
+        path: "/api/v1/accounts/{id}/agency-consents",
+        access: may(&[Permission::ManageAgencyConsent]),
+        rule_may_refuse: false,
+    },
+    RouteSpec {
+        method: "put",
+        path: "/api/v1/users/{id}/agency",
+        access: may(&[Permission::ManageAllUsers]),
+        rule_may_refuse: false,
+    },
     RouteSpec {
         method: "post",
         path: "/api/v1/connections",
@@ -665,6 +687,9 @@ pub fn api_router() -> OpenApiRouter<WebState> {
         .routes(routes!(api::connections::list_connections, api::connections::request_connection))
         .routes(routes!(api::connections::answer_connection))
         .routes(routes!(api::connections::get_preferences, api::connections::set_preferences))
+        .routes(routes!(api::agencies::list_agencies))
+        .routes(routes!(api::agencies::get_consents, api::agencies::change_consent))
+        .routes(routes!(api::agencies::set_liaison_agency))
 }
 
 /// Operational routes: liveness, readiness, metrics, the stylesheet.

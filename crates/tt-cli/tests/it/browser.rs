@@ -2,7 +2,8 @@
 //! on a free port: a member and a staff user sign in and work Defender alerts; an applicant is
 //! certified and a member joins Trade Compliance through the membership pages; profiles,
 //! validations, a ruling request and a confidential-manifest renewal; a status-verification
-//! connection accepted and a partner alerted of a later status change. Screenshots are
+//! connection accepted and a partner alerted of a later status change; a consent to the FDA
+//! that lets the FDA liaison see the member. Screenshots are
 //! saved under `target/browser-screenshots/`. Without Chromium outside CI the test says so and
 //! skips; under CI a missing browser fails it.
 
@@ -741,6 +742,48 @@ async fn a_connection_request_is_accepted_and_a_later_status_change_alerts_the_p
     browser.screenshot("partner-status-alert").await;
     browser.go(&format!("{base}/connections")).await;
     browser.wait_for_text("Not certified (pending, suspended or removed)").await;
+
+    portal.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_consent_granted_to_an_agency_lets_its_liaison_see_the_member_in_a_real_browser() {
+    if !browser_available() {
+        return;
+    }
+    let portal = Portal::start(|_| {}, false).await;
+    let base = portal.base.clone();
+    let browser = Driver::start().await;
+    let pacific = portal
+        .app
+        .store
+        .find_account_by_number(&tt_domain::AccountNumber::parse("DEMO-IMP-005").expect("number"))
+        .await
+        .expect("find")
+        .expect("demo account")
+        .id;
+
+    browser.sign_in(&base, "pga@fda.example", true).await;
+    browser.go(&format!("{base}/accounts")).await;
+    let before = browser.wait_for_text("<h1").await;
+    assert!(!before.contains("Pacific Apparel Importers Corp."), "no consent to the FDA yet");
+    browser.sign_out().await;
+
+    browser.sign_in(&base, "officer@pacificapparel.example", false).await;
+    browser.go(&format!("{base}/accounts/{pacific}/agency-consents")).await;
+    browser.wait_for_text("Consent to each agency").await;
+    browser.click("#agency-FDA button[type=submit]").await;
+    let granted = browser.wait_for_text("Withdraw consent to the FDA").await;
+    assert!(granted.contains("Granted"), "{granted}");
+    browser.screenshot("agency-consent-granted").await;
+    browser.sign_out().await;
+
+    browser.sign_in(&base, "pga@fda.example", true).await;
+    browser.go(&format!("{base}/accounts")).await;
+    browser.wait_for_text("Pacific Apparel Importers Corp.").await;
+    browser.go(&format!("{base}/accounts/{pacific}")).await;
+    browser.wait_for_text("DEMO-IMP-005").await;
+    browser.screenshot("liaison-sees-consenting-member").await;
 
     portal.stop().await;
 }

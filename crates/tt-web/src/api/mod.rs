@@ -19,6 +19,7 @@ use crate::WebState;
 use crate::error::{ApiError, Problem};
 use crate::extractors::{ApiActor, ApiJson};
 
+pub mod agencies;
 pub mod benefits;
 pub mod connections;
 pub mod credentials;

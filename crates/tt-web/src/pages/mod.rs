@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod agencies;
 pub mod benefits;
 pub mod connections;
 pub mod credentials;
@@ -108,6 +109,7 @@ impl Layout {
         if can(Permission::ViewOutbox) {
             nav.push(NavLink { href: "/admin/outbox", label: "Outbox" });
         }
+        nav.push(NavLink { href: "/agencies", label: "Partner agencies" });
         nav.push(NavLink { href: "/inbox", label: "Inbox" });
         nav.push(NavLink { href: "/profile", label: "My profile" });
         Self {

@@ -1,6 +1,7 @@
 //! The HTTP surface through the real router: authorization on every route for every role,
 //! bad input, the OpenAPI document, pages and operations.
 
+mod agencies;
 mod authorization;
 mod bad_input;
 mod benefits;

@@ -1,0 +1,119 @@
+//! Partner government agencies: per-agency consent decides what a liaison sees, every read of
+//! a liaison is audited, the registry's matrix reaches the annual report, and a liaison's agency
+//! is set by the director.
+
+use axum::http::{Method, StatusCode};
+use serde_json::json;
+use tt_domain::{AccountNumber, EmailAddress, TokenScope};
+use tt_testkit::TestApp;
+
+async fn account_id(test_app: &TestApp, number: &str) -> String {
+    let number = AccountNumber::parse(number).expect("number");
+    test_app.app.store.find_account_by_number(&number).await.expect("find").expect("account").id.to_string()
+}
+
+/// What the liaison's API lists: the account numbers it sees.
+async fn seen_by_liaison(test_app: &TestApp) -> Vec<String> {
+    let token = test_app.token_for("pga@fda.example", TokenScope::Read).await;
+    let accounts = test_app.api_client(&token).get("/api/v1/accounts").await.json();
+    accounts
+        .as_array()
+        .expect("accounts")
+        .iter()
+        .filter_map(|account| account["account_number"].as_str().map(str::to_owned))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_liaison_sees_a_member_only_while_it_consents_to_the_liaisons_agency_and_each_read_is_audited() {
+    let test_app = TestApp::with_demo().await;
+    let pacific = account_id(&test_app, "DEMO-IMP-005").await;
+    assert!(!seen_by_liaison(&test_app).await.contains(&"DEMO-IMP-005".to_owned()), "no consent yet");
+    let officer =
+        test_app.api_client(&test_app.token_for("officer@pacificapparel.example", TokenScope::ReadWrite).await);
+    let consents = format!("/api/v1/accounts/{pacific}/agency-consents");
+
+    let to_cpsc = officer.send_json(Method::PUT, &consents, &json!({"agency_code": "CPSC", "granted": true})).await;
+    assert_eq!(to_cpsc.status, StatusCode::OK, "{}", to_cpsc.body);
+    assert!(!seen_by_liaison(&test_app).await.contains(&"DEMO-IMP-005".to_owned()), "the FDA liaison: not the CPSC");
+
+    let to_fda = officer.send_json(Method::PUT, &consents, &json!({"agency_code": "FDA", "granted": true})).await;
+    assert_eq!(to_fda.status, StatusCode::OK);
+    assert!(seen_by_liaison(&test_app).await.contains(&"DEMO-IMP-005".to_owned()), "consent to the FDA");
+    let liaison = test_app.api_client(&test_app.token_for("pga@fda.example", TokenScope::Read).await);
+    assert_eq!(liaison.get(&format!("/api/v1/accounts/{pacific}")).await.status, StatusCode::OK);
+    let director = test_app.api_client(&test_app.token_for("director@cbp.example", TokenScope::Read).await);
+    let reads = director.get(&format!("/api/v1/audit?action=account.read&object_id={pacific}")).await.json();
+    assert!(
+        reads.as_array().expect("records").iter().any(|record| record["actor"] == "pga@fda.example"),
+        "the liaison's read is in the audit trail: {reads}"
+    );
+    assert_eq!(
+        liaison.send_json(Method::PUT, &consents, &json!({"agency_code": "FDA", "granted": false})).await.status,
+        StatusCode::FORBIDDEN,
+        "read-only"
+    );
+
+    let withdrawn = officer.send_json(Method::PUT, &consents, &json!({"agency_code": "FDA", "granted": false})).await;
+    assert_eq!(withdrawn.status, StatusCode::OK);
+    assert!(!seen_by_liaison(&test_app).await.contains(&"DEMO-IMP-005".to_owned()), "withdrawn");
+    assert_eq!(liaison.get(&format!("/api/v1/accounts/{pacific}")).await.status, StatusCode::FORBIDDEN);
+    let unknown = officer.send_json(Method::PUT, &consents, &json!({"agency_code": "NASA", "granted": true})).await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unknown.body.contains("agency"), "{}", unknown.body);
+}
+
+#[tokio::test]
+async fn the_registry_shows_what_each_agency_recognizes_and_the_annual_report_carries_the_matrix() {
+    let test_app = TestApp::with_demo().await;
+    let member = test_app.client();
+    member.sign_in("officer@greatlakes.example").await;
+    let page = member.get("/agencies").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Food and Drug Administration (FDA)"), "{}", page.body);
+    assert!(page.body.contains("Reduced FDA targeting"), "the recognized benefit by name");
+    let director = test_app.api_client(&test_app.token_for("director@cbp.example", TokenScope::Read).await);
+    let today = test_app.app.clock.now().date();
+    let year = if u8::from(today.month()) >= 10 { today.year() + 1 } else { today.year() };
+    let report = director.get(&format!("/api/v1/reports/annual?fiscal_year={year}")).await.json();
+    let rows = report["partner_agencies"].as_array().expect("the matrix");
+    let fda = rows.iter().find(|row| row["agency"] == "Food and Drug Administration (FDA)").expect("FDA");
+    assert_eq!(fda["recognizes"], "Reduced FDA targeting");
+    assert_eq!(rows.len(), 9, "every agency of the registry");
+}
+
+#[tokio::test]
+async fn the_director_sets_a_liaisons_agency_and_only_a_liaison_has_one() {
+    let test_app = TestApp::with_demo().await;
+    let store = &test_app.app.store;
+    let liaison = store
+        .find_user_by_email(&EmailAddress::parse("pga@fda.example").expect("email"))
+        .await
+        .expect("find")
+        .expect("liaison");
+    let officer = store
+        .find_user_by_email(&EmailAddress::parse("officer@greatlakes.example").expect("email"))
+        .await
+        .expect("find")
+        .expect("officer");
+    let director = test_app.api_client(&test_app.token_for("director@cbp.example", TokenScope::ReadWrite).await);
+    let set = |id: String, code: &'static str| {
+        let director = &director;
+        async move {
+            director.send_json(Method::PUT, &format!("/api/v1/users/{id}/agency"), &json!({"agency_code": code})).await
+        }
+    };
+    assert_eq!(set(liaison.id.to_string(), "CPSC").await.status, StatusCode::NO_CONTENT);
+    assert_eq!(set(officer.id.to_string(), "CPSC").await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(set(liaison.id.to_string(), "NASA").await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Great Lakes consents to every agency; Maple Leaf too; now a CPSC grant decides for Pacific.
+    let pacific = account_id(&test_app, "DEMO-IMP-005").await;
+    let officer =
+        test_app.api_client(&test_app.token_for("officer@pacificapparel.example", TokenScope::ReadWrite).await);
+    let consents = format!("/api/v1/accounts/{pacific}/agency-consents");
+    officer.send_json(Method::PUT, &consents, &json!({"agency_code": "CPSC", "granted": true})).await;
+    assert!(
+        seen_by_liaison(&test_app).await.contains(&"DEMO-IMP-005".to_owned()),
+        "the liaison now works for the CPSC"
+    );
+}
