@@ -22,6 +22,7 @@ pub mod error;
 pub mod jobs;
 pub mod mailer;
 pub mod membership;
+pub mod mutual_recognition;
 pub mod objects;
 pub mod password;
 pub mod pdf;

@@ -16,6 +16,7 @@ pub mod ids;
 pub mod kpi;
 pub mod lifecycle;
 pub mod membership;
+pub mod mutual_recognition;
 pub mod password;
 pub mod penalty;
 pub mod profile;

@@ -13,6 +13,7 @@ mod credentials;
 mod criteria;
 mod defender;
 mod membership;
+mod mutual_recognition;
 mod profile;
 mod questionnaire;
 mod requests;

@@ -12,6 +12,7 @@ mod credentials;
 mod criteria;
 mod defender;
 mod membership;
+mod mutual_recognition;
 mod profile;
 mod questionnaire;
 mod requests;

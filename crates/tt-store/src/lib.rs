@@ -9,6 +9,7 @@ pub mod connections;
 pub mod criteria;
 pub mod defender;
 pub mod membership;
+pub mod mutual_recognition;
 pub mod profile;
 pub mod questionnaire;
 pub mod requests;
@@ -208,6 +209,7 @@ pub trait Store:
     + status_credentials::CredentialStore
     + connections::ConnectionStore
     + agencies::AgencyStore
+    + mutual_recognition::MutualRecognitionStore
     + DatabaseAdmin
 {
 }
@@ -231,6 +233,7 @@ impl<T> Store for T where
         + status_credentials::CredentialStore
         + connections::ConnectionStore
         + agencies::AgencyStore
+        + mutual_recognition::MutualRecognitionStore
         + DatabaseAdmin
 {
 }

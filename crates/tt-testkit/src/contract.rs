@@ -1042,6 +1042,37 @@ pub async fn the_latest_consent_to_an_agency_counts_and_a_liaisons_latest_agency
     assert_eq!(store.liaison_agency(liaison.id).await.expect("latest"), Some("FDA".to_owned()));
 }
 
+pub async fn a_foreign_operator_is_found_in_each_programs_latest_list_only(store: &dyn Store) {
+    use tt_domain::mutual_recognition::ForeignOperator;
+    use tt_store::mutual_recognition::OperatorImport;
+    let operator = |id: &str, country: &str| {
+        ForeignOperator::parse(id, "Operator Name", country, "certified", "2024-01-01", "").expect("operator")
+    };
+    let import = |code: &str, count: i64| OperatorImport {
+        id: 0,
+        arrangement_code: code.to_owned(),
+        file_name: format!("{code}.csv"),
+        imported_by: None,
+        imported_at: now(),
+        operators: count,
+    };
+    let audit = audit("mutual_recognition.import");
+    store
+        .record_operator_import(&import("EU", 2), &[operator("DE1", "DE"), operator("FR2", "FR")], &audit)
+        .await
+        .expect("eu");
+    let later =
+        store.record_operator_import(&import("EU", 1), &[operator("FR2", "FR")], &audit).await.expect("eu again");
+    store.record_operator_import(&import("CA", 1), &[operator("DE1", "CA")], &audit).await.expect("ca");
+    let found = store.find_foreign_operator("DE1").await.expect("find");
+    assert_eq!(found.len(), 1, "the EU's latest list no longer has it");
+    assert_eq!((found[0].0.arrangement_code.as_str(), found[0].1.country.as_str()), ("CA", "CA"));
+    let latest = store.latest_operator_imports().await.expect("latest");
+    assert_eq!(latest.iter().map(|import| import.arrangement_code.as_str()).collect::<Vec<_>>(), ["CA", "EU"]);
+    assert_eq!(latest[1].id, later);
+    assert_eq!(store.find_foreign_operator("FR2").await.expect("find")[0].1, operator("FR2", "FR"));
+}
+
 pub async fn a_questionnaire_is_found_by_its_token_hash_answered_once_and_revoked_once(store: &dyn Store) {
     use tt_domain::criteria::{CriterionId, Requirement};
     use tt_domain::questionnaire::{PartnerAnswer, PartnerAnswers, Question};
@@ -1141,7 +1172,8 @@ macro_rules! store_contract_suite {
             a_defender_authorization_end_round_trips_in_recording_order,
             a_status_credential_round_trips_newest_first_and_is_revoked_once,
             a_connection_replays_its_events_and_a_stale_append_is_a_conflict,
-            the_latest_consent_to_an_agency_counts_and_a_liaisons_latest_agency_too
+            the_latest_consent_to_an_agency_counts_and_a_liaisons_latest_agency_too,
+            a_foreign_operator_is_found_in_each_programs_latest_list_only
         );
     };
     (@cases $make:path; $($case:ident),*) => {

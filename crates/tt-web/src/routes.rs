@@ -15,7 +15,7 @@ use utoipa_axum::routes;
 use crate::error::{ApiError, error_page};
 use crate::pages::{
     accounts, admin, agencies, benefits, connections, credentials, criteria, dashboards, defender, home, kpis,
-    membership, profile, questionnaire, reports, security_profile, session, users, validation,
+    membership, mutual_recognition, profile, questionnaire, reports, security_profile, session, users, validation,
 };
 use crate::{WebState, api, middleware, openapi};
 
@@ -111,6 +111,8 @@ page_routes! {
     post "/credentials/{id}/revoke" => credentials::revoke_credential, may(&[Permission::IssueStatusCredentials]), false;
     get "/verify" => credentials::verify_page, Access::Public, false;
     get "/agencies" => agencies::agencies_page, Access::SignedIn, false;
+    get "/mutual-recognition" => mutual_recognition::mutual_recognition_page, Access::SignedIn, false;
+    post "/mutual-recognition/evidence" => mutual_recognition::record_evidence, may(&[Permission::PrepareMembership]), true;
     get "/accounts/{id}/agency-consents" => agencies::consents_page, may(&[Permission::ViewAccounts]), true;
     post "/accounts/{id}/agency-consents" => agencies::change_consent, may(&[Permission::ManageAgencyConsent]), false;
     get "/connections" => connections::connections_page, may(&[Permission::ViewAccounts]), true;
@@ -557,6 +559,25 @@ pub const API_ROUTES: &[RouteSpec] = &[
         rule_may_refuse: true,
     },
     RouteSpec { method: "get", path: "/api/v1/agencies", access: Access::SignedIn, rule_may_refuse: false },
+    RouteSpec { method: "get", path: "/api/v1/mutual-recognition", access: Access::SignedIn, rule_may_refuse: false },
+    RouteSpec {
+        method: "post",
+        path: "/api/v1/mutual-recognition/{code}/operators",
+        access: may(&[Permission::ImportTradeData]),
+        rule_may_refuse: false,
+    },
+    RouteSpec {
+        method: "get",
+        path: "/api/v1/foreign-operators/{id}",
+        access: Access::SignedIn,
+        rule_may_refuse: false,
+    },
+    RouteSpec {
+        method: "post",
+        path: "/api/v1/accounts/{id}/foreign-operator-evidence",
+        access: may(&[Permission::PrepareMembership]),
+        rule_may_refuse: true,
+    },
     RouteSpec {
         method: "get",
         path: "/api/v1/accounts/{id}/agency-consents",
@@ -690,6 +711,10 @@ pub fn api_router() -> OpenApiRouter<WebState> {
         .routes(routes!(api::agencies::list_agencies))
         .routes(routes!(api::agencies::get_consents, api::agencies::change_consent))
         .routes(routes!(api::agencies::set_liaison_agency))
+        .routes(routes!(api::mutual_recognition::list_arrangements))
+        .routes(routes!(api::mutual_recognition::import_operators))
+        .routes(routes!(api::mutual_recognition::find_operator))
+        .routes(routes!(api::mutual_recognition::record_evidence))
 }
 
 /// Operational routes: liveness, readiness, metrics, the stylesheet.

@@ -25,6 +25,7 @@ pub mod connections;
 pub mod credentials;
 pub mod criteria;
 pub mod membership;
+pub mod mutual_recognition;
 pub mod profile;
 pub mod questionnaire;
 pub mod trade;

@@ -13,6 +13,7 @@ pub mod defender;
 pub mod home;
 pub mod kpis;
 pub mod membership;
+pub mod mutual_recognition;
 pub mod profile;
 pub mod questionnaire;
 pub mod reports;
@@ -110,6 +111,7 @@ impl Layout {
             nav.push(NavLink { href: "/admin/outbox", label: "Outbox" });
         }
         nav.push(NavLink { href: "/agencies", label: "Partner agencies" });
+        nav.push(NavLink { href: "/mutual-recognition", label: "Mutual recognition" });
         nav.push(NavLink { href: "/inbox", label: "Inbox" });
         nav.push(NavLink { href: "/profile", label: "My profile" });
         Self {

@@ -54,10 +54,14 @@ fn concrete_path(spec: &RouteSpec, ids: &Ids) -> String {
     } else {
         uuid::Uuid::new_v4().to_string()
     };
-    let path =
-        spec.path.replace("{id}", &id).replace("{secret}", "not-a-real-invitation").replace("{catalogue}", "importer");
+    let path = spec
+        .path
+        .replace("{id}", &id)
+        .replace("{secret}", "not-a-real-invitation")
+        .replace("{catalogue}", "importer")
+        .replace("{code}", "EU");
     match spec.path {
-        "/api/v1/ingest" => format!("{path}?file_name=walk.csv"),
+        "/api/v1/ingest" | "/api/v1/mutual-recognition/{code}/operators" => format!("{path}?file_name=walk.csv"),
         "/api/v1/screen" => format!("{path}?file_name=walk.csv&rate=0.1&seed=walk"),
         "/api/v1/kpis" => format!("{path}?from=2025-01-01&to=2025-12-31"),
         _ => path,

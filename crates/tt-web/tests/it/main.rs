@@ -9,6 +9,7 @@ mod connections;
 mod credentials;
 mod criteria;
 mod membership;
+mod mutual_recognition;
 mod openapi;
 mod pages;
 mod questionnaire;
