@@ -241,6 +241,246 @@ impl App {
     }
 }
 
+/// The states of an engagement plan action.
+pub const ACTION_STATES: [&str; 4] = ["planned", "in_progress", "done", "dropped"];
+
+/// A new action of the engagement plan.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct NewAgencyAction {
+    pub agency_code: String,
+    pub action: String,
+    /// The e-mail address of the agency staff member who owns it.
+    pub owner_email: String,
+    /// `YYYY-MM-DD`.
+    pub due: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// An update of an action: any of its state, owner and due date, with a note.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct AgencyActionChange {
+    /// `planned`, `in_progress`, `done` or `dropped`.
+    pub state: Option<String>,
+    pub owner_email: Option<String>,
+    pub due: Option<String>,
+    pub note: String,
+}
+
+/// An action of the engagement plan as it stands, with its history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct AgencyActionView {
+    pub id: uuid::Uuid,
+    pub agency_code: String,
+    pub agency_name: String,
+    pub action: String,
+    pub owner: String,
+    pub due: String,
+    pub state: String,
+    /// Due before today and neither done nor dropped.
+    pub overdue: bool,
+    pub note: String,
+    /// Every event, oldest first: when, by whom, the state and the note.
+    pub history: Vec<String>,
+}
+
+impl App {
+    /// The engagement plan: every action as it stands, oldest first.
+    ///
+    /// # Errors
+    /// `Forbidden` without access to the plan.
+    pub async fn agency_actions(&self, actor: &Actor) -> AppResult<Vec<AgencyActionView>> {
+        actor.require(Permission::ViewAgencyEngagement, self.clock.now())?;
+        let today = self.clock.now().date();
+        let mut names: HashMap<UserId, String> = HashMap::new();
+        let mut views = Vec::new();
+        for events in self.store.agency_actions().await? {
+            let Some(current) = events.last() else { continue };
+            // Collected first: an iterator of closures held across an await is not `Send`.
+            let users: Vec<UserId> =
+                events.iter().flat_map(|event| [Some(event.owner_id), event.by_user]).flatten().collect();
+            for user in users {
+                if let std::collections::hash_map::Entry::Vacant(entry) = names.entry(user) {
+                    entry.insert(
+                        self.store
+                            .get_user(user)
+                            .await
+                            .map_or_else(|_| user.to_string(), |found| found.name.as_str().to_owned()),
+                    );
+                }
+            }
+            let name = |user: Option<UserId>| user.map_or_else(|| "the system".to_owned(), |user| names[&user].clone());
+            views.push(AgencyActionView {
+                id: current.action_id,
+                agency_code: current.agency_code.clone(),
+                agency_name: agency(&current.agency_code)
+                    .map_or_else(|_| current.agency_code.clone(), |found| found.name.clone()),
+                action: current.action.clone(),
+                owner: name(Some(current.owner_id)),
+                due: current.due.to_string(),
+                state: current.state.clone(),
+                overdue: current.due < today && !matches!(current.state.as_str(), "done" | "dropped"),
+                note: current.note.clone(),
+                history: events
+                    .iter()
+                    .map(|event| {
+                        format!(
+                            "{}, {}: {} (owner {}, due {}){}",
+                            crate::projections::moment(event.at),
+                            name(event.by_user),
+                            event.state,
+                            name(Some(event.owner_id)),
+                            event.due,
+                            if event.note.is_empty() { String::new() } else { format!(": {}", event.note) }
+                        )
+                    })
+                    .collect(),
+            });
+        }
+        Ok(views)
+    }
+
+    /// Adds an action to the engagement plan.
+    ///
+    /// # Errors
+    /// `Forbidden` without the permission; `Invalid` naming every wrong field.
+    pub async fn add_agency_action(&self, actor: &Actor, new: &NewAgencyAction) -> AppResult<AgencyActionView> {
+        let now = self.clock.now();
+        actor.require(Permission::ManageAgencyEngagement, now)?;
+        let mut errors = Vec::new();
+        let agency_code =
+            agency(&new.agency_code).map(|found| found.code.clone()).map_err(|error| errors.push(error)).ok();
+        let action = new.action.trim();
+        if action.is_empty() || action.chars().count() > 500 {
+            errors.push(AppError::invalid("action", "describe the action (1 to 500 characters)"));
+        }
+        let owner = self.staff_owner(&new.owner_email).await.map_err(|error| errors.push(error)).ok();
+        let due = parse_due(&new.due).map_err(|error| errors.push(error)).ok();
+        let (Some(agency_code), Some(owner_id), Some(due), true) = (agency_code, owner, due, errors.is_empty()) else {
+            return Err(AppError::Invalid(errors.into_iter().flat_map(invalid_fields).collect()));
+        };
+        let event = tt_store::agencies::AgencyActionEvent {
+            action_id: uuid::Uuid::now_v7(),
+            agency_code,
+            action: action.to_owned(),
+            owner_id,
+            due,
+            state: "planned".to_owned(),
+            note: new.note.trim().to_owned(),
+            by_user: actor.user.as_ref().map(|user| user.id),
+            at: tt_domain::NewAuditRecord::truncate_time(now),
+        };
+        let audit = actor.audit(
+            now,
+            "agency.action_added",
+            "agency_action",
+            Some(event.action_id.to_string()),
+            NOTHING,
+            Some(&event.action),
+        );
+        self.store.append_agency_action(&event, 0, &audit).await?;
+        self.agency_action(actor, event.action_id).await
+    }
+
+    /// Updates an action: a new event with the changed state, owner or due date and a note.
+    ///
+    /// # Errors
+    /// `Forbidden` without the permission; `NotFound` for no such action; `Invalid` naming
+    /// every wrong field; `Conflict` when it changed meanwhile.
+    pub async fn change_agency_action(
+        &self,
+        actor: &Actor,
+        id: uuid::Uuid,
+        change: &AgencyActionChange,
+    ) -> AppResult<AgencyActionView> {
+        let now = self.clock.now();
+        actor.require(Permission::ManageAgencyEngagement, now)?;
+        let events = self
+            .store
+            .agency_actions()
+            .await?
+            .into_iter()
+            .find(|events| events.first().is_some_and(|first| first.action_id == id))
+            .ok_or(AppError::NotFound)?;
+        let mut next = events.last().cloned().ok_or(AppError::NotFound)?;
+        let mut errors = Vec::new();
+        if let Some(state) = change.state.as_deref().map(str::trim).filter(|state| !state.is_empty()) {
+            if ACTION_STATES.contains(&state) {
+                next.state = state.to_owned();
+            } else {
+                errors.push(AppError::invalid(
+                    "state",
+                    format!("{state:?} is not planned, in_progress, done or dropped"),
+                ));
+            }
+        }
+        if let Some(email) = change.owner_email.as_deref().filter(|email| !email.trim().is_empty()) {
+            match self.staff_owner(email).await {
+                Ok(owner) => next.owner_id = owner,
+                Err(error) => errors.push(error),
+            }
+        }
+        if let Some(due) = change.due.as_deref().filter(|due| !due.trim().is_empty()) {
+            match parse_due(due) {
+                Ok(due) => next.due = due,
+                Err(error) => errors.push(error),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(AppError::Invalid(errors.into_iter().flat_map(invalid_fields).collect()));
+        }
+        next.note = change.note.trim().to_owned();
+        next.by_user = actor.user.as_ref().map(|user| user.id);
+        next.at = tt_domain::NewAuditRecord::truncate_time(now);
+        let audit = actor.audit(
+            now,
+            "agency.action_updated",
+            "agency_action",
+            Some(id.to_string()),
+            NOTHING,
+            Some(&next.state),
+        );
+        match self.store.append_agency_action(&next, events.len(), &audit).await {
+            Err(tt_store::StoreError::Conflict { .. }) => {
+                return Err(AppError::Conflict {
+                    field: "state",
+                    message: "the action changed meanwhile: look again".to_owned(),
+                });
+            }
+            other => other?,
+        }
+        self.agency_action(actor, id).await
+    }
+
+    async fn agency_action(&self, actor: &Actor, id: uuid::Uuid) -> AppResult<AgencyActionView> {
+        self.agency_actions(actor).await?.into_iter().find(|view| view.id == id).ok_or(AppError::NotFound)
+    }
+
+    /// An active agency staff member, by e-mail address, to own an action.
+    async fn staff_owner(&self, email: &str) -> AppResult<UserId> {
+        let refuse = || AppError::invalid("owner_email", "give the e-mail address of an active agency staff member");
+        let email = tt_domain::EmailAddress::parse(email.trim()).map_err(|_| refuse())?;
+        let user = self.store.find_user_by_email(&email).await?.ok_or_else(refuse)?;
+        if !user.active || user.role.side() != tt_domain::Side::Agency {
+            return Err(refuse());
+        }
+        Ok(user.id)
+    }
+}
+
+fn parse_due(text: &str) -> AppResult<time::Date> {
+    time::Date::parse(text.trim(), &time::format_description::well_known::Iso8601::DATE)
+        .map_err(|_| AppError::invalid("due", format!("{:?} is not a date (YYYY-MM-DD)", text.trim())))
+}
+
+/// The invalid fields of an error (others carry none).
+fn invalid_fields(error: AppError) -> Vec<tt_domain::ValidationError> {
+    match error {
+        AppError::Invalid(fields) => fields,
+        _ => Vec::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::registry;

@@ -77,6 +77,10 @@ pub enum Permission {
     ManageConnections,
     /// Grant or withdraw the company's consent to share its standing with each partner agency.
     ManageAgencyConsent,
+    /// See the partner-agency engagement plan.
+    ViewAgencyEngagement,
+    /// Add and update the partner-agency engagement plan's actions.
+    ManageAgencyEngagement,
 }
 
 /// Each permission, whether it changes data, a description, and the roles that hold it.
@@ -251,6 +255,18 @@ pub const POLICY: &[(Permission, bool, &str, &[Role])] = &[
         true,
         "Grant or withdraw the company's consent to share its standing with each partner government agency",
         &[CompanyOfficer],
+    ),
+    (
+        Permission::ViewAgencyEngagement,
+        false,
+        "See the partner-agency engagement plan",
+        &[Scss, ScssSupervisor, Nam, NamSupervisor, TcHqAnalyst, RegulatoryAudit, ProgramDirector, PgaLiaison],
+    ),
+    (
+        Permission::ManageAgencyEngagement,
+        true,
+        "Add and update the actions of the partner-agency engagement plan",
+        &[TcHqAnalyst, ProgramDirector],
     ),
 ];
 

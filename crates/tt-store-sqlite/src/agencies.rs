@@ -6,7 +6,7 @@ use sqlx::sqlite::SqliteRow;
 use time::OffsetDateTime;
 use tt_domain::{AccountId, NewAuditRecord, UserId};
 use tt_store::StoreResult;
-use tt_store::agencies::{AgencyConsent, AgencyStore};
+use tt_store::agencies::{AgencyActionEvent, AgencyConsent, AgencyStore};
 use uuid::Uuid;
 
 use crate::audit::append_in;
@@ -17,6 +17,20 @@ fn consent_from_row(row: &SqliteRow) -> StoreResult<AgencyConsent> {
         account_id: AccountId(row.try_get("account_id").map_err(translate)?),
         agency_code: row.try_get("agency_code").map_err(translate)?,
         granted: row.try_get("granted").map_err(translate)?,
+        by_user: row.try_get::<Option<Uuid>, _>("by_user").map_err(translate)?.map(UserId),
+        at: row.try_get("at").map_err(translate)?,
+    })
+}
+
+fn action_event_from_row(row: &SqliteRow) -> StoreResult<AgencyActionEvent> {
+    Ok(AgencyActionEvent {
+        action_id: row.try_get("action_id").map_err(translate)?,
+        agency_code: row.try_get("agency_code").map_err(translate)?,
+        action: row.try_get("action").map_err(translate)?,
+        owner_id: UserId(row.try_get("owner_id").map_err(translate)?),
+        due: row.try_get("due").map_err(translate)?,
+        state: row.try_get("state").map_err(translate)?,
+        note: row.try_get("note").map_err(translate)?,
         by_user: row.try_get::<Option<Uuid>, _>("by_user").map_err(translate)?.map(UserId),
         at: row.try_get("at").map_err(translate)?,
     })
@@ -93,5 +107,55 @@ impl AgencyStore for SqliteStore {
                 .await
                 .map_err(translate)?;
         row.map(|row| row.try_get("agency_code").map_err(translate)).transpose()
+    }
+
+    async fn append_agency_action(
+        &self,
+        event: &AgencyActionEvent,
+        expected_events: usize,
+        audit: &NewAuditRecord,
+    ) -> StoreResult<()> {
+        let mut transaction = self.begin_write().await?;
+        // The position is part of the key: a second event at the same place is a conflict.
+        sqlx::query(
+            "INSERT INTO agency_action_events
+                 (action_id, position, agency_code, action, owner_id, due, state, note, by_user, at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(event.action_id)
+        .bind(i32::try_from(expected_events).map_err(|error| tt_store::StoreError::Other(Box::new(error)))?)
+        .bind(&event.agency_code)
+        .bind(&event.action)
+        .bind(event.owner_id.0)
+        .bind(event.due)
+        .bind(&event.state)
+        .bind(&event.note)
+        .bind(event.by_user.map(|id| id.0))
+        .bind(event.at)
+        .execute(&mut *transaction)
+        .await
+        .map_err(translate)?;
+        append_in(&mut transaction, audit).await?;
+        transaction.commit().await.map_err(translate)
+    }
+
+    async fn agency_actions(&self) -> StoreResult<Vec<Vec<AgencyActionEvent>>> {
+        let rows = sqlx::query(
+            "SELECT e.* FROM agency_action_events e
+             ORDER BY (SELECT first.at FROM agency_action_events first
+                       WHERE first.action_id = e.action_id AND first.position = 0), e.action_id, e.position",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(translate)?;
+        let mut actions: Vec<Vec<AgencyActionEvent>> = Vec::new();
+        for row in &rows {
+            let event = action_event_from_row(row)?;
+            match actions.last_mut() {
+                Some(last) if last[0].action_id == event.action_id => last.push(event),
+                _ => actions.push(vec![event]),
+            }
+        }
+        Ok(actions)
     }
 }

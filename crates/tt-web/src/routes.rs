@@ -111,6 +111,8 @@ page_routes! {
     post "/credentials/{id}/revoke" => credentials::revoke_credential, may(&[Permission::IssueStatusCredentials]), false;
     get "/verify" => credentials::verify_page, Access::Public, false;
     get "/agencies" => agencies::agencies_page, Access::SignedIn, false;
+    post "/agencies/actions" => agencies::add_action, may(&[Permission::ManageAgencyEngagement]), false;
+    post "/agencies/actions/{id}" => agencies::change_action, may(&[Permission::ManageAgencyEngagement]), false;
     get "/mutual-recognition" => mutual_recognition::mutual_recognition_page, Access::SignedIn, false;
     post "/mutual-recognition/evidence" => mutual_recognition::record_evidence, may(&[Permission::PrepareMembership]), true;
     get "/accounts/{id}/agency-consents" => agencies::consents_page, may(&[Permission::ViewAccounts]), true;
@@ -559,6 +561,24 @@ pub const API_ROUTES: &[RouteSpec] = &[
         rule_may_refuse: true,
     },
     RouteSpec { method: "get", path: "/api/v1/agencies", access: Access::SignedIn, rule_may_refuse: false },
+    RouteSpec {
+        method: "get",
+        path: "/api/v1/agency-actions",
+        access: may(&[Permission::ViewAgencyEngagement]),
+        rule_may_refuse: false,
+    },
+    RouteSpec {
+        method: "post",
+        path: "/api/v1/agency-actions",
+        access: may(&[Permission::ManageAgencyEngagement]),
+        rule_may_refuse: false,
+    },
+    RouteSpec {
+        method: "post",
+        path: "/api/v1/agency-actions/{id}",
+        access: may(&[Permission::ManageAgencyEngagement]),
+        rule_may_refuse: false,
+    },
     RouteSpec { method: "get", path: "/api/v1/mutual-recognition", access: Access::SignedIn, rule_may_refuse: false },
     RouteSpec {
         method: "post",
@@ -711,6 +731,8 @@ pub fn api_router() -> OpenApiRouter<WebState> {
         .routes(routes!(api::agencies::list_agencies))
         .routes(routes!(api::agencies::get_consents, api::agencies::change_consent))
         .routes(routes!(api::agencies::set_liaison_agency))
+        .routes(routes!(api::agencies::list_actions, api::agencies::add_action))
+        .routes(routes!(api::agencies::change_action))
         .routes(routes!(api::mutual_recognition::list_arrangements))
         .routes(routes!(api::mutual_recognition::import_operators))
         .routes(routes!(api::mutual_recognition::find_operator))

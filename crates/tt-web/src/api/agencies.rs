@@ -76,3 +76,47 @@ pub async fn set_liaison_agency(
     state.app.set_liaison_agency(&actor, user, &agency.agency_code).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
+
+/// The engagement plan's actions as they stand, with their history.
+#[utoipa::path(get, path = "/api/v1/agency-actions", tag = "partner agencies", security(("bearer" = [])),
+    responses((status = 200, body = [tt_app::agencies::AgencyActionView]), (status = 401, body = Problem), (status = 403, body = Problem)))]
+pub async fn list_actions(
+    State(state): State<WebState>,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<Vec<tt_app::agencies::AgencyActionView>>, ApiError> {
+    Ok(Json(state.app.agency_actions(&actor).await?))
+}
+
+/// Adds an action to the engagement plan.
+#[utoipa::path(post, path = "/api/v1/agency-actions", tag = "partner agencies", security(("bearer" = [])),
+    request_body = tt_app::agencies::NewAgencyAction,
+    responses((status = 200, body = tt_app::agencies::AgencyActionView), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn add_action(
+    State(state): State<WebState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(value): ApiJson<serde_json::Value>,
+) -> Result<Json<tt_app::agencies::AgencyActionView>, ApiError> {
+    actor.require(Permission::ManageAgencyEngagement, state.app.clock.now())?;
+    let new: tt_app::agencies::NewAgencyAction =
+        serde_json::from_value(value).map_err(|error| ApiError(AppError::invalid("body", error.to_string())))?;
+    Ok(Json(state.app.add_agency_action(&actor, &new).await?))
+}
+
+/// Updates an action: its state, owner or due date, with a note.
+#[utoipa::path(post, path = "/api/v1/agency-actions/{id}", tag = "partner agencies", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Action id")), request_body = tt_app::agencies::AgencyActionChange,
+    responses((status = 200, body = tt_app::agencies::AgencyActionView), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn change_action(
+    State(state): State<WebState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+    ApiJson(value): ApiJson<serde_json::Value>,
+) -> Result<Json<tt_app::agencies::AgencyActionView>, ApiError> {
+    actor.require(Permission::ManageAgencyEngagement, state.app.clock.now())?;
+    let id = uuid::Uuid::parse_str(id.trim()).map_err(|_| ApiError(AppError::NotFound))?;
+    let change: tt_app::agencies::AgencyActionChange =
+        serde_json::from_value(value).map_err(|error| ApiError(AppError::invalid("body", error.to_string())))?;
+    Ok(Json(state.app.change_agency_action(&actor, id, &change).await?))
+}

@@ -117,3 +117,49 @@ async fn the_director_sets_a_liaisons_agency_and_only_a_liaison_has_one() {
         "the liaison now works for the CPSC"
     );
 }
+
+#[tokio::test]
+async fn the_engagement_plan_tracks_each_action_with_its_owner_due_date_state_and_history() {
+    let test_app = TestApp::with_demo().await;
+    let director = test_app.api_client(&test_app.token_for("director@cbp.example", TokenScope::ReadWrite).await);
+    let yesterday = test_app.app.clock.now().date() - time::Duration::days(1);
+    let added = director
+        .send_json(
+            Method::POST,
+            "/api/v1/agency-actions",
+            &json!({"agency_code": "CPSC", "action": "Pilot a shared trusted-trader benefit with the CPSC",
+                    "owner_email": "scss@cbp.example", "due": yesterday.to_string(), "note": "From the 2016 COAC advice"}),
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::OK, "{}", added.body);
+    let action = added.json();
+    assert_eq!((action["state"].as_str(), action["overdue"].as_bool()), (Some("planned"), Some(true)));
+    assert_eq!(action["owner"], "Sam Specialist");
+
+    let analyst = test_app.api_client(&test_app.token_for("tc.analyst@cbp.example", TokenScope::ReadWrite).await);
+    let id = action["id"].as_str().expect("id");
+    let updated = analyst
+        .send_json(Method::POST, &format!("/api/v1/agency-actions/{id}"), &json!({"state": "done", "note": "Agreed"}))
+        .await
+        .json();
+    assert_eq!((updated["state"].as_str(), updated["overdue"].as_bool()), (Some("done"), Some(false)));
+    assert_eq!(updated["history"].as_array().expect("history").len(), 2, "both events kept: {updated}");
+
+    let liaison = test_app.api_client(&test_app.token_for("pga@fda.example", TokenScope::Read).await);
+    assert_eq!(liaison.get("/api/v1/agency-actions").await.json().as_array().expect("plan").len(), 1);
+    let member = test_app.api_client(&test_app.token_for("officer@greatlakes.example", TokenScope::Read).await);
+    assert_eq!(member.get("/api/v1/agency-actions").await.status, StatusCode::FORBIDDEN);
+    let refused = director
+        .send_json(
+            Method::POST,
+            "/api/v1/agency-actions",
+            &json!({"agency_code": "FDA", "action": "Meet", "owner_email": "officer@greatlakes.example", "due": "2026-13-01"}),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("owner_email") && refused.body.contains("due"), "{}", refused.body);
+    let page = test_app.client();
+    page.sign_in("director@cbp.example").await;
+    let plan = page.get("/agencies").await.body;
+    assert!(plan.contains("Pilot a shared trusted-trader benefit with the CPSC"), "{plan}");
+}
