@@ -26,6 +26,7 @@ pub mod mutual_recognition;
 pub mod objects;
 pub mod password;
 pub mod pdf;
+pub mod policies;
 pub mod policy;
 pub mod profile;
 pub mod projections;

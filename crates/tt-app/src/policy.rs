@@ -81,6 +81,12 @@ pub enum Permission {
     ViewAgencyEngagement,
     /// Add and update the partner-agency engagement plan's actions.
     ManageAgencyEngagement,
+    /// Read the policies and procedures published for comment, with their comments.
+    ViewPolicies,
+    /// Comment on a policy while its comment window is open (the working group).
+    CommentOnPolicies,
+    /// Publish policy versions and dispose of comments.
+    ManagePolicies,
 }
 
 /// Each permission, whether it changes data, a description, and the roles that hold it.
@@ -266,6 +272,24 @@ pub const POLICY: &[(Permission, bool, &str, &[Role])] = &[
         Permission::ManageAgencyEngagement,
         true,
         "Add and update the actions of the partner-agency engagement plan",
+        &[TcHqAnalyst, ProgramDirector],
+    ),
+    (
+        Permission::ViewPolicies,
+        false,
+        "Read the policies and procedures published for comment, with the comments and dispositions",
+        &Role::ALL,
+    ),
+    (
+        Permission::CommentOnPolicies,
+        true,
+        "Comment on a policy while its comment window is open (working-group members)",
+        &[CompanyOfficer, Scss, ScssSupervisor, Nam, NamSupervisor, TcHqAnalyst, ProgramDirector],
+    ),
+    (
+        Permission::ManagePolicies,
+        true,
+        "Publish policy versions for comment and dispose of each comment",
         &[TcHqAnalyst, ProgramDirector],
     ),
 ];

@@ -47,6 +47,8 @@ pub struct AppSettings {
     pub status_credential_valid_days: i64,
     /// Status credential checks one network address may make within the throttling window.
     pub status_verifications_per_address: i64,
+    /// Days a policy version stays open for comment unless its publisher says otherwise.
+    pub policy_comment_days: i64,
 }
 
 impl Default for AppSettings {
@@ -72,6 +74,7 @@ impl Default for AppSettings {
             status_signing_key_file: "status-signing-key.p8".to_owned(),
             status_credential_valid_days: 90,
             status_verifications_per_address: 60,
+            policy_comment_days: 30,
         }
     }
 }

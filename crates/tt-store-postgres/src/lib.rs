@@ -14,6 +14,7 @@ mod criteria;
 mod defender;
 mod membership;
 mod mutual_recognition;
+mod policies;
 mod profile;
 mod questionnaire;
 mod requests;

@@ -10,6 +10,7 @@ pub mod criteria;
 pub mod defender;
 pub mod membership;
 pub mod mutual_recognition;
+pub mod policies;
 pub mod profile;
 pub mod questionnaire;
 pub mod requests;
@@ -210,6 +211,7 @@ pub trait Store:
     + connections::ConnectionStore
     + agencies::AgencyStore
     + mutual_recognition::MutualRecognitionStore
+    + policies::PolicyStore
     + DatabaseAdmin
 {
 }
@@ -234,6 +236,7 @@ impl<T> Store for T where
         + connections::ConnectionStore
         + agencies::AgencyStore
         + mutual_recognition::MutualRecognitionStore
+        + policies::PolicyStore
         + DatabaseAdmin
 {
 }

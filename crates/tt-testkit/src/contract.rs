@@ -1073,6 +1073,52 @@ pub async fn a_foreign_operator_is_found_in_each_programs_latest_list_only(store
     assert_eq!(store.find_foreign_operator("FR2").await.expect("find")[0].1, operator("FR2", "FR"));
 }
 
+pub async fn a_policy_version_is_published_once_and_each_comment_disposed_once(store: &dyn Store) {
+    use tt_store::policies::{Disposition, PolicyComment, PolicyVersion};
+    let version = PolicyVersion {
+        policy_key: "tc-procedures".to_owned(),
+        version: 1,
+        title: "Trade Compliance procedures".to_owned(),
+        body: "Annual Notification Letters are due on the anniversary.".to_owned(),
+        change_summary: String::new(),
+        published_by: None,
+        published_at: now(),
+        comment_until: now() + Duration::days(30),
+    };
+    store.publish_policy_version(&version, &audit("policy.publish")).await.expect("publish");
+    assert!(matches!(
+        store.publish_policy_version(&version, &audit("policy.publish")).await,
+        Err(StoreError::Conflict { .. })
+    ));
+    assert_eq!(store.policy_versions().await.expect("versions"), vec![version.clone()]);
+    let comment = PolicyComment {
+        id: uuid::Uuid::new_v4(),
+        policy_key: version.policy_key.clone(),
+        version: 1,
+        author_id: None,
+        author_label: "industry member".to_owned(),
+        text: "Allow 30 days after the anniversary.".to_owned(),
+        at: now(),
+        disposition: None,
+    };
+    store.add_policy_comment(&comment, &audit("policy.comment")).await.expect("comment");
+    let disposition = Disposition {
+        disposition: "accepted_in_part".to_owned(),
+        response: "15 days".to_owned(),
+        by_user: None,
+        at: now(),
+    };
+    store.dispose_policy_comment(comment.id, &disposition, &audit("policy.disposition")).await.expect("dispose");
+    assert!(matches!(
+        store.dispose_policy_comment(comment.id, &disposition, &audit("policy.disposition")).await,
+        Err(StoreError::Conflict { field: "disposition" })
+    ));
+    assert_eq!(
+        store.policy_comments("tc-procedures").await.expect("comments"),
+        vec![PolicyComment { disposition: Some(disposition), ..comment }]
+    );
+}
+
 pub async fn a_questionnaire_is_found_by_its_token_hash_answered_once_and_revoked_once(store: &dyn Store) {
     use tt_domain::criteria::{CriterionId, Requirement};
     use tt_domain::questionnaire::{PartnerAnswer, PartnerAnswers, Question};
@@ -1173,7 +1219,8 @@ macro_rules! store_contract_suite {
             a_status_credential_round_trips_newest_first_and_is_revoked_once,
             a_connection_replays_its_events_and_a_stale_append_is_a_conflict,
             the_latest_consent_to_an_agency_counts_and_a_liaisons_latest_agency_too,
-            a_foreign_operator_is_found_in_each_programs_latest_list_only
+            a_foreign_operator_is_found_in_each_programs_latest_list_only,
+            a_policy_version_is_published_once_and_each_comment_disposed_once
         );
     };
     (@cases $make:path; $($case:ident),*) => {

@@ -15,7 +15,8 @@ use utoipa_axum::routes;
 use crate::error::{ApiError, error_page};
 use crate::pages::{
     accounts, admin, agencies, benefits, connections, credentials, criteria, dashboards, defender, home, kpis,
-    membership, mutual_recognition, profile, questionnaire, reports, security_profile, session, users, validation,
+    membership, mutual_recognition, policies, profile, questionnaire, reports, security_profile, session, users,
+    validation,
 };
 use crate::{WebState, api, middleware, openapi};
 
@@ -114,6 +115,11 @@ page_routes! {
     post "/agencies/actions" => agencies::add_action, may(&[Permission::ManageAgencyEngagement]), false;
     post "/agencies/actions/{id}" => agencies::change_action, may(&[Permission::ManageAgencyEngagement]), false;
     get "/mutual-recognition" => mutual_recognition::mutual_recognition_page, Access::SignedIn, false;
+    get "/policies" => policies::policies_page, may(&[Permission::ViewPolicies]), false;
+    post "/policies" => policies::publish, may(&[Permission::ManagePolicies]), false;
+    get "/policies/{key}" => policies::policy_page, may(&[Permission::ViewPolicies]), false;
+    post "/policies/{key}/comments" => policies::comment, may(&[Permission::CommentOnPolicies]), false;
+    post "/policies/{key}/comments/{id}" => policies::dispose, may(&[Permission::ManagePolicies]), false;
     post "/mutual-recognition/evidence" => mutual_recognition::record_evidence, may(&[Permission::PrepareMembership]), true;
     get "/accounts/{id}/agency-consents" => agencies::consents_page, may(&[Permission::ViewAccounts]), true;
     post "/accounts/{id}/agency-consents" => agencies::change_consent, may(&[Permission::ManageAgencyConsent]), false;
@@ -581,6 +587,36 @@ pub const API_ROUTES: &[RouteSpec] = &[
     },
     RouteSpec { method: "get", path: "/api/v1/mutual-recognition", access: Access::SignedIn, rule_may_refuse: false },
     RouteSpec {
+        method: "get",
+        path: "/api/v1/policies",
+        access: may(&[Permission::ViewPolicies]),
+        rule_may_refuse: false,
+    },
+    RouteSpec {
+        method: "post",
+        path: "/api/v1/policies",
+        access: may(&[Permission::ManagePolicies]),
+        rule_may_refuse: false,
+    },
+    RouteSpec {
+        method: "get",
+        path: "/api/v1/policies/{key}",
+        access: may(&[Permission::ViewPolicies]),
+        rule_may_refuse: false,
+    },
+    RouteSpec {
+        method: "post",
+        path: "/api/v1/policies/{key}/comments",
+        access: may(&[Permission::CommentOnPolicies]),
+        rule_may_refuse: false,
+    },
+    RouteSpec {
+        method: "post",
+        path: "/api/v1/policies/{key}/comments/{id}/disposition",
+        access: may(&[Permission::ManagePolicies]),
+        rule_may_refuse: false,
+    },
+    RouteSpec {
         method: "post",
         path: "/api/v1/mutual-recognition/{code}/operators",
         access: may(&[Permission::ImportTradeData]),
@@ -737,6 +773,10 @@ pub fn api_router() -> OpenApiRouter<WebState> {
         .routes(routes!(api::mutual_recognition::import_operators))
         .routes(routes!(api::mutual_recognition::find_operator))
         .routes(routes!(api::mutual_recognition::record_evidence))
+        .routes(routes!(api::policies::list_policies, api::policies::publish_policy))
+        .routes(routes!(api::policies::get_policy))
+        .routes(routes!(api::policies::comment))
+        .routes(routes!(api::policies::dispose))
 }
 
 /// Operational routes: liveness, readiness, metrics, the stylesheet.

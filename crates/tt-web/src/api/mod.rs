@@ -26,6 +26,7 @@ pub mod credentials;
 pub mod criteria;
 pub mod membership;
 pub mod mutual_recognition;
+pub mod policies;
 pub mod profile;
 pub mod questionnaire;
 pub mod trade;

@@ -14,6 +14,7 @@ pub mod home;
 pub mod kpis;
 pub mod membership;
 pub mod mutual_recognition;
+pub mod policies;
 pub mod profile;
 pub mod questionnaire;
 pub mod reports;
@@ -112,6 +113,7 @@ impl Layout {
         }
         nav.push(NavLink { href: "/agencies", label: "Partner agencies" });
         nav.push(NavLink { href: "/mutual-recognition", label: "Mutual recognition" });
+        nav.push(NavLink { href: "/policies", label: "Policies" });
         nav.push(NavLink { href: "/inbox", label: "Inbox" });
         nav.push(NavLink { href: "/profile", label: "My profile" });
         Self {

@@ -59,7 +59,8 @@ fn concrete_path(spec: &RouteSpec, ids: &Ids) -> String {
         .replace("{id}", &id)
         .replace("{secret}", "not-a-real-invitation")
         .replace("{catalogue}", "importer")
-        .replace("{code}", "EU");
+        .replace("{code}", "EU")
+        .replace("{key}", "no-such-policy");
     match spec.path {
         "/api/v1/ingest" | "/api/v1/mutual-recognition/{code}/operators" => format!("{path}?file_name=walk.csv"),
         "/api/v1/screen" => format!("{path}?file_name=walk.csv&rate=0.1&seed=walk"),

@@ -12,6 +12,7 @@ mod membership;
 mod mutual_recognition;
 mod openapi;
 mod pages;
+mod policies;
 mod questionnaire;
 mod security_profile;
 mod validation;
