@@ -19,6 +19,7 @@ pub mod defender;
 pub mod definitions;
 pub mod demo;
 pub mod error;
+pub mod forced_labor;
 pub mod jobs;
 pub mod mailer;
 pub mod membership;

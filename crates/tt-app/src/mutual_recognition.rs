@@ -57,9 +57,9 @@ pub struct ArrangementView {
     pub list_imported_at: Option<String>,
 }
 
-/// A row of a certificate list that was not imported, and why.
+/// A row of an imported file (a certificate list, a watch list) that was not imported, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct RejectedOperator {
+pub struct RejectedRow {
     /// The row in the file (the header is row 1).
     pub row: usize,
     pub field: String,
@@ -73,7 +73,7 @@ pub struct OperatorImportReport {
     pub rows_read: usize,
     pub imported: usize,
     /// Every row not imported, each with its reason; the rest is imported only if none is.
-    pub rejected: Vec<RejectedOperator>,
+    pub rejected: Vec<RejectedRow>,
 }
 
 /// A foreign operator found in a partner program's latest list.
@@ -153,19 +153,19 @@ impl App {
             let record = match record {
                 Ok(record) => record,
                 Err(error) => {
-                    rejected.push(RejectedOperator { row, field: "row".to_owned(), reason: error.to_string() });
+                    rejected.push(RejectedRow { row, field: "row".to_owned(), reason: error.to_string() });
                     continue;
                 }
             };
             let field = |position: usize| record.get(positions[position]).unwrap_or("");
             match ForeignOperator::parse(field(0), field(1), field(2), field(3), field(4), field(5)) {
-                Ok(operator) if !seen.insert(operator.operator_id.clone()) => rejected.push(RejectedOperator {
+                Ok(operator) if !seen.insert(operator.operator_id.clone()) => rejected.push(RejectedRow {
                     row,
                     field: "operator_id".to_owned(),
                     reason: format!("{} is listed twice", operator.operator_id),
                 }),
                 Ok(operator) => operators.push(operator),
-                Err(errors) => rejected.extend(errors.into_iter().map(|error| RejectedOperator {
+                Err(errors) => rejected.extend(errors.into_iter().map(|error| RejectedRow {
                     row,
                     field: error.field.to_owned(),
                     reason: error.message,

@@ -87,6 +87,8 @@ pub enum Permission {
     CommentOnPolicies,
     /// Publish policy versions and dispose of comments.
     ManagePolicies,
+    /// Review forced-labor screening hits: confirm them or mark them false positives.
+    ReviewScreeningHits,
 }
 
 /// Each permission, whether it changes data, a description, and the roles that hold it.
@@ -291,6 +293,12 @@ pub const POLICY: &[(Permission, bool, &str, &[Role])] = &[
         true,
         "Publish policy versions for comment and dispose of each comment",
         &[TcHqAnalyst, ProgramDirector],
+    ),
+    (
+        Permission::ReviewScreeningHits,
+        true,
+        "Review forced-labor screening hits of members' suppliers against the watch lists",
+        &[Scss, ScssSupervisor, Nam, NamSupervisor, TcHqAnalyst, ProgramDirector],
     ),
 ];
 

@@ -12,6 +12,7 @@ pub mod connection;
 pub mod credential;
 pub mod criteria;
 pub mod error;
+pub mod forced_labor;
 pub mod ids;
 pub mod kpi;
 pub mod lifecycle;

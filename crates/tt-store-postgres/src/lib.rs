@@ -12,6 +12,7 @@ mod connections;
 mod credentials;
 mod criteria;
 mod defender;
+mod forced_labor;
 mod membership;
 mod mutual_recognition;
 mod policies;

@@ -8,6 +8,7 @@ pub mod agencies;
 pub mod connections;
 pub mod criteria;
 pub mod defender;
+pub mod forced_labor;
 pub mod membership;
 pub mod mutual_recognition;
 pub mod policies;
@@ -212,6 +213,7 @@ pub trait Store:
     + agencies::AgencyStore
     + mutual_recognition::MutualRecognitionStore
     + policies::PolicyStore
+    + forced_labor::ForcedLaborStore
     + DatabaseAdmin
 {
 }
@@ -237,6 +239,7 @@ impl<T> Store for T where
         + agencies::AgencyStore
         + mutual_recognition::MutualRecognitionStore
         + policies::PolicyStore
+        + forced_labor::ForcedLaborStore
         + DatabaseAdmin
 {
 }

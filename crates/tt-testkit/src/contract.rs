@@ -1119,6 +1119,67 @@ pub async fn a_policy_version_is_published_once_and_each_comment_disposed_once(s
     );
 }
 
+pub async fn watch_lists_suppliers_and_screening_reviews_round_trip(store: &dyn Store) {
+    use tt_domain::forced_labor::{MappedSupplier, WatchList, WatchListEntry};
+    use tt_store::forced_labor::{ScreeningReview, StoredSupplier, WatchListImport};
+    let entry = |entity: &str| {
+        WatchListEntry::parse(["entity_list", entity, "CN", "", "cotton", "2023-06-09", ""]).expect("entry")
+    };
+    let import = WatchListImport {
+        id: 0,
+        list: WatchList::EntityList,
+        file_name: "uflpa.csv".to_owned(),
+        imported_by: None,
+        imported_at: now(),
+        entries: 1,
+    };
+    store
+        .record_watch_list_import(&import, &[entry("First Co"), entry("Second Co")], &audit("forced_labor.import"))
+        .await
+        .expect("first");
+    let later = store
+        .record_watch_list_import(&import, &[entry("Third Co")], &audit("forced_labor.import"))
+        .await
+        .expect("later");
+    let lists = store.current_watch_lists().await.expect("lists");
+    assert_eq!(lists.len(), 1);
+    assert_eq!((lists[0].0.id, lists[0].1.clone()), (later, vec![entry("Third Co")]), "the latest import only");
+
+    let account = sample_account("FORCED-1", &[]);
+    store.create_account(&account, &audit("account.create")).await.expect("account");
+    let supplier = StoredSupplier {
+        id: uuid::Uuid::new_v4(),
+        account_id: account.id,
+        supplier: MappedSupplier::parse("2", "Third Co", "CN", "CNTHICO1URU", "cotton yarn").expect("supplier"),
+        added_by: None,
+        added_at: now(),
+        removed_at: None,
+    };
+    store.add_supplier(&supplier, &audit("forced_labor.supplier_added")).await.expect("add");
+    assert_eq!(store.suppliers(Some(account.id)).await.expect("map"), vec![supplier.clone()]);
+    let review = ScreeningReview {
+        account_id: account.id,
+        supplier_id: supplier.id,
+        entry_key: entry("Third Co").key(),
+        decision: "confirmed".to_owned(),
+        note: "the same factory".to_owned(),
+        by_user: None,
+        at: now(),
+    };
+    store.record_screening_review(&review, &audit("forced_labor.review")).await.expect("review");
+    assert_eq!(store.screening_reviews(Some(account.id)).await.expect("reviews"), vec![review]);
+    let removed_at = now();
+    store
+        .remove_supplier(supplier.id, None, removed_at, &audit("forced_labor.supplier_removed"))
+        .await
+        .expect("remove");
+    assert!(matches!(
+        store.remove_supplier(supplier.id, None, removed_at, &audit("forced_labor.supplier_removed")).await,
+        Err(StoreError::Conflict { field: "supplier" })
+    ));
+    assert_eq!(store.suppliers(Some(account.id)).await.expect("map")[0].removed_at, Some(removed_at));
+}
+
 pub async fn a_questionnaire_is_found_by_its_token_hash_answered_once_and_revoked_once(store: &dyn Store) {
     use tt_domain::criteria::{CriterionId, Requirement};
     use tt_domain::questionnaire::{PartnerAnswer, PartnerAnswers, Question};
@@ -1220,7 +1281,8 @@ macro_rules! store_contract_suite {
             a_connection_replays_its_events_and_a_stale_append_is_a_conflict,
             the_latest_consent_to_an_agency_counts_and_a_liaisons_latest_agency_too,
             a_foreign_operator_is_found_in_each_programs_latest_list_only,
-            a_policy_version_is_published_once_and_each_comment_disposed_once
+            a_policy_version_is_published_once_and_each_comment_disposed_once,
+            watch_lists_suppliers_and_screening_reviews_round_trip
         );
     };
     (@cases $make:path; $($case:ident),*) => {

@@ -24,6 +24,7 @@ use utoipa::{Modify, OpenApi};
         (name = "profiles", description = "Security profiles: answers, evidence, submission and review"),
         (name = "validations", description = "Validations: plan, findings, the report's workflow, the member's answers"),
         (name = "questionnaires", description = "Supplier questionnaires sent by members to their business partners"),
+        (name = "forced labor", description = "Watch lists, members' supply-chain maps, screening hits and their review"),
         (name = "policies", description = "Policies and procedures published for comment: versions, comments, dispositions"),
         (name = "mutual recognition", description = "Mutual Recognition Arrangements, partner programs' certificate lists, operator lookup"),
         (name = "partner agencies", description = "Partner government agencies: the registry, recognized benefits, members' consents"),

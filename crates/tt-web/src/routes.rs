@@ -14,8 +14,8 @@ use utoipa_axum::routes;
 
 use crate::error::{ApiError, error_page};
 use crate::pages::{
-    accounts, admin, agencies, benefits, connections, credentials, criteria, dashboards, defender, home, kpis,
-    membership, mutual_recognition, policies, profile, questionnaire, reports, security_profile, session, users,
+    accounts, admin, agencies, benefits, connections, credentials, criteria, dashboards, defender, forced_labor, home,
+    kpis, membership, mutual_recognition, policies, profile, questionnaire, reports, security_profile, session, users,
     validation,
 };
 use crate::{WebState, api, middleware, openapi};
@@ -116,6 +116,10 @@ page_routes! {
     post "/agencies/actions/{id}" => agencies::change_action, may(&[Permission::ManageAgencyEngagement]), false;
     get "/mutual-recognition" => mutual_recognition::mutual_recognition_page, Access::SignedIn, false;
     get "/policies" => policies::policies_page, may(&[Permission::ViewPolicies]), false;
+    get "/accounts/{id}/supply-chain" => forced_labor::supply_chain_page, may(&[Permission::ViewAccounts]), true;
+    post "/accounts/{id}/supply-chain" => forced_labor::change_supply_chain, may(&[Permission::PrepareMembership]), true;
+    get "/forced-labor/hits" => forced_labor::hits_page, may(&[Permission::ReviewScreeningHits]), false;
+    post "/forced-labor/hits" => forced_labor::review_hit, may(&[Permission::ReviewScreeningHits]), false;
     post "/policies" => policies::publish, may(&[Permission::ManagePolicies]), false;
     get "/policies/{key}" => policies::policy_page, may(&[Permission::ViewPolicies]), false;
     post "/policies/{key}/comments" => policies::comment, may(&[Permission::CommentOnPolicies]), false;
@@ -594,6 +598,36 @@ pub const API_ROUTES: &[RouteSpec] = &[
     },
     RouteSpec {
         method: "post",
+        path: "/api/v1/watch-lists/{list}",
+        access: may(&[Permission::ImportTradeData]),
+        rule_may_refuse: false,
+    },
+    RouteSpec {
+        method: "get",
+        path: "/api/v1/accounts/{id}/supply-chain",
+        access: may(&[Permission::ViewAccounts]),
+        rule_may_refuse: true,
+    },
+    RouteSpec {
+        method: "post",
+        path: "/api/v1/accounts/{id}/supply-chain",
+        access: may(&[Permission::PrepareMembership]),
+        rule_may_refuse: true,
+    },
+    RouteSpec {
+        method: "get",
+        path: "/api/v1/screening-hits",
+        access: may(&[Permission::ReviewScreeningHits]),
+        rule_may_refuse: false,
+    },
+    RouteSpec {
+        method: "post",
+        path: "/api/v1/screening-hits/review",
+        access: may(&[Permission::ReviewScreeningHits]),
+        rule_may_refuse: false,
+    },
+    RouteSpec {
+        method: "post",
         path: "/api/v1/policies",
         access: may(&[Permission::ManagePolicies]),
         rule_may_refuse: false,
@@ -777,6 +811,10 @@ pub fn api_router() -> OpenApiRouter<WebState> {
         .routes(routes!(api::policies::get_policy))
         .routes(routes!(api::policies::comment))
         .routes(routes!(api::policies::dispose))
+        .routes(routes!(api::forced_labor::import_watch_list))
+        .routes(routes!(api::forced_labor::get_supply_chain, api::forced_labor::add_supplier))
+        .routes(routes!(api::forced_labor::list_hits))
+        .routes(routes!(api::forced_labor::review_hit))
 }
 
 /// Operational routes: liveness, readiness, metrics, the stylesheet.

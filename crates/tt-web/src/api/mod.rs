@@ -24,6 +24,7 @@ pub mod benefits;
 pub mod connections;
 pub mod credentials;
 pub mod criteria;
+pub mod forced_labor;
 pub mod membership;
 pub mod mutual_recognition;
 pub mod policies;

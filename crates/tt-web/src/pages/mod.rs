@@ -10,6 +10,7 @@ pub mod credentials;
 pub mod criteria;
 pub mod dashboards;
 pub mod defender;
+pub mod forced_labor;
 pub mod home;
 pub mod kpis;
 pub mod membership;

@@ -60,9 +60,12 @@ fn concrete_path(spec: &RouteSpec, ids: &Ids) -> String {
         .replace("{secret}", "not-a-real-invitation")
         .replace("{catalogue}", "importer")
         .replace("{code}", "EU")
-        .replace("{key}", "no-such-policy");
+        .replace("{key}", "no-such-policy")
+        .replace("{list}", "entity_list");
     match spec.path {
-        "/api/v1/ingest" | "/api/v1/mutual-recognition/{code}/operators" => format!("{path}?file_name=walk.csv"),
+        "/api/v1/ingest" | "/api/v1/mutual-recognition/{code}/operators" | "/api/v1/watch-lists/{list}" => {
+            format!("{path}?file_name=walk.csv")
+        }
         "/api/v1/screen" => format!("{path}?file_name=walk.csv&rate=0.1&seed=walk"),
         "/api/v1/kpis" => format!("{path}?from=2025-01-01&to=2025-12-31"),
         _ => path,

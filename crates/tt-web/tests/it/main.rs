@@ -8,6 +8,7 @@ mod benefits;
 mod connections;
 mod credentials;
 mod criteria;
+mod forced_labor;
 mod membership;
 mod mutual_recognition;
 mod openapi;

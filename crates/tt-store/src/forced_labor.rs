@@ -1,0 +1,76 @@
+//! Storage of forced labor screening: watch-list imports (each a snapshot), members' supply-chain
+//! maps, and reviews of screening hits. Append-only.
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+use tt_domain::forced_labor::{MappedSupplier, WatchList, WatchListEntry};
+use tt_domain::{AccountId, NewAuditRecord, UserId};
+use uuid::Uuid;
+
+use crate::StoreResult;
+
+/// One import of a watch list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WatchListImport {
+    /// Set by the store.
+    pub id: i64,
+    pub list: WatchList,
+    pub file_name: String,
+    pub imported_by: Option<UserId>,
+    pub imported_at: OffsetDateTime,
+    pub entries: i64,
+}
+
+/// A supplier of a member's map, with when it was added and, if so, removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredSupplier {
+    pub id: Uuid,
+    pub account_id: AccountId,
+    pub supplier: MappedSupplier,
+    pub added_by: Option<UserId>,
+    pub added_at: OffsetDateTime,
+    pub removed_at: Option<OffsetDateTime>,
+}
+
+/// A review of a screening hit: a supplier against a watch-list entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScreeningReview {
+    pub account_id: AccountId,
+    pub supplier_id: Uuid,
+    /// [`WatchListEntry::key`] of the entry.
+    pub entry_key: String,
+    /// `confirmed` or `false_positive`.
+    pub decision: String,
+    pub note: String,
+    pub by_user: Option<UserId>,
+    pub at: OffsetDateTime,
+}
+
+#[async_trait]
+pub trait ForcedLaborStore: Send + Sync {
+    /// Stores a watch-list import and its entries, with the audit record; returns its id.
+    async fn record_watch_list_import(
+        &self,
+        import: &WatchListImport,
+        entries: &[WatchListEntry],
+        audit: &NewAuditRecord,
+    ) -> StoreResult<i64>;
+    /// The entries of each list's latest import, with the import.
+    async fn current_watch_lists(&self) -> StoreResult<Vec<(WatchListImport, Vec<WatchListEntry>)>>;
+    /// Adds a supplier to a member's map (its removal is ignored), with the audit record.
+    async fn add_supplier(&self, supplier: &StoredSupplier, audit: &NewAuditRecord) -> StoreResult<()>;
+    /// Removes a supplier from its map; one already removed is a conflict.
+    async fn remove_supplier(
+        &self,
+        supplier_id: Uuid,
+        removed_by: Option<UserId>,
+        at: OffsetDateTime,
+        audit: &NewAuditRecord,
+    ) -> StoreResult<()>;
+    /// The suppliers of one member's map (of every map with `None`), as added.
+    async fn suppliers(&self, account_id: Option<AccountId>) -> StoreResult<Vec<StoredSupplier>>;
+    /// Records a review, with the audit record.
+    async fn record_screening_review(&self, review: &ScreeningReview, audit: &NewAuditRecord) -> StoreResult<()>;
+    /// A member's reviews (every member's with `None`), in recording order.
+    async fn screening_reviews(&self, account_id: Option<AccountId>) -> StoreResult<Vec<ScreeningReview>>;
+}

@@ -1,0 +1,93 @@
+//! Forced labor: a watch list loaded from its file, a member's supply-chain map screened against
+//! it, a hit reviewed by CBP, and the risk the member's map shows.
+
+use axum::http::{Method, StatusCode};
+use serde_json::json;
+use tt_domain::{AccountNumber, TokenScope};
+use tt_testkit::TestApp;
+
+const ENTITY_LIST: &str = "entity,country,manufacturer_id,commodity,effective_from,effective_to
+Xinjiang Example Textile Co. Ltd.,CN,,cotton,2023-06-09,
+Revoked Example Co.,CN,,polysilicon,2023-01-01,2024-01-01
+";
+
+#[tokio::test]
+async fn a_mapped_supplier_on_a_watch_list_is_a_hit_that_cbp_reviews_and_the_members_risk_follows() {
+    let test_app = TestApp::with_demo().await;
+    let analyst = test_app.api_client(&test_app.token_for("tc.analyst@cbp.example", TokenScope::ReadWrite).await);
+    let loaded = analyst
+        .request(
+            Method::POST,
+            "/api/v1/watch-lists/entity_list?file_name=uflpa.csv",
+            Some("text/csv"),
+            ENTITY_LIST.to_owned(),
+        )
+        .await;
+    assert_eq!(loaded.status, StatusCode::OK, "{}", loaded.body);
+    assert_eq!(loaded.json()["imported"], 2);
+    let broken = analyst
+        .request(
+            Method::POST,
+            "/api/v1/watch-lists/wro?file_name=wro.csv",
+            Some("text/csv"),
+            "entity,country,manufacturer_id,commodity,effective_from,effective_to\nSomeone,China,,,2024-01-01,\n"
+                .to_owned(),
+        )
+        .await
+        .json();
+    assert_eq!(broken["imported"], 0);
+    assert_eq!(broken["rejected"][0]["field"], "country");
+    assert_eq!(broken["rejected"][0]["row"], 2);
+
+    let account = test_app
+        .app
+        .store
+        .find_account_by_number(&AccountNumber::parse("DEMO-IMP-001").expect("number"))
+        .await
+        .expect("find")
+        .expect("account")
+        .id;
+    let officer = test_app.api_client(&test_app.token_for("officer@greatlakes.example", TokenScope::ReadWrite).await);
+    let map = format!("/api/v1/accounts/{account}/supply-chain");
+    assert_eq!(officer.get(&map).await.json()["risk"]["level"], "unknown", "nothing mapped yet");
+    for supplier in [
+        json!({"tier": "1", "name": "Guangzhou Home Goods Ltd", "country": "CN", "commodity": "towels"}),
+        json!({"tier": "2", "name": "XINJIANG EXAMPLE TEXTILE LIMITED", "country": "cn", "commodity": "cotton yarn"}),
+        json!({"tier": "2", "name": "Revoked Example Co", "country": "CN", "commodity": "polysilicon"}),
+    ] {
+        let added = officer.send_json(Method::POST, &map, &supplier).await;
+        assert_eq!(added.status, StatusCode::OK, "{}", added.body);
+    }
+    let refused = officer.send_json(Method::POST, &map, &json!({"tier": "0", "name": "", "country": "China"})).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(["tier", "name", "country"].iter().all(|field| refused.body.contains(field)), "{}", refused.body);
+    let screened = officer.get(&map).await.json();
+    assert_eq!(screened["risk"]["level"], "under review", "{screened}");
+    assert_eq!(screened["risk"]["open_hits"], 1, "the revoked entry is not in force: {screened}");
+
+    assert_eq!(officer.get("/api/v1/screening-hits").await.status, StatusCode::FORBIDDEN, "CBP reviews");
+    let specialist = test_app.api_client(&test_app.token_for("scss@cbp.example", TokenScope::ReadWrite).await);
+    let hits = specialist.get("/api/v1/screening-hits").await.json();
+    let hit = &hits[0];
+    assert_eq!(
+        (hit["supplier"].as_str(), hit["review"].as_str()),
+        (Some("XINJIANG EXAMPLE TEXTILE LIMITED"), Some("open"))
+    );
+    let reviewed = specialist
+        .send_json(
+            Method::POST,
+            "/api/v1/screening-hits/review",
+            &json!({"supplier_id": hit["supplier_id"], "entry_key": hit["entry_key"], "decision": "confirmed",
+                    "note": "The same spinning mill in Aksu"}),
+        )
+        .await;
+    assert_eq!(reviewed.status, StatusCode::OK, "{}", reviewed.body);
+    assert_eq!(officer.get(&map).await.json()["risk"]["level"], "high");
+
+    let liaison = test_app.api_client(&test_app.token_for("pga@fda.example", TokenScope::Read).await);
+    assert_eq!(liaison.get(&map).await.status, StatusCode::FORBIDDEN, "not shared with partner agencies");
+    let page = test_app.client();
+    page.sign_in("officer@greatlakes.example").await;
+    let shown = page.get(&format!("/accounts/{account}/supply-chain")).await.body;
+    assert!(shown.contains("Risk: <strong>high</strong>"), "{shown}");
+}
