@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::actor::NOTHING;
-use crate::mutual_recognition::RejectedRow;
+use crate::list_files::RejectedRow;
 use crate::{Actor, App, AppError, AppResult, Permission};
 
 /// What a watch-list import did.
@@ -118,38 +118,12 @@ impl App {
         let now = self.clock.now();
         actor.require(Permission::ImportTradeData, now)?;
         let list = WatchList::parse(list).map_err(|error| AppError::Invalid(vec![error]))?;
-        let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
-        let headers = reader.headers().map_err(|error| AppError::invalid("file", error.to_string()))?.clone();
         let columns = ["entity", "country", "manufacturer_id", "commodity", "effective_from", "effective_to"];
-        let positions: Vec<usize> = columns
-            .iter()
-            .map(|column| {
-                headers.iter().position(|header| header.trim() == *column).ok_or_else(|| {
-                    AppError::invalid("file", format!("has no {column} column (it needs {})", columns.join(", ")))
-                })
-            })
-            .collect::<AppResult<_>>()?;
-        let (mut entries, mut rejected, mut rows_read) = (Vec::new(), Vec::new(), 0);
-        for (index, record) in reader.records().enumerate() {
-            rows_read += 1;
-            let row = index + 2;
-            let record = match record {
-                Ok(record) => record,
-                Err(error) => {
-                    rejected.push(RejectedRow { row, field: "row".to_owned(), reason: error.to_string() });
-                    continue;
-                }
-            };
-            let field = |position: usize| record.get(positions[position]).unwrap_or("");
-            match WatchListEntry::parse([list.id(), field(0), field(1), field(2), field(3), field(4), field(5)]) {
-                Ok(entry) => entries.push(entry),
-                Err(errors) => rejected.extend(errors.into_iter().map(|error| RejectedRow {
-                    row,
-                    field: error.field.to_owned(),
-                    reason: error.message,
-                })),
-            }
-        }
+        let rows = crate::list_files::read_rows(bytes, columns, |[entity, country, mid, commodity, from, to]| {
+            WatchListEntry::parse([list.id(), entity, country, mid, commodity, from, to])
+        })?;
+        let (rows_read, rejected) = (rows.rows_read, rows.rejected);
+        let entries: Vec<WatchListEntry> = rows.parsed.into_iter().map(|(_, entry)| entry).collect();
         let report =
             |imported| WatchListReport { list: list.id().to_owned(), rows_read, imported, rejected: rejected.clone() };
         if !rejected.is_empty() {

@@ -21,6 +21,7 @@ pub mod demo;
 pub mod error;
 pub mod forced_labor;
 pub mod jobs;
+pub mod list_files;
 pub mod mailer;
 pub mod membership;
 pub mod mutual_recognition;

@@ -11,6 +11,7 @@ use tt_store::mutual_recognition::OperatorImport;
 use utoipa::ToSchema;
 
 use crate::actor::NOTHING;
+use crate::list_files::RejectedRow;
 use crate::{Actor, App, AppError, AppResult, Permission};
 
 const ARRANGEMENTS: &str = include_str!("../mutual_recognition/arrangements.csv");
@@ -55,15 +56,6 @@ pub struct ArrangementView {
     pub arrangement: Arrangement,
     pub operators: Option<i64>,
     pub list_imported_at: Option<String>,
-}
-
-/// A row of an imported file (a certificate list, a watch list) that was not imported, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct RejectedRow {
-    /// The row in the file (the header is row 1).
-    pub row: usize,
-    pub field: String,
-    pub reason: String,
 }
 
 /// What an import did.
@@ -134,42 +126,22 @@ impl App {
         let now = self.clock.now();
         actor.require(Permission::ImportTradeData, now)?;
         let arrangement = arrangement(code)?;
-        let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
-        let headers = reader.headers().map_err(|error| AppError::invalid("file", error.to_string()))?.clone();
         let columns = ["operator_id", "name", "country", "status", "valid_from", "valid_to"];
-        let positions: Vec<usize> = columns
-            .iter()
-            .map(|column| {
-                headers.iter().position(|header| header.trim() == *column).ok_or_else(|| {
-                    AppError::invalid("file", format!("has no {column} column (it needs {})", columns.join(", ")))
-                })
-            })
-            .collect::<AppResult<_>>()?;
-        let (mut operators, mut rejected, mut rows_read) = (Vec::new(), Vec::new(), 0);
+        let rows = crate::list_files::read_rows(bytes, columns, |[id, name, country, status, from, to]| {
+            ForeignOperator::parse(id, name, country, status, from, to)
+        })?;
+        let (rows_read, mut rejected) = (rows.rows_read, rows.rejected);
         let mut seen = std::collections::HashSet::new();
-        for (index, record) in reader.records().enumerate() {
-            let row = index + 2;
-            rows_read += 1;
-            let record = match record {
-                Ok(record) => record,
-                Err(error) => {
-                    rejected.push(RejectedRow { row, field: "row".to_owned(), reason: error.to_string() });
-                    continue;
-                }
-            };
-            let field = |position: usize| record.get(positions[position]).unwrap_or("");
-            match ForeignOperator::parse(field(0), field(1), field(2), field(3), field(4), field(5)) {
-                Ok(operator) if !seen.insert(operator.operator_id.clone()) => rejected.push(RejectedRow {
+        let mut operators = Vec::new();
+        for (row, operator) in rows.parsed {
+            if seen.insert(operator.operator_id.clone()) {
+                operators.push(operator);
+            } else {
+                rejected.push(RejectedRow {
                     row,
                     field: "operator_id".to_owned(),
                     reason: format!("{} is listed twice", operator.operator_id),
-                }),
-                Ok(operator) => operators.push(operator),
-                Err(errors) => rejected.extend(errors.into_iter().map(|error| RejectedRow {
-                    row,
-                    field: error.field.to_owned(),
-                    reason: error.message,
-                })),
+                });
             }
         }
         let report = |imported| OperatorImportReport {
