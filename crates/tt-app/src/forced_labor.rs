@@ -387,3 +387,210 @@ impl App {
         Ok(hits)
     }
 }
+
+/// The states of an allegation.
+pub const ALLEGATION_STATES: [&str; 4] = ["open", "investigating", "substantiated", "unsubstantiated"];
+
+/// An allegation as staff take it in.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct NewAllegation {
+    /// The member it concerns, if any.
+    #[serde(default)]
+    pub account_number: String,
+    /// Who or what is alleged to use forced labor.
+    pub subject: String,
+    /// Two letters.
+    pub country: String,
+    /// Where it came from (a petition, an NGO report, a tip).
+    pub source: String,
+    pub description: String,
+    /// `YYYY-MM-DD`.
+    pub received_on: String,
+}
+
+/// A step of an allegation's follow-up.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct AllegationChange {
+    /// `open`, `investigating`, `substantiated` or `unsubstantiated`.
+    pub state: String,
+    pub note: String,
+}
+
+/// An allegation as it stands, with its history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct AllegationView {
+    pub id: Uuid,
+    pub account_number: Option<String>,
+    pub subject: String,
+    pub country: String,
+    pub source: String,
+    pub description: String,
+    pub received_on: String,
+    pub state: String,
+    pub note: String,
+    pub history: Vec<String>,
+}
+
+impl App {
+    /// Every allegation, as taken in.
+    ///
+    /// # Errors
+    /// `Forbidden` for anyone but CBP's forced-labor reviewers.
+    pub async fn allegations(&self, actor: &Actor) -> AppResult<Vec<AllegationView>> {
+        actor.require(Permission::ReviewScreeningHits, self.clock.now())?;
+        let mut views = Vec::new();
+        for events in self.store.allegations().await? {
+            let Some(current) = events.last() else { continue };
+            let account_number = match current.account_id {
+                Some(account) => Some(self.store.get_account(account).await?.number.to_string()),
+                None => None,
+            };
+            views.push(AllegationView {
+                id: current.allegation_id,
+                account_number,
+                subject: current.subject.clone(),
+                country: current.country.clone(),
+                source: current.source.clone(),
+                description: current.description.clone(),
+                received_on: current.received_on.to_string(),
+                state: current.state.clone(),
+                note: current.note.clone(),
+                history: events
+                    .iter()
+                    .map(|event| {
+                        let note = if event.note.is_empty() { String::new() } else { format!(": {}", event.note) };
+                        format!("{}: {}{note}", crate::projections::moment(event.at), event.state)
+                    })
+                    .collect(),
+            });
+        }
+        Ok(views)
+    }
+
+    /// Takes in an allegation.
+    ///
+    /// # Errors
+    /// `Forbidden` for anyone but CBP's forced-labor reviewers; `Invalid` naming every wrong
+    /// field.
+    pub async fn take_in_allegation(&self, actor: &Actor, new: &NewAllegation) -> AppResult<AllegationView> {
+        let now = self.clock.now();
+        actor.require(Permission::ReviewScreeningHits, now)?;
+        let mut errors = Vec::new();
+        let account_id = if new.account_number.trim().is_empty() {
+            None
+        } else {
+            match tt_domain::AccountNumber::parse(new.account_number.trim()) {
+                Ok(number) => match self.store.find_account_by_number(&number).await? {
+                    Some(account) => Some(account.id),
+                    None => {
+                        errors.push(tt_domain::ValidationError::new("account_number", "no member has this number"));
+                        None
+                    }
+                },
+                Err(error) => {
+                    errors.push(error);
+                    None
+                }
+            }
+        };
+        let text = |field: &'static str, value: &str, errors: &mut Vec<tt_domain::ValidationError>| {
+            let value = value.trim();
+            if value.is_empty() || value.chars().count() > 5000 {
+                errors.push(tt_domain::ValidationError::new(field, "is required (up to 5000 characters)"));
+            }
+            value.to_owned()
+        };
+        let subject = text("subject", &new.subject, &mut errors);
+        let source = text("source", &new.source, &mut errors);
+        let description = text("description", &new.description, &mut errors);
+        let country = tt_domain::CountryCode::parse("country", &new.country).map_err(|error| errors.push(error)).ok();
+        let received_on =
+            time::Date::parse(new.received_on.trim(), &time::format_description::well_known::Iso8601::DATE)
+                .map_err(|_| errors.push(tt_domain::ValidationError::new("received_on", "is not a date (YYYY-MM-DD)")))
+                .ok();
+        let (Some(country), Some(received_on), true) = (country, received_on, errors.is_empty()) else {
+            return Err(AppError::Invalid(errors));
+        };
+        let event = tt_store::forced_labor::AllegationEvent {
+            allegation_id: Uuid::now_v7(),
+            account_id,
+            subject,
+            country: country.as_str().to_owned(),
+            source,
+            description,
+            received_on,
+            state: "open".to_owned(),
+            note: String::new(),
+            by_user: actor.user.as_ref().map(|user| user.id),
+            at: tt_domain::NewAuditRecord::truncate_time(now),
+        };
+        let audit = actor.audit(
+            now,
+            "forced_labor.allegation_received",
+            "allegation",
+            Some(event.allegation_id.to_string()),
+            NOTHING,
+            Some(&event.subject),
+        );
+        self.store.append_allegation(&event, 0, &audit).await?;
+        self.allegations(actor).await?.into_iter().find(|view| view.id == event.allegation_id).ok_or(AppError::NotFound)
+    }
+
+    /// Records a step of an allegation's follow-up, with a note.
+    ///
+    /// # Errors
+    /// `Forbidden` for anyone but CBP's forced-labor reviewers; `NotFound` for no such
+    /// allegation; `Invalid` for another state or no note; `Conflict` when it changed meanwhile.
+    pub async fn change_allegation(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        change: &AllegationChange,
+    ) -> AppResult<AllegationView> {
+        let now = self.clock.now();
+        actor.require(Permission::ReviewScreeningHits, now)?;
+        let events = self
+            .store
+            .allegations()
+            .await?
+            .into_iter()
+            .find(|events| events.first().is_some_and(|first| first.allegation_id == id))
+            .ok_or(AppError::NotFound)?;
+        let mut errors = Vec::new();
+        if !ALLEGATION_STATES.contains(&change.state.trim()) {
+            errors.push(tt_domain::ValidationError::new(
+                "state",
+                "is open, investigating, substantiated or unsubstantiated",
+            ));
+        }
+        if change.note.trim().is_empty() {
+            errors.push(tt_domain::ValidationError::new("note", "say what was found or done"));
+        }
+        if !errors.is_empty() {
+            return Err(AppError::Invalid(errors));
+        }
+        let mut next = events.last().cloned().ok_or(AppError::NotFound)?;
+        next.state = change.state.trim().to_owned();
+        next.note = change.note.trim().to_owned();
+        next.by_user = actor.user.as_ref().map(|user| user.id);
+        next.at = tt_domain::NewAuditRecord::truncate_time(now);
+        let audit = actor.audit(
+            now,
+            "forced_labor.allegation_updated",
+            "allegation",
+            Some(id.to_string()),
+            NOTHING,
+            Some(&next.state),
+        );
+        match self.store.append_allegation(&next, events.len(), &audit).await {
+            Err(tt_store::StoreError::Conflict { .. }) => {
+                return Err(AppError::Conflict {
+                    field: "state",
+                    message: "the allegation changed meanwhile".to_owned(),
+                });
+            }
+            other => other?,
+        }
+        self.allegations(actor).await?.into_iter().find(|view| view.id == id).ok_or(AppError::NotFound)
+    }
+}

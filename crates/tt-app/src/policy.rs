@@ -87,7 +87,8 @@ pub enum Permission {
     CommentOnPolicies,
     /// Publish policy versions and dispose of comments.
     ManagePolicies,
-    /// Review forced-labor screening hits: confirm them or mark them false positives.
+    /// Review forced-labor screening hits (confirm them or mark them false positives), and take
+    /// in and follow up forced-labor allegations.
     ReviewScreeningHits,
 }
 
@@ -297,7 +298,7 @@ pub const POLICY: &[(Permission, bool, &str, &[Role])] = &[
     (
         Permission::ReviewScreeningHits,
         true,
-        "Review forced-labor screening hits of members' suppliers against the watch lists",
+        "Review forced-labor screening hits of members' suppliers, and take in and follow up allegations",
         &[Scss, ScssSupervisor, Nam, NamSupervisor, TcHqAnalyst, ProgramDirector],
     ),
 ];

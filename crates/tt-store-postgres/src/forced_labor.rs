@@ -6,7 +6,7 @@ use sqlx::postgres::PgRow;
 use time::OffsetDateTime;
 use tt_domain::forced_labor::{MappedSupplier, WatchList, WatchListEntry};
 use tt_domain::{AccountId, CountryCode, NewAuditRecord, UserId};
-use tt_store::forced_labor::{ForcedLaborStore, ScreeningReview, StoredSupplier, WatchListImport};
+use tt_store::forced_labor::{AllegationEvent, ForcedLaborStore, ScreeningReview, StoredSupplier, WatchListImport};
 use tt_store::{StoreError, StoreResult};
 use uuid::Uuid;
 
@@ -56,6 +56,22 @@ fn review_from_row(row: &PgRow) -> StoreResult<ScreeningReview> {
         supplier_id: row.try_get("supplier_id").map_err(translate)?,
         entry_key: row.try_get("entry_key").map_err(translate)?,
         decision: row.try_get("decision").map_err(translate)?,
+        note: row.try_get("note").map_err(translate)?,
+        by_user: row.try_get::<Option<Uuid>, _>("by_user").map_err(translate)?.map(UserId),
+        at: row.try_get("at").map_err(translate)?,
+    })
+}
+
+fn allegation_from_row(row: &PgRow) -> StoreResult<AllegationEvent> {
+    Ok(AllegationEvent {
+        allegation_id: row.try_get("allegation_id").map_err(translate)?,
+        account_id: row.try_get::<Option<Uuid>, _>("account_id").map_err(translate)?.map(AccountId),
+        subject: row.try_get("subject").map_err(translate)?,
+        country: row.try_get("country").map_err(translate)?,
+        source: row.try_get("source").map_err(translate)?,
+        description: row.try_get("description").map_err(translate)?,
+        received_on: row.try_get("received_on").map_err(translate)?,
+        state: row.try_get("state").map_err(translate)?,
         note: row.try_get("note").map_err(translate)?,
         by_user: row.try_get::<Option<Uuid>, _>("by_user").map_err(translate)?.map(UserId),
         at: row.try_get("at").map_err(translate)?,
@@ -230,5 +246,57 @@ impl ForcedLaborStore for PostgresStore {
             .await
             .map_err(translate)?;
         rows.iter().map(review_from_row).collect()
+    }
+
+    async fn append_allegation(
+        &self,
+        event: &AllegationEvent,
+        expected_events: usize,
+        audit: &NewAuditRecord,
+    ) -> StoreResult<()> {
+        let mut transaction = self.begin_write().await?;
+        // The position is part of the key: a second event at the same place is a conflict.
+        sqlx::query(
+            "INSERT INTO allegation_events (allegation_id, position, account_id, subject, country, source, description,
+                                            received_on, state, note, by_user, at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(event.allegation_id)
+        .bind(i32::try_from(expected_events).map_err(|error| StoreError::Other(Box::new(error)))?)
+        .bind(event.account_id.map(|id| id.0))
+        .bind(&event.subject)
+        .bind(&event.country)
+        .bind(&event.source)
+        .bind(&event.description)
+        .bind(event.received_on)
+        .bind(&event.state)
+        .bind(&event.note)
+        .bind(event.by_user.map(|id| id.0))
+        .bind(event.at)
+        .execute(&mut *transaction)
+        .await
+        .map_err(translate)?;
+        append_in(&mut transaction, audit).await?;
+        transaction.commit().await.map_err(translate)
+    }
+
+    async fn allegations(&self) -> StoreResult<Vec<Vec<AllegationEvent>>> {
+        let rows = sqlx::query(
+            "SELECT e.* FROM allegation_events e
+             ORDER BY (SELECT first.at FROM allegation_events first
+                       WHERE first.allegation_id = e.allegation_id AND first.position = 0), e.allegation_id, e.position",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(translate)?;
+        let mut allegations: Vec<Vec<AllegationEvent>> = Vec::new();
+        for row in &rows {
+            let event = allegation_from_row(row)?;
+            match allegations.last_mut() {
+                Some(last) if last[0].allegation_id == event.allegation_id => last.push(event),
+                _ => allegations.push(vec![event]),
+            }
+        }
+        Ok(allegations)
     }
 }

@@ -46,8 +46,38 @@ pub struct ScreeningReview {
     pub at: OffsetDateTime,
 }
 
+/// One event of an allegation: its whole state from then on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AllegationEvent {
+    pub allegation_id: Uuid,
+    /// The member it concerns, when it concerns one.
+    pub account_id: Option<AccountId>,
+    /// Who or what is alleged to use forced labor (a supplier, a producer, a region's industry).
+    pub subject: String,
+    pub country: String,
+    /// Where it came from (a petition, an NGO report, a tip).
+    pub source: String,
+    pub description: String,
+    pub received_on: time::Date,
+    /// `open`, `investigating`, `substantiated` or `unsubstantiated`.
+    pub state: String,
+    pub note: String,
+    pub by_user: Option<UserId>,
+    pub at: OffsetDateTime,
+}
+
 #[async_trait]
 pub trait ForcedLaborStore: Send + Sync {
+    /// Appends an event to an allegation after its `expected_events` (0 takes it in); if
+    /// another was appended since, `Conflict`.
+    async fn append_allegation(
+        &self,
+        event: &AllegationEvent,
+        expected_events: usize,
+        audit: &NewAuditRecord,
+    ) -> StoreResult<()>;
+    /// Every allegation's events, each in order, allegations by when they were taken in.
+    async fn allegations(&self) -> StoreResult<Vec<Vec<AllegationEvent>>>;
     /// Stores a watch-list import and its entries, with the audit record; returns its id.
     async fn record_watch_list_import(
         &self,

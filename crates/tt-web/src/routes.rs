@@ -120,6 +120,8 @@ page_routes! {
     post "/accounts/{id}/supply-chain" => forced_labor::change_supply_chain, may(&[Permission::PrepareMembership]), true;
     get "/forced-labor/hits" => forced_labor::hits_page, may(&[Permission::ReviewScreeningHits]), false;
     post "/forced-labor/hits" => forced_labor::review_hit, may(&[Permission::ReviewScreeningHits]), false;
+    get "/forced-labor/allegations" => forced_labor::allegations_page, may(&[Permission::ReviewScreeningHits]), false;
+    post "/forced-labor/allegations" => forced_labor::change_allegations, may(&[Permission::ReviewScreeningHits]), false;
     post "/policies" => policies::publish, may(&[Permission::ManagePolicies]), false;
     get "/policies/{key}" => policies::policy_page, may(&[Permission::ViewPolicies]), false;
     post "/policies/{key}/comments" => policies::comment, may(&[Permission::CommentOnPolicies]), false;
@@ -627,6 +629,24 @@ pub const API_ROUTES: &[RouteSpec] = &[
         rule_may_refuse: false,
     },
     RouteSpec {
+        method: "get",
+        path: "/api/v1/allegations",
+        access: may(&[Permission::ReviewScreeningHits]),
+        rule_may_refuse: false,
+    },
+    RouteSpec {
+        method: "post",
+        path: "/api/v1/allegations",
+        access: may(&[Permission::ReviewScreeningHits]),
+        rule_may_refuse: false,
+    },
+    RouteSpec {
+        method: "post",
+        path: "/api/v1/allegations/{id}",
+        access: may(&[Permission::ReviewScreeningHits]),
+        rule_may_refuse: false,
+    },
+    RouteSpec {
         method: "post",
         path: "/api/v1/policies",
         access: may(&[Permission::ManagePolicies]),
@@ -815,6 +835,8 @@ pub fn api_router() -> OpenApiRouter<WebState> {
         .routes(routes!(api::forced_labor::get_supply_chain, api::forced_labor::add_supplier))
         .routes(routes!(api::forced_labor::list_hits))
         .routes(routes!(api::forced_labor::review_hit))
+        .routes(routes!(api::forced_labor::list_allegations, api::forced_labor::take_in_allegation))
+        .routes(routes!(api::forced_labor::change_allegation))
 }
 
 /// Operational routes: liveness, readiness, metrics, the stylesheet.

@@ -91,3 +91,43 @@ pub async fn review_hit(
     actor.require(Permission::ReviewScreeningHits, state.app.clock.now())?;
     Ok(Json(state.app.review_screening_hit(&actor, &body(value)?).await?))
 }
+
+/// Every forced-labor allegation with its follow-up.
+#[utoipa::path(get, path = "/api/v1/allegations", tag = "forced labor", security(("bearer" = [])),
+    responses((status = 200, body = [tt_app::forced_labor::AllegationView]), (status = 401, body = Problem), (status = 403, body = Problem)))]
+pub async fn list_allegations(
+    State(state): State<WebState>,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<Vec<tt_app::forced_labor::AllegationView>>, ApiError> {
+    Ok(Json(state.app.allegations(&actor).await?))
+}
+
+/// Takes in an allegation.
+#[utoipa::path(post, path = "/api/v1/allegations", tag = "forced labor", security(("bearer" = [])),
+    request_body = tt_app::forced_labor::NewAllegation,
+    responses((status = 200, body = tt_app::forced_labor::AllegationView), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn take_in_allegation(
+    State(state): State<WebState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(value): ApiJson<serde_json::Value>,
+) -> Result<Json<tt_app::forced_labor::AllegationView>, ApiError> {
+    actor.require(Permission::ReviewScreeningHits, state.app.clock.now())?;
+    Ok(Json(state.app.take_in_allegation(&actor, &body(value)?).await?))
+}
+
+/// Records a step of an allegation's follow-up.
+#[utoipa::path(post, path = "/api/v1/allegations/{id}", tag = "forced labor", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Allegation id")), request_body = tt_app::forced_labor::AllegationChange,
+    responses((status = 200, body = tt_app::forced_labor::AllegationView), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn change_allegation(
+    State(state): State<WebState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+    ApiJson(value): ApiJson<serde_json::Value>,
+) -> Result<Json<tt_app::forced_labor::AllegationView>, ApiError> {
+    actor.require(Permission::ReviewScreeningHits, state.app.clock.now())?;
+    let id = uuid::Uuid::parse_str(id.trim()).map_err(|_| ApiError(AppError::NotFound))?;
+    Ok(Json(state.app.change_allegation(&actor, id, &body(value)?).await?))
+}

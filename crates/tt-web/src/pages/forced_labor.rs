@@ -122,3 +122,66 @@ pub async fn review_hit(
         }
     }
 }
+
+#[derive(Template, WebTemplate)]
+#[template(path = "allegations.html")]
+pub struct AllegationsPage {
+    layout: Layout,
+    allegations: Vec<tt_app::forced_labor::AllegationView>,
+    states: [&'static str; 4],
+    errors: FormErrors,
+}
+
+async fn allegations_with(
+    state: &WebState,
+    signed_in: &SignedIn,
+    errors: FormErrors,
+) -> Result<AllegationsPage, PageError> {
+    Ok(AllegationsPage {
+        layout: Layout::for_signed_in(signed_in),
+        allegations: state.app.allegations(&signed_in.actor).await?,
+        states: tt_app::forced_labor::ALLEGATION_STATES,
+        errors,
+    })
+}
+
+/// Forced-labor allegations: the intake form and each allegation's follow-up.
+pub async fn allegations_page(State(state): State<WebState>, signed_in: SignedIn) -> Result<Response, PageError> {
+    Ok(allegations_with(&state, &signed_in, FormErrors::default()).await?.into_response())
+}
+
+/// Takes in an allegation, or records a step of one's follow-up (`allegation` names it).
+pub async fn change_allegations(
+    State(state): State<WebState>,
+    signed_in: SignedIn,
+    form: FormData,
+) -> Result<Response, PageError> {
+    form.verify_csrf(&signed_in.session)?;
+    signed_in.actor.require(Permission::ReviewScreeningHits, state.app.clock.now())?;
+    let outcome = match form.optional("allegation") {
+        Some(id) => {
+            let id = uuid::Uuid::parse_str(id.trim()).map_err(|_| AppError::NotFound)?;
+            let change =
+                tt_app::forced_labor::AllegationChange { state: form.value("state"), note: form.value("note") };
+            state.app.change_allegation(&signed_in.actor, id, &change).await
+        }
+        None => {
+            let new = tt_app::forced_labor::NewAllegation {
+                account_number: form.value("account_number"),
+                subject: form.value("subject"),
+                country: form.value("country"),
+                source: form.value("source"),
+                description: form.value("description"),
+                received_on: form.value("received_on"),
+            };
+            state.app.take_in_allegation(&signed_in.actor, &new).await
+        }
+    };
+    match outcome {
+        Ok(_) => Ok(see_other("/forced-labor/allegations")),
+        Err(error) => {
+            let errors = FormErrors::from_app(error)?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, allegations_with(&state, &signed_in, errors).await?).into_response())
+        }
+    }
+}

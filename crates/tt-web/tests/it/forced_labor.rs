@@ -91,3 +91,47 @@ async fn a_mapped_supplier_on_a_watch_list_is_a_hit_that_cbp_reviews_and_the_mem
     let shown = page.get(&format!("/accounts/{account}/supply-chain")).await.body;
     assert!(shown.contains("Risk: <strong>high</strong>"), "{shown}");
 }
+
+#[tokio::test]
+async fn an_allegation_is_taken_in_and_followed_up_to_a_finding_by_cbp_only() {
+    let test_app = TestApp::with_demo().await;
+    let specialist = test_app.api_client(&test_app.token_for("scss@cbp.example", TokenScope::ReadWrite).await);
+    let taken = specialist
+        .send_json(
+            Method::POST,
+            "/api/v1/allegations",
+            &json!({"account_number": "DEMO-IMP-001", "subject": "Aksu spinning mill", "country": "CN",
+                    "source": "NGO report", "description": "Workers transferred under a labor program",
+                    "received_on": "2026-11-01"}),
+        )
+        .await;
+    assert_eq!(taken.status, StatusCode::OK, "{}", taken.body);
+    let allegation = taken.json();
+    assert_eq!(
+        (allegation["state"].as_str(), allegation["account_number"].as_str()),
+        (Some("open"), Some("DEMO-IMP-001"))
+    );
+    let id = allegation["id"].as_str().expect("id");
+    let followed = specialist
+        .send_json(
+            Method::POST,
+            &format!("/api/v1/allegations/{id}"),
+            &json!({"state": "substantiated", "note": "Confirmed by the audit of the mill"}),
+        )
+        .await
+        .json();
+    assert_eq!(followed["state"], "substantiated");
+    assert_eq!(followed["history"].as_array().expect("history").len(), 2);
+    let refused = specialist
+        .send_json(
+            Method::POST,
+            "/api/v1/allegations",
+            &json!({"subject": "", "country": "China", "source": "tip",
+                                                                  "description": "x", "received_on": "yesterday"}),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(["subject", "country", "received_on"].iter().all(|field| refused.body.contains(field)), "{}", refused.body);
+    let member = test_app.api_client(&test_app.token_for("officer@greatlakes.example", TokenScope::Read).await);
+    assert_eq!(member.get("/api/v1/allegations").await.status, StatusCode::FORBIDDEN, "members never see them");
+}
