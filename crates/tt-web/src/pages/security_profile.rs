@@ -34,6 +34,9 @@ pub struct SecurityProfilePage {
     can_prepare: bool,
     can_submit: bool,
     can_review: bool,
+    /// The forced-labor risk of the member's supply-chain map, which the risk assessment
+    /// (criterion 2) must take in; `None` for those who may not see the map.
+    forced_labor_risk: Option<tt_app::forced_labor::RiskSummary>,
     errors: FormErrors,
 }
 
@@ -56,7 +59,13 @@ async fn page_with(
         }
     }
     let actor = &signed_in.actor;
+    let forced_labor_risk = match state.app.supply_chain(actor, account_id).await {
+        Ok(map) => Some(map.risk),
+        Err(tt_app::AppError::Forbidden(_)) => None,
+        Err(error) => return Err(error.into()),
+    };
     Ok(SecurityProfilePage {
+        forced_labor_risk,
         layout: Layout::for_signed_in(signed_in),
         answers: Answer::ALL.into_iter().map(|answer| (answer.id(), answer.label())).collect(),
         can_prepare: can(actor, Permission::PrepareMembership) && !actor.is_agency(),

@@ -90,6 +90,8 @@ async fn a_mapped_supplier_on_a_watch_list_is_a_hit_that_cbp_reviews_and_the_mem
     page.sign_in("officer@greatlakes.example").await;
     let shown = page.get(&format!("/accounts/{account}/supply-chain")).await.body;
     assert!(shown.contains("Risk: <strong>high</strong>"), "{shown}");
+    let profile = page.get(&format!("/accounts/{account}/security-profile")).await.body;
+    assert!(profile.contains("<dt>Forced-labor risk</dt><dd>high"), "the risk assessment takes it in: {profile}");
 }
 
 #[tokio::test]
