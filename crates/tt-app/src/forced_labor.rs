@@ -594,3 +594,224 @@ impl App {
         self.allegations(actor).await?.into_iter().find(|view| view.id == id).ok_or(AppError::NotFound)
     }
 }
+
+/// The forced-labor requirements a member evidences: the social compliance program (criterion
+/// 3.9, a must since January 1 2023) and the six Trade Compliance requirements (from August 1
+/// 2022).
+pub const REQUIREMENTS: [(&str, &str); 7] = [
+    ("3.9", "Social compliance program (CTPAT criterion 3.9)"),
+    ("TC-FL-1", "Risk-based supply-chain mapping (unredacted proof on request)"),
+    ("TC-FL-2", "Code of conduct against forced labor, published"),
+    ("TC-FL-3", "Evidence of implementation: training and controls"),
+    ("TC-FL-4", "Due diligence and supplier training"),
+    ("TC-FL-5", "Remediation plan, including disclosure"),
+    ("TC-FL-6", "Shared best practices and the path forward"),
+];
+
+/// A requirement with where its evidence stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct RequirementView {
+    pub id: &'static str,
+    pub title: &'static str,
+    /// `missing`, `submitted`, `accepted` or `returned`.
+    pub state: String,
+    /// The latest evidence submitted: its file name and id (the last part of its key).
+    pub file_name: Option<String>,
+    pub file_id: Option<String>,
+    pub note: String,
+    pub history: Vec<String>,
+}
+
+impl App {
+    /// A member's forced-labor requirements and their evidence.
+    ///
+    /// # Errors
+    /// `Forbidden` outside the actor's scope (partner-agency liaisons included).
+    pub async fn forced_labor_requirements(
+        &self,
+        actor: &Actor,
+        account_id: AccountId,
+    ) -> AppResult<Vec<RequirementView>> {
+        actor.require(Permission::ViewAccounts, self.clock.now())?;
+        actor.refuse_partner_agencies("forced-labor evidence is the member's and CBP's to see")?;
+        let account = self.store.get_account(account_id).await?;
+        actor.require_account_visible(&account)?;
+        let events = self.store.requirement_events(account_id).await?;
+        Ok(REQUIREMENTS
+            .iter()
+            .map(|(id, title)| {
+                let own: Vec<&tt_store::forced_labor::RequirementEvent> =
+                    events.iter().filter(|event| event.requirement == *id).collect();
+                let evidence = own.iter().rev().find_map(|event| event.evidence.as_ref());
+                RequirementView {
+                    id,
+                    title,
+                    state: own.last().map_or_else(|| "missing".to_owned(), |event| event.step.clone()),
+                    file_name: evidence.map(|evidence| evidence.file_name.clone()),
+                    file_id: evidence.and_then(|evidence| evidence.key.rsplit('/').next().map(str::to_owned)),
+                    note: own.last().map(|event| event.note.clone()).unwrap_or_default(),
+                    history: own
+                        .iter()
+                        .map(|event| {
+                            let note = if event.note.is_empty() { String::new() } else { format!(": {}", event.note) };
+                            format!("{}: {}{note}", crate::projections::moment(event.at), event.step)
+                        })
+                        .collect(),
+                }
+            })
+            .collect())
+    }
+
+    /// The member submits evidence for a requirement (a file, stored like profile evidence).
+    ///
+    /// # Errors
+    /// `Forbidden` for anyone but the company's people who prepare its membership; `Invalid`
+    /// for an unknown requirement or a refused file.
+    pub async fn submit_requirement_evidence(
+        &self,
+        actor: &Actor,
+        account_id: AccountId,
+        requirement: &str,
+        file_name: &str,
+        bytes: Vec<u8>,
+        note: &str,
+    ) -> AppResult<Vec<RequirementView>> {
+        let now = self.clock.now();
+        actor.require(Permission::PrepareMembership, now)?;
+        if actor.own_account() != Some(account_id) {
+            return Err(AppError::Forbidden("a company evidences its own requirements"));
+        }
+        let requirement = requirement_id(requirement)?;
+        let expected = self.requirement_event_count(account_id, requirement).await?;
+        let evidence = self.store_evidence_file(account_id, file_name, bytes).await?;
+        let event = tt_store::forced_labor::RequirementEvent {
+            account_id,
+            requirement: requirement.to_owned(),
+            step: "submitted".to_owned(),
+            evidence: Some(evidence),
+            note: note.trim().to_owned(),
+            by_user: actor.user.as_ref().map(|user| user.id),
+            at: tt_domain::NewAuditRecord::truncate_time(now),
+        };
+        let audit = actor.audit(
+            now,
+            "forced_labor.evidence_submitted",
+            "account",
+            Some(account_id.to_string()),
+            NOTHING,
+            Some(&(requirement, event.evidence.as_ref().map(|evidence| &evidence.sha256))),
+        );
+        self.append_requirement(&event, expected, &audit).await?;
+        self.forced_labor_requirements(actor, account_id).await
+    }
+
+    /// Trade Compliance staff accept a requirement's evidence or return it with a note.
+    ///
+    /// # Errors
+    /// `Forbidden` without the permission to review Trade Compliance; `Invalid` for an unknown
+    /// requirement, another decision, no note, or nothing submitted to review.
+    pub async fn review_requirement(
+        &self,
+        actor: &Actor,
+        account_id: AccountId,
+        requirement: &str,
+        decision: &str,
+        note: &str,
+    ) -> AppResult<Vec<RequirementView>> {
+        let now = self.clock.now();
+        actor.require(Permission::ReviewTradeCompliance, now)?;
+        let requirement = requirement_id(requirement)?;
+        let events = self.store.requirement_events(account_id).await?;
+        let own: Vec<&tt_store::forced_labor::RequirementEvent> =
+            events.iter().filter(|event| event.requirement == requirement).collect();
+        let mut errors = Vec::new();
+        if own.last().is_none_or(|event| event.step != "submitted") {
+            errors.push(tt_domain::ValidationError::new("decision", "there is no submitted evidence to review"));
+        }
+        if !matches!(decision.trim(), "accepted" | "returned") {
+            errors.push(tt_domain::ValidationError::new("decision", "is accepted or returned"));
+        }
+        if note.trim().is_empty() {
+            errors.push(tt_domain::ValidationError::new("note", "say what was found"));
+        }
+        if !errors.is_empty() {
+            return Err(AppError::Invalid(errors));
+        }
+        let event = tt_store::forced_labor::RequirementEvent {
+            account_id,
+            requirement: requirement.to_owned(),
+            step: decision.trim().to_owned(),
+            evidence: None,
+            note: note.trim().to_owned(),
+            by_user: actor.user.as_ref().map(|user| user.id),
+            at: tt_domain::NewAuditRecord::truncate_time(now),
+        };
+        let audit = actor.audit(
+            now,
+            "forced_labor.evidence_reviewed",
+            "account",
+            Some(account_id.to_string()),
+            NOTHING,
+            Some(&(requirement, &event.step)),
+        );
+        self.append_requirement(&event, own.len(), &audit).await?;
+        self.forced_labor_requirements(actor, account_id).await
+    }
+
+    /// A requirement's evidence file by its id (the last part of its key): what was kept of it,
+    /// and its bytes.
+    ///
+    /// # Errors
+    /// `NotFound` unless it is evidence ever submitted for this account's requirements.
+    pub async fn requirement_evidence_file(
+        &self,
+        actor: &Actor,
+        account_id: AccountId,
+        file_id: &str,
+    ) -> AppResult<(tt_domain::profile::Evidence, Vec<u8>)> {
+        self.forced_labor_requirements(actor, account_id).await?;
+        let key = format!("evidence/{account_id}/{}", file_id.trim());
+        let evidence = self
+            .store
+            .requirement_events(account_id)
+            .await?
+            .into_iter()
+            .find_map(|event| event.evidence.filter(|evidence| evidence.key == key))
+            .ok_or(AppError::NotFound)?;
+        let bytes = self.objects.get(&evidence.key).await.map_err(AppError::Internal)?;
+        Ok((evidence, bytes))
+    }
+
+    async fn requirement_event_count(&self, account_id: AccountId, requirement: &str) -> AppResult<usize> {
+        Ok(self
+            .store
+            .requirement_events(account_id)
+            .await?
+            .iter()
+            .filter(|event| event.requirement == requirement)
+            .count())
+    }
+
+    async fn append_requirement(
+        &self,
+        event: &tt_store::forced_labor::RequirementEvent,
+        expected: usize,
+        audit: &tt_domain::NewAuditRecord,
+    ) -> AppResult<()> {
+        match self.store.append_requirement_event(event, expected, audit).await {
+            Err(tt_store::StoreError::Conflict { .. }) => Err(AppError::Conflict {
+                field: "requirement",
+                message: "the requirement's evidence changed meanwhile: look again".to_owned(),
+            }),
+            other => Ok(other?),
+        }
+    }
+}
+
+fn requirement_id(text: &str) -> AppResult<&'static str> {
+    REQUIREMENTS
+        .iter()
+        .map(|(id, _)| *id)
+        .find(|id| id.eq_ignore_ascii_case(text.trim()))
+        .ok_or_else(|| AppError::invalid("requirement", format!("{:?} is not a forced-labor requirement", text.trim())))
+}

@@ -6,7 +6,9 @@ use sqlx::sqlite::SqliteRow;
 use time::OffsetDateTime;
 use tt_domain::forced_labor::{MappedSupplier, WatchList, WatchListEntry};
 use tt_domain::{AccountId, CountryCode, NewAuditRecord, UserId};
-use tt_store::forced_labor::{AllegationEvent, ForcedLaborStore, ScreeningReview, StoredSupplier, WatchListImport};
+use tt_store::forced_labor::{
+    AllegationEvent, ForcedLaborStore, RequirementEvent, ScreeningReview, StoredSupplier, WatchListImport,
+};
 use tt_store::{StoreError, StoreResult};
 use uuid::Uuid;
 
@@ -72,6 +74,29 @@ fn allegation_from_row(row: &SqliteRow) -> StoreResult<AllegationEvent> {
         description: row.try_get("description").map_err(translate)?,
         received_on: row.try_get("received_on").map_err(translate)?,
         state: row.try_get("state").map_err(translate)?,
+        note: row.try_get("note").map_err(translate)?,
+        by_user: row.try_get::<Option<Uuid>, _>("by_user").map_err(translate)?.map(UserId),
+        at: row.try_get("at").map_err(translate)?,
+    })
+}
+
+fn requirement_from_row(row: &SqliteRow) -> StoreResult<RequirementEvent> {
+    let key: Option<String> = row.try_get("evidence_key").map_err(translate)?;
+    let evidence = match key {
+        None => None,
+        Some(key) => Some(tt_domain::profile::Evidence {
+            key,
+            file_name: row.try_get::<Option<String>, _>("file_name").map_err(translate)?.unwrap_or_default(),
+            content_type: row.try_get::<Option<String>, _>("content_type").map_err(translate)?.unwrap_or_default(),
+            size: u64::try_from(row.try_get::<Option<i64>, _>("size").map_err(translate)?.unwrap_or(0)).unwrap_or(0),
+            sha256: row.try_get::<Option<String>, _>("sha256").map_err(translate)?.unwrap_or_default(),
+        }),
+    };
+    Ok(RequirementEvent {
+        account_id: AccountId(row.try_get("account_id").map_err(translate)?),
+        requirement: row.try_get("requirement").map_err(translate)?,
+        step: row.try_get("step").map_err(translate)?,
+        evidence,
         note: row.try_get("note").map_err(translate)?,
         by_user: row.try_get::<Option<Uuid>, _>("by_user").map_err(translate)?.map(UserId),
         at: row.try_get("at").map_err(translate)?,
@@ -298,5 +323,48 @@ impl ForcedLaborStore for SqliteStore {
             }
         }
         Ok(allegations)
+    }
+
+    async fn append_requirement_event(
+        &self,
+        event: &RequirementEvent,
+        expected_events: usize,
+        audit: &NewAuditRecord,
+    ) -> StoreResult<()> {
+        let mut transaction = self.begin_write().await?;
+        let evidence = event.evidence.as_ref();
+        sqlx::query(
+            "INSERT INTO forced_labor_evidence_events (account_id, requirement, position, step, evidence_key, file_name,
+                                                       content_type, size, sha256, note, by_user, at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(event.account_id.0)
+        .bind(&event.requirement)
+        .bind(i32::try_from(expected_events).map_err(|error| StoreError::Other(Box::new(error)))?)
+        .bind(&event.step)
+        .bind(evidence.map(|evidence| evidence.key.clone()))
+        .bind(evidence.map(|evidence| evidence.file_name.clone()))
+        .bind(evidence.map(|evidence| evidence.content_type.clone()))
+        .bind(evidence.map(|evidence| i64::try_from(evidence.size).unwrap_or(i64::MAX)))
+        .bind(evidence.map(|evidence| evidence.sha256.clone()))
+        .bind(&event.note)
+        .bind(event.by_user.map(|id| id.0))
+        .bind(event.at)
+        .execute(&mut *transaction)
+        .await
+        .map_err(translate)?;
+        append_in(&mut transaction, audit).await?;
+        transaction.commit().await.map_err(translate)
+    }
+
+    async fn requirement_events(&self, account_id: AccountId) -> StoreResult<Vec<RequirementEvent>> {
+        let rows = sqlx::query(
+            "SELECT * FROM forced_labor_evidence_events WHERE account_id = $1 ORDER BY requirement, position",
+        )
+        .bind(account_id.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(translate)?;
+        rows.iter().map(requirement_from_row).collect()
     }
 }

@@ -66,8 +66,31 @@ pub struct AllegationEvent {
     pub at: OffsetDateTime,
 }
 
+/// One event of a member's evidence for a forced-labor requirement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequirementEvent {
+    pub account_id: AccountId,
+    pub requirement: String,
+    /// `submitted` (with its evidence), `accepted` or `returned`.
+    pub step: String,
+    pub evidence: Option<tt_domain::profile::Evidence>,
+    pub note: String,
+    pub by_user: Option<UserId>,
+    pub at: OffsetDateTime,
+}
+
 #[async_trait]
 pub trait ForcedLaborStore: Send + Sync {
+    /// Appends an event to a member's requirement after its `expected_events`; if another was
+    /// appended since, `Conflict`.
+    async fn append_requirement_event(
+        &self,
+        event: &RequirementEvent,
+        expected_events: usize,
+        audit: &NewAuditRecord,
+    ) -> StoreResult<()>;
+    /// A member's requirement events, by requirement then in order.
+    async fn requirement_events(&self, account_id: AccountId) -> StoreResult<Vec<RequirementEvent>>;
     /// Appends an event to an allegation after its `expected_events` (0 takes it in); if
     /// another was appended since, `Conflict`.
     async fn append_allegation(

@@ -72,6 +72,15 @@ impl TestApp {
     /// Gives the demo accounts a standing history, as an import would: each `(account number,
     /// days ago, kind, value)` is a status event (`ctpat` T1/T2/T3/NONE, `tc` ON/OFF).
     ///
+    /// The id of the account with this number (a demo account's, say).
+    ///
+    /// # Panics
+    /// When no account has it.
+    pub async fn account_id(&self, number: &str) -> tt_domain::AccountId {
+        let number = tt_domain::AccountNumber::parse(number).expect("account number");
+        self.app.store.find_account_by_number(&number).await.expect("find").expect("account").id
+    }
+
     /// # Panics
     /// When a row is refused.
     pub async fn import_standing(&self, events: &[(&str, i64, &str, &str)]) {

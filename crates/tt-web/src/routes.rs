@@ -118,6 +118,9 @@ page_routes! {
     get "/policies" => policies::policies_page, may(&[Permission::ViewPolicies]), false;
     get "/accounts/{id}/supply-chain" => forced_labor::supply_chain_page, may(&[Permission::ViewAccounts]), true;
     post "/accounts/{id}/supply-chain" => forced_labor::change_supply_chain, may(&[Permission::PrepareMembership]), true;
+    post "/accounts/{id}/forced-labor-evidence" => forced_labor::submit_requirement_evidence, may(&[Permission::PrepareMembership]), true;
+    post "/accounts/{id}/forced-labor-evidence/review" => forced_labor::review_requirement, may(&[Permission::ReviewTradeCompliance]), true;
+    get "/accounts/{id}/forced-labor-evidence/{file}" => forced_labor::download_requirement_evidence, may(&[Permission::ViewAccounts]), true;
     get "/forced-labor/hits" => forced_labor::hits_page, may(&[Permission::ReviewScreeningHits]), false;
     post "/forced-labor/hits" => forced_labor::review_hit, may(&[Permission::ReviewScreeningHits]), false;
     get "/forced-labor/allegations" => forced_labor::allegations_page, may(&[Permission::ReviewScreeningHits]), false;

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequest, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use tt_app::forced_labor::{HitReview, HitView, SupplierInput, SupplyChainView};
@@ -20,6 +20,8 @@ pub struct SupplyChainPage {
     layout: Layout,
     map: SupplyChainView,
     can_edit: bool,
+    requirements: Vec<tt_app::forced_labor::RequirementView>,
+    can_review_requirements: bool,
     errors: FormErrors,
 }
 
@@ -34,6 +36,8 @@ async fn map_with(
         layout: Layout::for_signed_in(signed_in),
         map: state.app.supply_chain(actor, account).await?,
         can_edit: actor.own_account() == Some(account) && can(actor, Permission::PrepareMembership),
+        requirements: state.app.forced_labor_requirements(actor, account).await?,
+        can_review_requirements: can(actor, Permission::ReviewTradeCompliance),
         errors,
     })
 }
@@ -184,4 +188,78 @@ pub async fn change_allegations(
             Ok((StatusCode::UNPROCESSABLE_ENTITY, allegations_with(&state, &signed_in, errors).await?).into_response())
         }
     }
+}
+
+/// The member submits evidence for a forced-labor requirement (a multipart form with the file).
+pub async fn submit_requirement_evidence(
+    State(state): State<WebState>,
+    signed_in: SignedIn,
+    Path(account): Path<String>,
+    request: axum::extract::Request,
+) -> Result<Response, PageError> {
+    signed_in.actor.require(Permission::PrepareMembership, state.app.clock.now())?;
+    let account = parse_account(&account)?;
+    let upload = crate::extractors::UploadForm::from_request(request, &state).await?;
+    upload.form.verify_csrf(&signed_in.session)?;
+    let outcome = match upload.file("file") {
+        None => Err(AppError::invalid("file", "choose a file")),
+        Some((name, bytes)) => {
+            let requirement = upload.form.value("requirement");
+            let note = upload.form.value("note");
+            state
+                .app
+                .submit_requirement_evidence(&signed_in.actor, account, &requirement, name, bytes.to_vec(), &note)
+                .await
+        }
+    };
+    requirement_outcome(&state, &signed_in, account, outcome.map(|_| ())).await
+}
+
+/// Trade Compliance staff accept a requirement's evidence or return it.
+pub async fn review_requirement(
+    State(state): State<WebState>,
+    signed_in: SignedIn,
+    Path(account): Path<String>,
+    form: FormData,
+) -> Result<Response, PageError> {
+    form.verify_csrf(&signed_in.session)?;
+    signed_in.actor.require(Permission::ReviewTradeCompliance, state.app.clock.now())?;
+    let account = parse_account(&account)?;
+    let outcome = state
+        .app
+        .review_requirement(
+            &signed_in.actor,
+            account,
+            &form.value("requirement"),
+            &form.value("decision"),
+            &form.value("note"),
+        )
+        .await;
+    requirement_outcome(&state, &signed_in, account, outcome.map(|_| ())).await
+}
+
+async fn requirement_outcome(
+    state: &WebState,
+    signed_in: &SignedIn,
+    account: tt_domain::AccountId,
+    outcome: Result<(), AppError>,
+) -> Result<Response, PageError> {
+    match outcome {
+        Ok(()) => Ok(see_other(&format!("/accounts/{account}/supply-chain#requirements"))),
+        Err(error) => {
+            let errors = FormErrors::from_app(error)?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, map_with(state, signed_in, account, errors).await?).into_response())
+        }
+    }
+}
+
+/// Downloads a requirement's evidence file.
+pub async fn download_requirement_evidence(
+    State(state): State<WebState>,
+    signed_in: SignedIn,
+    Path((account, file)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let account = parse_account(&account)?;
+    let (evidence, bytes) = state.app.requirement_evidence_file(&signed_in.actor, account, &file).await?;
+    Ok(crate::api::profile::evidence_response(&evidence, bytes))
 }

@@ -4,12 +4,11 @@
 
 use axum::http::{Method, StatusCode};
 use serde_json::json;
-use tt_domain::{AccountNumber, EmailAddress, TokenScope};
+use tt_domain::{EmailAddress, TokenScope};
 use tt_testkit::TestApp;
 
 async fn account_id(test_app: &TestApp, number: &str) -> String {
-    let number = AccountNumber::parse(number).expect("number");
-    test_app.app.store.find_account_by_number(&number).await.expect("find").expect("account").id.to_string()
+    test_app.account_id(number).await.to_string()
 }
 
 /// What the liaison's API lists: the account numbers it sees.

@@ -4,21 +4,15 @@
 
 use axum::http::{Method, StatusCode};
 use serde_json::json;
-use tt_domain::{AccountNumber, TokenScope};
+use tt_domain::TokenScope;
 use tt_testkit::TestApp;
 
 /// The demo importer, Tier II in Trade Compliance, and the id of its account.
 async fn certified_member() -> (TestApp, String) {
     let test_app = TestApp::with_demo().await;
     test_app.import_standing(&[("DEMO-IMP-001", 400, "ctpat", "T2"), ("DEMO-IMP-001", 300, "tc", "ON")]).await;
-    let account = test_app
-        .app
-        .store
-        .find_account_by_number(&AccountNumber::parse("DEMO-IMP-001").expect("number"))
-        .await
-        .expect("find")
-        .expect("demo account");
-    (test_app, account.id.to_string())
+    let account = test_app.account_id("DEMO-IMP-001").await;
+    (test_app, account.to_string())
 }
 
 /// Issues a credential as the company officer through the API; returns it as JSON.

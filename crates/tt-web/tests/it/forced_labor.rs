@@ -3,7 +3,7 @@
 
 use axum::http::{Method, StatusCode};
 use serde_json::json;
-use tt_domain::{AccountNumber, TokenScope};
+use tt_domain::TokenScope;
 use tt_testkit::TestApp;
 
 const ENTITY_LIST: &str = "entity,country,manufacturer_id,commodity,effective_from,effective_to
@@ -39,14 +39,7 @@ async fn a_mapped_supplier_on_a_watch_list_is_a_hit_that_cbp_reviews_and_the_mem
     assert_eq!(broken["rejected"][0]["field"], "country");
     assert_eq!(broken["rejected"][0]["row"], 2);
 
-    let account = test_app
-        .app
-        .store
-        .find_account_by_number(&AccountNumber::parse("DEMO-IMP-001").expect("number"))
-        .await
-        .expect("find")
-        .expect("account")
-        .id;
+    let account = test_app.account_id("DEMO-IMP-001").await;
     let officer = test_app.api_client(&test_app.token_for("officer@greatlakes.example", TokenScope::ReadWrite).await);
     let map = format!("/api/v1/accounts/{account}/supply-chain");
     assert_eq!(officer.get(&map).await.json()["risk"]["level"], "unknown", "nothing mapped yet");
@@ -136,4 +129,52 @@ async fn an_allegation_is_taken_in_and_followed_up_to_a_finding_by_cbp_only() {
     assert!(["subject", "country", "received_on"].iter().all(|field| refused.body.contains(field)), "{}", refused.body);
     let member = test_app.api_client(&test_app.token_for("officer@greatlakes.example", TokenScope::Read).await);
     assert_eq!(member.get("/api/v1/allegations").await.status, StatusCode::FORBIDDEN, "members never see them");
+}
+
+#[tokio::test]
+async fn a_member_evidences_a_forced_labor_requirement_and_trade_compliance_staff_accept_it() {
+    let test_app = TestApp::with_demo().await;
+    let account = test_app.account_id("DEMO-IMP-001").await;
+    let path = format!("/accounts/{account}/supply-chain");
+    let member = test_app.client();
+    member.sign_in("officer@greatlakes.example").await;
+    let before = member.get(&path).await.body;
+    assert!(before.contains("Code of conduct against forced labor, published (TC-FL-2)</th><td>missing"), "{before}");
+    let csrf = member.session_csrf_token().await;
+    let boundary = "tt-requirement-boundary";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{csrf}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"requirement\"\r\n\r\nTC-FL-2\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nPublished on our website\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"code-of-conduct.txt\"\r\nContent-Type: text/plain\r\n\r\nWe do not use forced labor.\r\n--{boundary}--\r\n"
+    );
+    let submitted = member
+        .request(
+            Method::POST,
+            &format!("/accounts/{account}/forced-labor-evidence"),
+            Some(&format!("multipart/form-data; boundary={boundary}")),
+            body,
+        )
+        .await;
+    assert_eq!(submitted.status, StatusCode::SEE_OTHER, "{}", submitted.body);
+    let page = member.get(&path).await.body;
+    assert!(page.contains("(TC-FL-2)</th><td>submitted"), "{page}");
+    let start = page.find(&format!("/accounts/{account}/forced-labor-evidence/")).expect("a download link");
+    let link: String = page[start..].chars().take_while(|character| *character != '"').collect();
+    let download = member.get(&link).await;
+    assert_eq!((download.status, download.body.as_str()), (StatusCode::OK, "We do not use forced labor."));
+
+    let nam = test_app.client();
+    nam.sign_in("nam@cbp.example").await;
+    let review = format!("/accounts/{account}/forced-labor-evidence/review");
+    let without_note = nam.post_form_with_csrf(&review, &[("requirement", "TC-FL-2"), ("decision", "accepted")]).await;
+    assert_eq!(without_note.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let accepted = nam
+        .post_form_with_csrf(
+            &review,
+            &[("requirement", "TC-FL-2"), ("decision", "accepted"), ("note", "Public and current")],
+        )
+        .await;
+    assert_eq!(accepted.status, StatusCode::SEE_OTHER, "{}", accepted.body);
+    assert!(member.get(&path).await.body.contains("(TC-FL-2)</th><td>accepted"));
+    let nothing_to_review =
+        nam.post_form_with_csrf(&review, &[("requirement", "TC-FL-3"), ("decision", "accepted"), ("note", "x")]).await;
+    assert_eq!(nothing_to_review.status, StatusCode::UNPROCESSABLE_ENTITY, "TC-FL-3 has no evidence yet");
 }

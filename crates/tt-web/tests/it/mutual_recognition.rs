@@ -3,7 +3,7 @@
 
 use axum::http::{Method, StatusCode};
 use serde_json::json;
-use tt_domain::{AccountNumber, TokenScope};
+use tt_domain::TokenScope;
 use tt_testkit::TestApp;
 
 const EU_LIST: &str = "operator_id,name,country,status,valid_from,valid_to
@@ -69,14 +69,7 @@ async fn a_member_records_a_lookup_as_evidence_for_its_business_partner_criterio
     let analyst = test_app.api_client(&test_app.token_for("tc.analyst@cbp.example", TokenScope::ReadWrite).await);
     let path = "/api/v1/mutual-recognition/EU/operators?file_name=eu-aeo.csv";
     assert_eq!(analyst.request(Method::POST, path, Some("text/csv"), EU_LIST.to_owned()).await.status, StatusCode::OK);
-    let account = test_app
-        .app
-        .store
-        .find_account_by_number(&AccountNumber::parse("DEMO-IMP-001").expect("number"))
-        .await
-        .expect("find")
-        .expect("account")
-        .id;
+    let account = test_app.account_id("DEMO-IMP-001").await;
     let member = test_app.api_client(&test_app.token_for("officer@greatlakes.example", TokenScope::ReadWrite).await);
     let answered = member
         .send_json(
