@@ -1180,6 +1180,55 @@ pub async fn watch_lists_suppliers_and_screening_reviews_round_trip(store: &dyn 
     assert_eq!(store.suppliers(Some(account.id)).await.expect("map")[0].removed_at, Some(removed_at));
 }
 
+pub async fn requirement_evidence_and_allegations_keep_their_order_and_refuse_a_stale_append(store: &dyn Store) {
+    use tt_store::forced_labor::{AllegationEvent, RequirementEvent};
+    let account = sample_account("REQUIRE-1", &[]);
+    store.create_account(&account, &audit("account.create")).await.expect("account");
+    let submitted = RequirementEvent {
+        account_id: account.id,
+        requirement: "TC-FL-2".to_owned(),
+        step: "submitted".to_owned(),
+        evidence: Some(tt_domain::profile::Evidence {
+            key: format!("evidence/{}/file", account.id),
+            file_name: "code.pdf".to_owned(),
+            content_type: "application/pdf".to_owned(),
+            size: 42,
+            sha256: "ab".repeat(32),
+        }),
+        note: "published".to_owned(),
+        by_user: None,
+        at: now(),
+    };
+    store.append_requirement_event(&submitted, 0, &audit("forced_labor.evidence_submitted")).await.expect("submit");
+    let accepted = RequirementEvent { step: "accepted".to_owned(), evidence: None, ..submitted.clone() };
+    store.append_requirement_event(&accepted, 1, &audit("forced_labor.evidence_reviewed")).await.expect("accept");
+    assert!(matches!(
+        store.append_requirement_event(&accepted, 1, &audit("forced_labor.evidence_reviewed")).await,
+        Err(StoreError::Conflict { .. })
+    ));
+    assert_eq!(store.requirement_events(account.id).await.expect("events"), vec![submitted, accepted]);
+
+    let allegation = AllegationEvent {
+        allegation_id: uuid::Uuid::new_v4(),
+        account_id: Some(account.id),
+        subject: "A mill".to_owned(),
+        country: "CN".to_owned(),
+        source: "tip".to_owned(),
+        description: "alleged".to_owned(),
+        received_on: time::macros::date!(2026 - 11 - 01),
+        state: "open".to_owned(),
+        note: String::new(),
+        by_user: None,
+        at: now(),
+    };
+    store.append_allegation(&allegation, 0, &audit("forced_labor.allegation_received")).await.expect("take in");
+    let closed =
+        AllegationEvent { state: "unsubstantiated".to_owned(), note: "no evidence".to_owned(), ..allegation.clone() };
+    store.append_allegation(&closed, 1, &audit("forced_labor.allegation_updated")).await.expect("close");
+    let found = store.allegations().await.expect("allegations");
+    assert!(found.contains(&vec![allegation, closed]), "{found:?}");
+}
+
 pub async fn a_questionnaire_is_found_by_its_token_hash_answered_once_and_revoked_once(store: &dyn Store) {
     use tt_domain::criteria::{CriterionId, Requirement};
     use tt_domain::questionnaire::{PartnerAnswer, PartnerAnswers, Question};
@@ -1282,7 +1331,8 @@ macro_rules! store_contract_suite {
             the_latest_consent_to_an_agency_counts_and_a_liaisons_latest_agency_too,
             a_foreign_operator_is_found_in_each_programs_latest_list_only,
             a_policy_version_is_published_once_and_each_comment_disposed_once,
-            watch_lists_suppliers_and_screening_reviews_round_trip
+            watch_lists_suppliers_and_screening_reviews_round_trip,
+            requirement_evidence_and_allegations_keep_their_order_and_refuse_a_stale_append
         );
     };
     (@cases $make:path; $($case:ident),*) => {
