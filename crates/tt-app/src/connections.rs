@@ -80,6 +80,8 @@ impl App {
     /// `Forbidden` outside the actor's scope.
     pub async fn connections(&self, actor: &Actor, account_id: AccountId) -> AppResult<Vec<ConnectionView>> {
         actor.require(Permission::ViewAccounts, self.clock.now())?;
+        // A connection shows the other member, who may not consent to the liaison's agency.
+        actor.refuse_partner_agencies("connections are between members, and CBP's to see")?;
         let account = self.store.get_account(account_id).await?;
         actor.require_account_visible(&account)?;
         let mut views = Vec::new();

@@ -110,7 +110,7 @@ impl App {
             }),
             async {
                 if current {
-                    let today = self.dashboard_projection("program_today".to_owned(), move |app| async move {
+                    let today = self.dashboard_projection(format!("program_today:{on}"), move |app| async move {
                         app.program_today(on).await
                     });
                     Ok(Some(today.await?))

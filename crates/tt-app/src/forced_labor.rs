@@ -159,7 +159,13 @@ impl App {
         let account = self.store.get_account(account_id).await?;
         actor.require_account_visible(&account)?;
         let lists = self.store.current_watch_lists().await?;
-        let hits = self.hits(Some(account_id), &lists).await?;
+        let mut hits = self.hits(Some(account_id), &lists).await?;
+        if !actor.is_agency() {
+            // CBP's notes may speak of an investigation: the member sees the decision only.
+            for hit in &mut hits {
+                hit.review_note = None;
+            }
+        }
         let suppliers: Vec<SupplierView> = self
             .store
             .suppliers(Some(account_id))

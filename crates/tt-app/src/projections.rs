@@ -42,12 +42,12 @@ pub struct Projections {
     /// Held by a computation a request started, and by a warming pass: one at a time, so that
     /// on a machine of few cores recomputing never takes every worker thread from the requests
     /// being answered.
-    computation: tokio::sync::Semaphore,
+    computation: Arc<tokio::sync::Semaphore>,
 }
 
 impl Default for Projections {
     fn default() -> Self {
-        Self { slots: Mutex::default(), computation: tokio::sync::Semaphore::new(1) }
+        Self { slots: Mutex::default(), computation: Arc::new(tokio::sync::Semaphore::new(1)) }
     }
 }
 
@@ -272,31 +272,43 @@ impl App {
         let (sender, receiver) = watch::channel(None);
         let app = self.clone();
         let name = name.to_owned();
-        // On a blocking-pool thread of its own: the computation's long loops over millions of
-        // rows never hold one of the async workers that answer requests.
         let runtime = tokio::runtime::Handle::current();
-        tokio::task::spawn_blocking(move || {
-            runtime.block_on(CURRENT_ONLY.scope((), async move {
-                let _permit = app.projections.computation.acquire().await.ok();
-                let computed_at = app.clock.now();
-                let outcome = match compute(app.clone()).await {
-                    Ok(value) => {
-                        app.keep(&name, stamp, Arc::new(value) as Kept, computed_at);
-                        Ok(())
-                    }
-                    Err(error) => {
-                        tracing::warn!(projection = %name, error = %error, "could not compute a dashboard");
-                        Err(error.to_string())
-                    }
-                };
-                if let Ok(mut slots) = app.projections.slots.lock()
-                    && let Some(slot) = slots.get_mut(&name)
-                    && slot.computing.as_ref().is_some_and(|(running_stamp, _)| *running_stamp == stamp)
-                {
-                    slot.computing = None;
-                }
-                sender.send_replace(Some(outcome));
-            }));
+        tokio::spawn(async move {
+            // The permit first, waiting as a task: queued computations hold no thread.
+            let permit = Arc::clone(&app.projections.computation).acquire_owned().await.ok();
+            let outcome = if app.kept::<T>(&name, stamp).is_some() {
+                // Kept while this waited (by warming, or a request computing inline): done.
+                Ok(())
+            } else {
+                let (worker, label) = (app.clone(), name.clone());
+                // On a blocking-pool thread of its own: the computation's long loops over
+                // millions of rows never hold one of the async workers that answer requests.
+                let computed = tokio::task::spawn_blocking(move || {
+                    let _permit = permit;
+                    runtime.block_on(CURRENT_ONLY.scope((), async move {
+                        let computed_at = worker.clock.now();
+                        match compute(worker.clone()).await {
+                            Ok(value) => {
+                                worker.keep(&label, stamp, Arc::new(value) as Kept, computed_at);
+                                Ok(())
+                            }
+                            Err(error) => {
+                                tracing::warn!(projection = %label, error = %error, "could not compute a dashboard");
+                                Err(error.to_string())
+                            }
+                        }
+                    }))
+                })
+                .await;
+                computed.unwrap_or_else(|error| Err(format!("the computation stopped: {error}")))
+            };
+            if let Ok(mut slots) = app.projections.slots.lock()
+                && let Some(slot) = slots.get_mut(&name)
+                && slot.computing.as_ref().is_some_and(|(running_stamp, _)| *running_stamp == stamp)
+            {
+                slot.computing = None;
+            }
+            sender.send_replace(Some(outcome));
         });
         receiver
     }

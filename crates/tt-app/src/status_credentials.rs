@@ -197,6 +197,7 @@ impl App {
     pub async fn status_credentials(&self, actor: &Actor, account_id: AccountId) -> AppResult<Vec<CredentialView>> {
         let now = self.clock.now();
         actor.require(Permission::ViewAccounts, now)?;
+        actor.refuse_partner_agencies("status credentials are the member's and CBP's to see")?;
         let account = self.store.get_account(account_id).await?;
         actor.require_account_visible(&account)?;
         let standing = self.standing_on(account_id, now.date()).await?;
@@ -211,6 +212,7 @@ impl App {
     pub async fn status_credential(&self, actor: &Actor, id: Uuid) -> AppResult<CredentialView> {
         let now = self.clock.now();
         actor.require(Permission::ViewAccounts, now)?;
+        actor.refuse_partner_agencies("status credentials are the member's and CBP's to see")?;
         let stored = self.store.get_credential(id).await?;
         let account = self.store.get_account(stored.account_id).await?;
         actor.require_account_visible(&account).map_err(|_| AppError::NotFound)?;

@@ -106,9 +106,9 @@ page_routes! {
     post "/questionnaires" => questionnaire::send_questionnaire, may(&[Permission::PrepareMembership]), true;
     get "/questionnaires/{id}" => questionnaire::questionnaire_page, may(&[Permission::ViewAccounts]), true;
     post "/questionnaires/{id}" => questionnaire::change_questionnaire, may(&[Permission::PrepareMembership]), true;
-    get "/accounts/{id}/credentials" => credentials::credentials_page, may(&[Permission::ViewAccounts]), false;
+    get "/accounts/{id}/credentials" => credentials::credentials_page, may(&[Permission::ViewAccounts]), true;
     post "/accounts/{id}/credentials" => credentials::issue_credential, may(&[Permission::IssueStatusCredentials]), false;
-    get "/credentials/{id}" => credentials::credential_page, may(&[Permission::ViewAccounts]), false;
+    get "/credentials/{id}" => credentials::credential_page, may(&[Permission::ViewAccounts]), true;
     post "/credentials/{id}/revoke" => credentials::revoke_credential, may(&[Permission::IssueStatusCredentials]), false;
     get "/verify" => credentials::verify_page, Access::Public, false;
     get "/agencies" => agencies::agencies_page, Access::SignedIn, false;
@@ -549,7 +549,7 @@ pub const API_ROUTES: &[RouteSpec] = &[
         method: "get",
         path: "/api/v1/accounts/{id}/status-credentials",
         access: may(&[Permission::ViewAccounts]),
-        rule_may_refuse: false,
+        rule_may_refuse: true,
     },
     RouteSpec {
         method: "post",

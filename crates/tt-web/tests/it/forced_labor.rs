@@ -75,7 +75,11 @@ async fn a_mapped_supplier_on_a_watch_list_is_a_hit_that_cbp_reviews_and_the_mem
         )
         .await;
     assert_eq!(reviewed.status, StatusCode::OK, "{}", reviewed.body);
-    assert_eq!(officer.get(&map).await.json()["risk"]["level"], "high");
+    let after_review = officer.get(&map).await.json();
+    assert_eq!(after_review["risk"]["level"], "high");
+    let reviewed_hit = &after_review["suppliers"][1]["hits"][0];
+    assert_eq!(reviewed_hit["review"], "confirmed");
+    assert!(reviewed_hit["review_note"].is_null(), "CBP's note is not the member's to read: {reviewed_hit}");
 
     let liaison = test_app.api_client(&test_app.token_for("pga@fda.example", TokenScope::Read).await);
     assert_eq!(liaison.get(&map).await.status, StatusCode::FORBIDDEN, "not shared with partner agencies");
