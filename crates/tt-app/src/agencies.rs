@@ -469,8 +469,8 @@ impl App {
 }
 
 fn parse_due(text: &str) -> AppResult<time::Date> {
-    time::Date::parse(text.trim(), &time::format_description::well_known::Iso8601::DATE)
-        .map_err(|_| AppError::invalid("due", format!("{:?} is not a date (YYYY-MM-DD)", text.trim())))
+    tt_domain::calendar::iso_date::parse(text)
+        .ok_or_else(|| AppError::invalid("due", format!("{:?} is not a date (YYYY-MM-DD)", text.trim())))
 }
 
 /// The invalid fields of an error (others carry none).

@@ -510,10 +510,10 @@ impl App {
         let source = text("source", &new.source, &mut errors);
         let description = text("description", &new.description, &mut errors);
         let country = tt_domain::CountryCode::parse("country", &new.country).map_err(|error| errors.push(error)).ok();
-        let received_on =
-            time::Date::parse(new.received_on.trim(), &time::format_description::well_known::Iso8601::DATE)
-                .map_err(|_| errors.push(tt_domain::ValidationError::new("received_on", "is not a date (YYYY-MM-DD)")))
-                .ok();
+        let received_on = tt_domain::calendar::iso_date::parse(&new.received_on);
+        if received_on.is_none() {
+            errors.push(tt_domain::ValidationError::new("received_on", "is not a date (YYYY-MM-DD)"));
+        }
         let (Some(country), Some(received_on), true) = (country, received_on, errors.is_empty()) else {
             return Err(AppError::Invalid(errors));
         };

@@ -68,8 +68,8 @@ pub struct MappedSupplier {
 }
 
 fn date(field: &'static str, text: &str) -> Result<Date, ValidationError> {
-    Date::parse(text.trim(), &time::format_description::well_known::Iso8601::DATE)
-        .map_err(|_| ValidationError::new(field, format!("{:?} is not a date (YYYY-MM-DD)", text.trim())))
+    crate::calendar::iso_date::parse(text)
+        .ok_or_else(|| ValidationError::new(field, format!("{:?} is not a date (YYYY-MM-DD)", text.trim())))
 }
 
 fn manufacturer_id(text: &str) -> Result<Option<String>, ValidationError> {

@@ -74,8 +74,8 @@ impl ForeignOperator {
         let country = CountryCode::parse("country", country).map_err(|error| errors.push(error)).ok();
         let status = CertificateStatus::parse(status).map_err(|error| errors.push(error)).ok();
         let date = |field: &'static str, text: &str| {
-            Date::parse(text.trim(), &time::format_description::well_known::Iso8601::DATE)
-                .map_err(|_| ValidationError::new(field, format!("{:?} is not a date (YYYY-MM-DD)", text.trim())))
+            crate::calendar::iso_date::parse(text)
+                .ok_or_else(|| ValidationError::new(field, format!("{:?} is not a date (YYYY-MM-DD)", text.trim())))
         };
         let valid_from = date("valid_from", valid_from).map_err(|error| errors.push(error)).ok();
         let valid_to = if valid_to.trim().is_empty() {

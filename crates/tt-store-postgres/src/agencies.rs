@@ -148,14 +148,7 @@ impl AgencyStore for PostgresStore {
         .fetch_all(&self.pool)
         .await
         .map_err(translate)?;
-        let mut actions: Vec<Vec<AgencyActionEvent>> = Vec::new();
-        for row in &rows {
-            let event = action_event_from_row(row)?;
-            match actions.last_mut() {
-                Some(last) if last[0].action_id == event.action_id => last.push(event),
-                _ => actions.push(vec![event]),
-            }
-        }
-        Ok(actions)
+        let events = rows.iter().map(action_event_from_row).collect::<StoreResult<Vec<_>>>()?;
+        Ok(tt_store::group_histories(events, |event| event.action_id))
     }
 }

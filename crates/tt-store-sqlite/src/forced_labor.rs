@@ -314,15 +314,8 @@ impl ForcedLaborStore for SqliteStore {
         .fetch_all(&self.pool)
         .await
         .map_err(translate)?;
-        let mut allegations: Vec<Vec<AllegationEvent>> = Vec::new();
-        for row in &rows {
-            let event = allegation_from_row(row)?;
-            match allegations.last_mut() {
-                Some(last) if last[0].allegation_id == event.allegation_id => last.push(event),
-                _ => allegations.push(vec![event]),
-            }
-        }
-        Ok(allegations)
+        let events = rows.iter().map(allegation_from_row).collect::<StoreResult<Vec<_>>>()?;
+        Ok(tt_store::group_histories(events, |event| event.allegation_id))
     }
 
     async fn append_requirement_event(

@@ -26,6 +26,19 @@ use tt_domain::{
     Side, User, UserId,
 };
 
+/// Events of several histories read in order of history (those of one history next to each
+/// other), as one list per history.
+pub fn group_histories<T, K: PartialEq>(events: impl IntoIterator<Item = T>, history: impl Fn(&T) -> K) -> Vec<Vec<T>> {
+    let mut histories: Vec<Vec<T>> = Vec::new();
+    for event in events {
+        match histories.last_mut() {
+            Some(last) if last.first().is_some_and(|first| history(first) == history(&event)) => last.push(event),
+            _ => histories.push(vec![event]),
+        }
+    }
+    histories
+}
+
 /// The one error type of the storage boundary. Driver errors are translated here and never
 /// travel further.
 #[derive(Debug, thiserror::Error)]

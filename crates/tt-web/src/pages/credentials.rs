@@ -109,7 +109,10 @@ pub struct CredentialDocument {
     layout: Layout,
     credential: CredentialView,
     claims: Option<StatusClaims>,
-    qr_code: String,
+    /// The QR code's side in modules, with the four-module quiet zone the standard asks for.
+    qr_size: usize,
+    /// Its dark modules, `(x, y)` within that side.
+    qr_dark: Vec<(usize, usize)>,
 }
 
 /// The credential as a printable document: what it says, its QR code and address, and how to
@@ -124,26 +127,15 @@ pub async fn credential_page(
     let credential = state.app.status_credential(&signed_in.actor, id).await?;
     let claims = SignedCredential::parse(&credential.credential).ok().map(|signed| signed.claims);
     let (side, modules) = tt_app::status_credentials::qr_modules(&credential.verification_url)?;
+    let qr_dark = (0..modules.len()).filter(|index| modules[*index]).map(|index| (index % side + 4, index / side + 4));
     Ok(CredentialDocument {
         layout: Layout::for_signed_in(&signed_in),
-        qr_code: qr_svg(side, &modules),
+        qr_size: side + 8,
+        qr_dark: qr_dark.collect(),
         credential,
         claims,
     }
     .into_response())
-}
-
-/// A QR code as SVG: one path of dark modules inside the four-module quiet zone the standard
-/// asks for, scaled by the viewer; its title names what it holds.
-fn qr_svg(side: usize, modules: &[bool]) -> String {
-    let size = side + 8;
-    let mut path = String::new();
-    for (index, _) in modules.iter().enumerate().filter(|(_, dark)| **dark) {
-        path.push_str(&format!("M{} {}h1v1h-1z", index % side + 4, index / side + 4));
-    }
-    format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {size} {size}\" width=\"240\" height=\"240\" role=\"img\" aria-labelledby=\"qr-title\" shape-rendering=\"crispEdges\"><title id=\"qr-title\">QR code of this credential's verification address</title><rect width=\"{size}\" height=\"{size}\" fill=\"#fff\"/><path d=\"{path}\" fill=\"#000\"/></svg>"
-    )
 }
 
 #[derive(Debug, Deserialize)]
